@@ -1,0 +1,94 @@
+/**
+ * The value codec: standard msgpack through msgpackr, with no record or structure extensions,
+ * so any msgpack library in any language can read stored state.
+ */
+import { Packr } from "msgpackr";
+import { SwarmStateError } from "./errors.js";
+import { checkValue, type Value } from "./value.js";
+
+// `skipValues` is missing from msgpackr's typings, hence the separate object (no excess check).
+const options = {
+  useRecords: false,
+  moreTypes: false,
+  mapsAsObjects: true,
+  skipValues: [undefined],
+  // Decode int64/uint64 as bigint, then turn safe ones into numbers below: msgpackr's "auto"
+  // also turns ±2^53 into numbers, which are not safe integers.
+  int64AsType: "bigint" as const,
+  copyBuffers: true,
+};
+const packr = new Packr(options);
+
+const UINT64_MARK = 0xcf;
+const INT64_MARK = 0xd3;
+
+/**
+ * Encodes a value already checked by {@link checkValue}. The returned bytes may be a view into
+ * msgpackr's reusable buffer: copy them before the next call if they must outlive it.
+ */
+export function encodeChecked(value: unknown): Uint8Array {
+  return packr.pack(value);
+}
+
+/** Decodes stored bytes into a fresh value. */
+export function decodeValue(bytes: Uint8Array): Value {
+  const value = packr.unpack(bytes) as Value;
+  // Only bytes holding a 64-bit integer marker can decode to a bigint; the scan is native and
+  // far cheaper than walking every decoded value.
+  if (bytes.indexOf(UINT64_MARK) === -1 && bytes.indexOf(INT64_MARK) === -1) return value;
+  return narrowSafeBigInts(value);
+}
+
+function narrowSafeBigInts(value: Value): Value {
+  if (typeof value === "bigint") {
+    return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)
+      ? Number(value)
+      : value;
+  }
+  if (value === null || typeof value !== "object" || value instanceof Uint8Array) return value;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = narrowSafeBigInts(value[i] as Value);
+  } else {
+    for (const key of Object.keys(value)) value[key] = narrowSafeBigInts(value[key] as Value);
+  }
+  return value;
+}
+
+/**
+ * Encodes `value` as standard msgpack, exactly as the store does.
+ *
+ * @throws TypeError naming the path into the value when it breaks the value rules.
+ * @throws RangeError for a bigint that does not fit in 64 bits.
+ * @example dumps({ step: 3 }) // Uint8Array [0x81, 0xa4, 0x73, 0x74, 0x65, 0x70, 0x03]
+ */
+export function dumps(value: Value): Uint8Array {
+  checkValue(value, "value");
+  return new Uint8Array(encodeChecked(value));
+}
+
+/**
+ * Decodes msgpack bytes, as the store reads values back: safe integers as `number`, larger
+ * ones as `bigint`, binary as `Uint8Array`.
+ *
+ * @throws TypeError if `bytes` is not a `Uint8Array`; SwarmStateError if it is not msgpack.
+ */
+export function loads(bytes: Uint8Array): Value {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new TypeError(`bytes: expected a Uint8Array, got ${describe(bytes)}`);
+  }
+  try {
+    return decodeValue(bytes);
+  } catch (error) {
+    throw new SwarmStateError(`bytes: not valid msgpack (${(error as Error).message})`, {
+      cause: error,
+    });
+  }
+}
+
+/** A short description of an argument's type for error messages. */
+export function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "object") return value.constructor?.name ?? "an object";
+  return typeof value;
+}

@@ -1,0 +1,14 @@
+/**
+ * swarmstate: a state store for Node.js agent systems. Everything public is exported here.
+ */
+export { dumps, loads } from "./core/codec.js";
+export {
+  ShardFailedError,
+  SnapshotReleasedError,
+  StoreClosedError,
+  SwarmStateError,
+} from "./core/errors.js";
+export type { Value } from "./core/value.js";
+export { DEFAULT_SHARDS, type StoreOptions } from "./main/options.js";
+export { type Diff, Snapshot } from "./main/snapshot.js";
+export { Store } from "./main/store.js";

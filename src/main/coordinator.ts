@@ -1,0 +1,228 @@
+/**
+ * The coordinator: the only place that knows shards are separate. It routes each call to the
+ * shard owning its namespace, queues it in that shard's batcher, fans store-wide calls out to
+ * every shard and combines their answers.
+ *
+ * Ordering: every call is queued synchronously, at the moment it is made, in the batcher of
+ * each shard it concerns. Each shard applies its queue in order, so a store-wide call (snapshot,
+ * restore, clear) sits at the same point in every shard's sequence: a snapshot holds exactly
+ * the writes made before it, whether or not the caller awaited them.
+ *
+ * Arguments arrive validated (the public `Store` checks them); this module trusts them.
+ */
+import { decodeValue, encodeChecked } from "../core/codec.js";
+import { ShardFailedError, StoreClosedError } from "../core/errors.js";
+import { shardOf } from "../core/hash.js";
+import { Op, type OpCode, type PackedDiff, type PackedPairs } from "../core/protocol.js";
+import type { Value } from "../core/value.js";
+import { ShardBatcher } from "./batcher.js";
+import { mergePairs, type Pair } from "./merge.js";
+import type { ShardHost } from "./shard-host.js";
+import { type SnapshotRecord, SnapshotRegistry } from "./snapshot-registry.js";
+
+export interface DiffResult {
+  added: Pair[];
+  removed: Pair[];
+  changed: Pair[];
+}
+
+/** Creates the host of shard `index`; `onLost` reports a host that died between batches. */
+export type HostFactory = (index: number, onLost: (error: Error) => void) => ShardHost;
+
+export class Coordinator {
+  private readonly hosts: ShardHost[];
+  private readonly batchers: ShardBatcher[];
+  private readonly registry: SnapshotRegistry;
+  /** Per shard: encoded size of each shard snapshot it holds (genesis, id 0, is empty). */
+  private readonly shardSizes: Map<number, Promise<number>>[];
+  private failure: ShardFailedError | null = null;
+  private closing: Promise<void> | null = null;
+
+  constructor(
+    hostCount: number,
+    createHost: HostFactory,
+    private readonly maxHistory: number | null,
+  ) {
+    this.hosts = [];
+    this.batchers = [];
+    for (let index = 0; index < hostCount; index++) {
+      const host = createHost(index, (cause) => this.lose(index, cause));
+      this.hosts.push(host);
+      this.batchers.push(new ShardBatcher(index, host, (error) => this.failWith(error)));
+    }
+    this.registry = new SnapshotRegistry(hostCount);
+    this.shardSizes = this.batchers.map(() => new Map([[0, Promise.resolve(0)]]));
+  }
+
+  /** Throws the error every call gets once the store is closed or a shard has failed. */
+  ensureUsable(): void {
+    if (this.closing !== null) throw new StoreClosedError();
+    if (this.failure !== null) throw this.failure;
+  }
+
+  set(namespace: string, key: string, value: Value): Promise<void> {
+    const shard = this.shardFor(namespace);
+    this.registry.markDirty(shard);
+    return this.batcher(shard).set(namespace, key, encodeChecked(value));
+  }
+
+  async setMany(items: readonly (readonly [string, string, Value])[]): Promise<void> {
+    const touched = new Set<Promise<void>>();
+    for (const [namespace, key, value] of items) touched.add(this.set(namespace, key, value));
+    await Promise.all(touched);
+  }
+
+  async get(namespace: string, key: string): Promise<Value | undefined> {
+    return decodeStored(await this.onShardOf(namespace, Op.get, namespace, key));
+  }
+
+  async getMany(pairs: readonly (readonly [string, string])[]): Promise<(Value | undefined)[]> {
+    const results = pairs.map(([namespace, key]) =>
+      this.onShardOf(namespace, Op.get, namespace, key),
+    );
+    return (await Promise.all(results)).map(decodeStored);
+  }
+
+  async has(namespace: string, key: string): Promise<boolean> {
+    return (await this.onShardOf(namespace, Op.has, namespace, key)) as boolean;
+  }
+
+  async delete(namespace: string, key: string): Promise<boolean> {
+    this.registry.markDirty(this.shardFor(namespace));
+    return (await this.onShardOf(namespace, Op.delete, namespace, key)) as boolean;
+  }
+
+  async keys(namespace: string): Promise<string[]> {
+    return (await this.onShardOf(namespace, Op.keys, namespace)) as string[];
+  }
+
+  async namespaces(): Promise<string[]> {
+    // A namespace lives on one shard only, so the lists are disjoint.
+    return (await this.onEveryShard(Op.namespaces)).flat().sort() as string[];
+  }
+
+  async size(): Promise<number> {
+    return ((await this.onEveryShard(Op.size)) as number[]).reduce((sum, n) => sum + n, 0);
+  }
+
+  async clear(): Promise<void> {
+    this.registry.markAllDirty();
+    await this.onEveryShard(Op.clear);
+  }
+
+  /** Takes a snapshot; resolves to its record and total encoded size. */
+  async snapshot(): Promise<{ record: SnapshotRecord; sizeBytes: number }> {
+    const { record, fresh } = this.registry.take();
+    for (const shard of fresh) {
+      const size = this.batcher(shard).call(Op.snapshot, record.id) as Promise<number>;
+      size.catch(() => {}); // a failure reaches the caller below, through sizeOf
+      this.sizesOf(shard).set(record.id, size);
+    }
+    if (this.maxHistory !== null && this.registry.liveCount > this.maxHistory) {
+      const oldest = this.registry.oldest();
+      if (oldest !== undefined) void this.release(oldest).catch(() => {});
+    }
+    // Every shard snapshot a live snapshot uses has its size recorded (see release()).
+    const sizes = record.shardIds.map(
+      (id, shard) => this.sizesOf(shard).get(id) as Promise<number>,
+    );
+    const sizeBytes = (await Promise.all(sizes)).reduce((sum, n) => sum + n, 0);
+    return { record, sizeBytes };
+  }
+
+  async restore(record: SnapshotRecord): Promise<void> {
+    const moved = this.registry.restore(record);
+    const shardIds = record.shardIds;
+    await Promise.all(moved.map((s) => this.batcher(s).call(Op.restore, shardIds[s] as number)));
+  }
+
+  /** Releases a snapshot (idempotent) and tells shards to drop what no snapshot uses any more. */
+  async release(record: SnapshotRecord): Promise<void> {
+    if (record.released) return;
+    const unused = this.registry.release(record);
+    const dropped = unused.map(([shard, shardId]) => {
+      this.sizesOf(shard).delete(shardId);
+      return this.batcher(shard).call(Op.release, shardId);
+    });
+    await Promise.all(dropped);
+  }
+
+  async snapshotGet(
+    record: SnapshotRecord,
+    namespace: string,
+    key: string,
+  ): Promise<Value | undefined> {
+    const shard = this.shardFor(namespace);
+    const shardId = record.shardIds[shard] as number;
+    return decodeStored(await this.batcher(shard).call(Op.snapshotGet, shardId, namespace, key));
+  }
+
+  async snapshotKeys(record: SnapshotRecord): Promise<Pair[]> {
+    const lists = record.shardIds.map((shardId, shard) =>
+      this.batcher(shard).call(Op.snapshotKeys, shardId),
+    );
+    return mergePairs((await Promise.all(lists)) as PackedPairs[]);
+  }
+
+  /** What happened to get from `base` to `target`; shards that share a state are skipped. */
+  async diff(target: SnapshotRecord, base: SnapshotRecord): Promise<DiffResult> {
+    const asked: Promise<unknown>[] = [];
+    target.shardIds.forEach((shardId, shard) => {
+      const baseId = base.shardIds[shard] as number;
+      if (shardId !== baseId) asked.push(this.batcher(shard).call(Op.diff, shardId, baseId));
+    });
+    const diffs = (await Promise.all(asked)) as PackedDiff[];
+    return {
+      added: await mergePairs(diffs.map((d) => d.added)),
+      removed: await mergePairs(diffs.map((d) => d.removed)),
+      changed: await mergePairs(diffs.map((d) => d.changed)),
+    };
+  }
+
+  /** Lets every queued call finish, then stops every shard. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.all(this.batchers.map((batcher) => batcher.drained()));
+      await Promise.all(this.hosts.map((host) => host.close()));
+    })();
+    return this.closing;
+  }
+
+  private sizesOf(shard: number): Map<number, Promise<number>> {
+    return this.shardSizes[shard] as Map<number, Promise<number>>;
+  }
+
+  private shardFor(namespace: string): number {
+    return shardOf(namespace, this.batchers.length);
+  }
+
+  private batcher(shard: number): ShardBatcher {
+    return this.batchers[shard] as ShardBatcher;
+  }
+
+  private onShardOf(
+    namespace: string,
+    code: OpCode,
+    ...args: (number | string)[]
+  ): Promise<unknown> {
+    return this.batcher(this.shardFor(namespace)).call(code, ...args);
+  }
+
+  private onEveryShard(code: OpCode): Promise<unknown[]> {
+    return Promise.all(this.batchers.map((batcher) => batcher.call(code)));
+  }
+
+  private lose(index: number, cause: Error): void {
+    const error = new ShardFailedError(index, cause.message, { cause });
+    this.failWith(error);
+    this.batcher(index).fail(error);
+  }
+
+  private failWith(error: ShardFailedError): void {
+    this.failure ??= error;
+  }
+}
+
+function decodeStored(stored: unknown): Value | undefined {
+  return stored === undefined ? undefined : decodeValue(Buffer.from(stored as string, "latin1"));
+}

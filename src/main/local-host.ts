@@ -1,0 +1,18 @@
+/**
+ * `shards: 0`: the one shard lives in the calling thread. Batches run the same code as in a
+ * worker, one per microtask, so ordering and batching behave exactly as with threads.
+ */
+import { runBatch } from "../core/batch-runner.js";
+import type { Reply } from "../core/protocol.js";
+import { Shard } from "../core/shard.js";
+import type { ShardHost, ShardTask } from "./shard-host.js";
+
+export class LocalShardHost implements ShardHost {
+  private readonly shard = new Shard();
+
+  async run(task: ShardTask): Promise<Reply> {
+    return runBatch(this.shard, task.batch);
+  }
+
+  async close(): Promise<void> {}
+}
