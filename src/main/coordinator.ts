@@ -8,7 +8,8 @@
  * restore, clear) sits at the same point in every shard's sequence: a snapshot holds exactly
  * the writes made before it, whether or not the caller awaited them.
  *
- * Arguments arrive validated (the public `Store` checks them); this module trusts them.
+ * Arguments arrive validated (the public `Store` checks them); this module trusts them. Every
+ * call checks first that the store is still usable (not closed, no shard failed).
  */
 import { decodeValue, encodeChecked } from "../core/codec.js";
 import { ShardFailedError, StoreClosedError } from "../core/errors.js";
@@ -61,22 +62,26 @@ export class Coordinator {
   }
 
   set(namespace: string, key: string, value: Value): Promise<void> {
+    this.ensureUsable();
     const shard = this.shardFor(namespace);
     this.registry.markDirty(shard);
     return this.batcher(shard).set(namespace, key, encodeChecked(value));
   }
 
   async setMany(items: readonly (readonly [string, string, Value])[]): Promise<void> {
+    this.ensureUsable();
     const touched = new Set<Promise<void>>();
     for (const [namespace, key, value] of items) touched.add(this.set(namespace, key, value));
     await Promise.all(touched);
   }
 
   async get(namespace: string, key: string): Promise<Value | undefined> {
+    this.ensureUsable();
     return decodeStored(await this.onShardOf(namespace, Op.get, namespace, key));
   }
 
   async getMany(pairs: readonly (readonly [string, string])[]): Promise<(Value | undefined)[]> {
+    this.ensureUsable();
     const results = pairs.map(([namespace, key]) =>
       this.onShardOf(namespace, Op.get, namespace, key),
     );
@@ -84,34 +89,41 @@ export class Coordinator {
   }
 
   async has(namespace: string, key: string): Promise<boolean> {
+    this.ensureUsable();
     return (await this.onShardOf(namespace, Op.has, namespace, key)) as boolean;
   }
 
   async delete(namespace: string, key: string): Promise<boolean> {
+    this.ensureUsable();
     this.registry.markDirty(this.shardFor(namespace));
     return (await this.onShardOf(namespace, Op.delete, namespace, key)) as boolean;
   }
 
   async keys(namespace: string): Promise<string[]> {
+    this.ensureUsable();
     return (await this.onShardOf(namespace, Op.keys, namespace)) as string[];
   }
 
   async namespaces(): Promise<string[]> {
+    this.ensureUsable();
     // A namespace lives on one shard only, so the lists are disjoint.
     return (await this.onEveryShard(Op.namespaces)).flat().sort() as string[];
   }
 
   async size(): Promise<number> {
+    this.ensureUsable();
     return ((await this.onEveryShard(Op.size)) as number[]).reduce((sum, n) => sum + n, 0);
   }
 
   async clear(): Promise<void> {
+    this.ensureUsable();
     this.registry.markAllDirty();
     await this.onEveryShard(Op.clear);
   }
 
   /** Takes a snapshot; resolves to its record and total encoded size. */
   async snapshot(): Promise<{ record: SnapshotRecord; sizeBytes: number }> {
+    this.ensureUsable();
     const { record, fresh } = this.registry.take();
     for (const shard of fresh) {
       const size = this.batcher(shard).call(Op.snapshot, record.id) as Promise<number>;
@@ -131,6 +143,7 @@ export class Coordinator {
   }
 
   async restore(record: SnapshotRecord): Promise<void> {
+    this.ensureUsable();
     const moved = this.registry.restore(record);
     const shardIds = record.shardIds;
     await Promise.all(moved.map((s) => this.batcher(s).call(Op.restore, shardIds[s] as number)));
@@ -138,6 +151,7 @@ export class Coordinator {
 
   /** Releases a snapshot (idempotent) and tells shards to drop what no snapshot uses any more. */
   async release(record: SnapshotRecord): Promise<void> {
+    this.ensureUsable();
     if (record.released) return;
     const unused = this.registry.release(record);
     const dropped = unused.map(([shard, shardId]) => {

@@ -93,7 +93,6 @@ export class Snapshot {
   /** Frees it now; later use rejects with `SnapshotReleasedError`. Releasing twice is a no-op. */
   async release(): Promise<void> {
     const { owner, record } = internalsOf(this);
-    owner.ensureUsable();
     await owner.release(record);
   }
 }

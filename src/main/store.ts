@@ -50,7 +50,6 @@ export class Store {
     checkName("set", "namespace", namespace);
     checkName("set", "key", key);
     checkStoredValue("set", "value", value);
-    this.#coordinator.ensureUsable();
     return this.#coordinator.set(namespace, key, value);
   }
 
@@ -58,7 +57,6 @@ export class Store {
   async get<D = undefined>(namespace: string, key: string, defaultValue?: D): Promise<Value | D> {
     checkName("get", "namespace", namespace);
     checkName("get", "key", key);
-    this.#coordinator.ensureUsable();
     const value = await this.#coordinator.get(namespace, key);
     return value === undefined ? (defaultValue as D) : value;
   }
@@ -69,14 +67,12 @@ export class Store {
    */
   async setMany(items: readonly (readonly [string, string, Value])[]): Promise<void> {
     checkItems(items);
-    this.#coordinator.ensureUsable();
     return this.#coordinator.setMany(items);
   }
 
   /** Values of many `[namespace, key]` pairs, in input order; missing ones are `undefined`. */
   async getMany(pairs: readonly (readonly [string, string])[]): Promise<(Value | undefined)[]> {
     checkPairs(pairs);
-    this.#coordinator.ensureUsable();
     return this.#coordinator.getMany(pairs);
   }
 
@@ -84,7 +80,6 @@ export class Store {
   async has(namespace: string, key: string): Promise<boolean> {
     checkName("has", "namespace", namespace);
     checkName("has", "key", key);
-    this.#coordinator.ensureUsable();
     return this.#coordinator.has(namespace, key);
   }
 
@@ -92,32 +87,27 @@ export class Store {
   async delete(namespace: string, key: string): Promise<boolean> {
     checkName("delete", "namespace", namespace);
     checkName("delete", "key", key);
-    this.#coordinator.ensureUsable();
     return this.#coordinator.delete(namespace, key);
   }
 
   /** Keys of one namespace, sorted; `[]` for an unknown namespace. */
   async keys(namespace: string): Promise<string[]> {
     checkName("keys", "namespace", namespace);
-    this.#coordinator.ensureUsable();
     return this.#coordinator.keys(namespace);
   }
 
   /** Namespaces holding at least one key, sorted. */
   async namespaces(): Promise<string[]> {
-    this.#coordinator.ensureUsable();
     return this.#coordinator.namespaces();
   }
 
   /** Total number of `(namespace, key)` entries. */
   async size(): Promise<number> {
-    this.#coordinator.ensureUsable();
     return this.#coordinator.size();
   }
 
   /** Removes every entry; snapshots already taken are kept. */
   async clear(): Promise<void> {
-    this.#coordinator.ensureUsable();
     return this.#coordinator.clear();
   }
 
@@ -126,7 +116,6 @@ export class Store {
    * it. With `maxHistory: n`, taking snapshot n+1 releases the oldest one still held.
    */
   async snapshot(): Promise<Snapshot> {
-    this.#coordinator.ensureUsable();
     const { record, sizeBytes } = await this.#coordinator.snapshot();
     return createSnapshot(this.#coordinator, record, sizeBytes);
   }

@@ -17,6 +17,7 @@ export const DEFAULT_WORKER_URL = new URL("../worker/shard-worker.js", import.me
 
 export class WorkerShardHost implements ShardHost {
   private readonly pool: Piscina;
+  private closing = false;
 
   /** @param onLost called once if the worker dies outside a batch (e.g. while idle). */
   constructor(workerUrl: URL, onLost: (error: Error) => void) {
@@ -28,9 +29,14 @@ export class WorkerShardHost implements ShardHost {
       idleTimeout: Number.POSITIVE_INFINITY,
       recordTiming: false,
     });
-    // Piscina reports a worker that died outside a task as an "error" event; unhandled, that
-    // would crash the process, and ignored, it would leave an empty replacement serving.
+    // A worker that dies with a task in flight fails that task; one that dies while idle only
+    // shows as "workerDestroy" (or an "error" event, which unhandled would crash the process).
+    // Either way its shard is gone: report it at once rather than when the empty replacement
+    // is next asked something.
     this.pool.on("error", onLost);
+    this.pool.on("workerDestroy", () => {
+      if (!this.closing) onLost(new Error("its worker thread exited"));
+    });
   }
 
   run(task: ShardTask): Promise<Reply> {
@@ -39,6 +45,7 @@ export class WorkerShardHost implements ShardHost {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await this.pool.destroy();
   }
 }
