@@ -70,14 +70,19 @@ export function dumps(value: Value): Uint8Array {
  * Decodes msgpack bytes, as the store reads values back: safe integers as `number`, larger
  * ones as `bigint`, binary as `Uint8Array`.
  *
- * @throws TypeError if `bytes` is not a `Uint8Array`; SwarmStateError if it is not msgpack.
+ * @throws TypeError if `bytes` is not a `Uint8Array`; SwarmStateError if it is not msgpack or
+ *   decodes to something that is not a value (e.g. a msgpack extension type).
  */
 export function loads(bytes: Uint8Array): Value {
   if (!(bytes instanceof Uint8Array)) {
     throw new TypeError(`bytes: expected a Uint8Array, got ${describe(bytes)}`);
   }
   try {
-    return decodeValue(bytes);
+    const value = decodeValue(bytes);
+    // Foreign bytes may hold what a value cannot (extension types, the reserved byte 0xc1),
+    // which msgpackr decodes to objects of its own instead of failing.
+    checkValue(value, "value");
+    return value;
   } catch (error) {
     throw new SwarmStateError(`bytes: not valid msgpack (${(error as Error).message})`, {
       cause: error,

@@ -38,6 +38,8 @@ export class History {
   /** The node the current state descends from, and the writes made since. */
   private head: HistoryNode;
   private headJournal = new Journal();
+  /** Highest id ever taken: ids are never reused, even after a release. */
+  private highestId = GENESIS_ID;
 
   constructor() {
     const genesis: HistoryNode = {
@@ -66,9 +68,8 @@ export class History {
 
   /** Keeps `state` (the current one) as snapshot `id`. O(1). */
   take(id: number, state: ShardState): void {
-    if (this.live.has(id) || id <= this.head.id) {
-      throw new SwarmStateError(`snapshot id ${id} is not new to this shard`);
-    }
+    if (id <= this.highestId) throw new SwarmStateError(`snapshot id ${id} is not new to this shard`);
+    this.highestId = id;
     const node: HistoryNode = {
       id,
       parent: this.head,

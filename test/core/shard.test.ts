@@ -1,0 +1,147 @@
+import { describe, expect, it } from "vitest";
+import { SwarmStateError } from "../../src/core/errors.js";
+import { Shard } from "../../src/core/shard.js";
+
+function diffOf(shard: Shard, id: number, baseId: number) {
+  const flat = shard.diff(id, baseId);
+  const pairs = (list: string[]) => list.flatMap((_, i) => (i % 2 ? [] : [[list[i], list[i + 1]]]));
+  return { added: pairs(flat.added), removed: pairs(flat.removed), changed: pairs(flat.changed) };
+}
+
+describe("Shard", () => {
+  it("stores, overwrites, deletes and lists entries", () => {
+    const shard = new Shard();
+    shard.set("b", "k2", "v");
+    shard.set("b", "k1", "v");
+    shard.set("a", "", "x");
+    shard.set("a", "", "y");
+    expect(shard.get("a", "")).toBe("y");
+    expect(shard.size()).toBe(3);
+    expect(shard.keys("b")).toEqual(["k1", "k2"]);
+    expect(shard.namespaces()).toEqual(["a", "b"]);
+    expect(shard.delete("a", "")).toBe(true);
+    expect(shard.delete("a", "")).toBe(false);
+    expect(shard.namespaces()).toEqual(["b"]);
+    expect(shard.keys("a")).toEqual([]);
+  });
+
+  it("keeps snapshots frozen and restores them", () => {
+    const shard = new Shard();
+    shard.set("n", "k", "1");
+    expect(shard.snapshot(1)).toBe(1);
+    shard.set("n", "k", "22");
+    shard.set("n", "j", "333");
+    expect(shard.snapshot(2)).toBe(5);
+    expect(shard.snapshotGet(1, "n", "k")).toBe("1");
+    expect(shard.snapshotKeys(2)).toEqual(["n", "j", "n", "k"]);
+    shard.restore(1);
+    expect(shard.get("n", "k")).toBe("1");
+    expect(shard.has("n", "j")).toBe(false);
+    shard.clear();
+    expect(shard.size()).toBe(0);
+    expect(shard.snapshotGet(1, "n", "k")).toBe("1");
+  });
+
+  it("diffs along the journal, sorted, and ignores writes that restored a value", () => {
+    const shard = new Shard();
+    shard.set("n", "same", "s");
+    shard.set("n", "gone", "g");
+    shard.set("n", "edit", "1");
+    shard.snapshot(1);
+    shard.set("n", "edit", "2");
+    shard.delete("n", "gone");
+    shard.set("m", "new", "x");
+    shard.set("n", "same", "t");
+    shard.set("n", "same", "s");
+    shard.snapshot(2);
+    expect(diffOf(shard, 2, 1)).toEqual({
+      added: [["m", "new"]],
+      removed: [["n", "gone"]],
+      changed: [["n", "edit"]],
+    });
+    expect(diffOf(shard, 1, 2)).toEqual({
+      added: [["n", "gone"]],
+      removed: [["m", "new"]],
+      changed: [["n", "edit"]],
+    });
+  });
+
+  it("diffs exactly across branches made by restore", () => {
+    const shard = new Shard();
+    shard.set("n", "base", "b");
+    shard.snapshot(1);
+    shard.set("n", "left", "l");
+    shard.snapshot(2);
+    shard.restore(1);
+    shard.set("n", "right", "r");
+    shard.set("n", "base", "B");
+    shard.snapshot(3);
+    expect(diffOf(shard, 3, 2)).toEqual({
+      added: [["n", "right"]],
+      removed: [["n", "left"]],
+      changed: [["n", "base"]],
+    });
+  });
+
+  it("diffs across a clear by comparing in full", () => {
+    const shard = new Shard();
+    shard.set("a", "1", "x");
+    shard.set("b", "1", "y");
+    shard.snapshot(1);
+    shard.clear();
+    shard.set("b", "1", "y");
+    shard.set("c", "1", "z");
+    shard.snapshot(2);
+    expect(diffOf(shard, 2, 1)).toEqual({
+      added: [["c", "1"]],
+      removed: [["a", "1"]],
+      changed: [],
+    });
+  });
+
+  it("frees released snapshots and folds their journals into what follows", () => {
+    const shard = new Shard();
+    for (let id = 1; id <= 50; id++) {
+      shard.set("n", `k${id}`, "v");
+      shard.snapshot(id);
+      if (id > 3) shard.release(id - 3);
+    }
+    expect(shard.heldSnapshots).toBe(1 + 3); // genesis + the three newest
+    expect(diffOf(shard, 50, 48).added).toEqual([
+      ["n", "k49"],
+      ["n", "k50"],
+    ]);
+    expect(diffOf(shard, 48, 0).added).toHaveLength(48);
+  });
+
+  it("keeps a released snapshot only while it joins two branches", () => {
+    const shard = new Shard();
+    shard.set("n", "a", "1");
+    shard.snapshot(1);
+    shard.set("n", "b", "1");
+    shard.snapshot(2);
+    shard.restore(1);
+    shard.set("n", "c", "1");
+    shard.snapshot(3);
+    shard.release(1); // joins branch 2 and branch 3: still needed to diff them
+    expect(diffOf(shard, 3, 2)).toEqual({
+      added: [["n", "c"]],
+      removed: [["n", "b"]],
+      changed: [],
+    });
+    shard.release(2);
+    expect(diffOf(shard, 3, 0).added).toEqual([
+      ["n", "a"],
+      ["n", "c"],
+    ]);
+  });
+
+  it("refuses a snapshot id it does not hold instead of answering from another state", () => {
+    const shard = new Shard();
+    shard.snapshot(1);
+    shard.release(1);
+    expect(() => shard.snapshotGet(1, "n", "k")).toThrow(SwarmStateError);
+    expect(() => shard.restore(7)).toThrow("holds no snapshot 7");
+    expect(() => shard.snapshot(1)).toThrow(SwarmStateError);
+  });
+});
