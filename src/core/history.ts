@@ -68,7 +68,9 @@ export class History {
 
   /** Keeps `state` (the current one) as snapshot `id`. O(1). */
   take(id: number, state: ShardState): void {
-    if (id <= this.highestId) throw new SwarmStateError(`snapshot id ${id} is not new to this shard`);
+    if (id <= this.highestId) {
+      throw new SwarmStateError(`snapshot id ${id} is not new to this shard`);
+    }
     this.highestId = id;
     const node: HistoryNode = {
       id,

@@ -15,7 +15,10 @@ describe("namespace hashing", () => {
 
   it("spreads namespaces evenly", () => {
     const counts = [0, 0, 0, 0];
-    for (let i = 0; i < 4000; i++) counts[shardOf(`agent-${i}`, 4)]++;
+    for (let i = 0; i < 4000; i++) {
+      const shard = shardOf(`agent-${i}`, 4);
+      counts[shard] = (counts[shard] ?? 0) + 1;
+    }
     for (const count of counts) expect(count).toBeGreaterThan(800);
   });
 });

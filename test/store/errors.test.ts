@@ -1,0 +1,95 @@
+import {
+  ShardFailedError,
+  SnapshotReleasedError,
+  Store,
+  StoreClosedError,
+  SwarmStateError,
+} from "swarmstate";
+import { describe, expect, it } from "vitest";
+
+describe("errors", () => {
+  it("gives every error class a stable name and code, under SwarmStateError", () => {
+    const errors = [
+      new StoreClosedError(),
+      new SnapshotReleasedError("x"),
+      new ShardFailedError(2, "gone"),
+    ];
+    for (const error of errors) expect(error).toBeInstanceOf(SwarmStateError);
+    expect(errors.map((e) => e.name)).toEqual([
+      "StoreClosedError",
+      "SnapshotReleasedError",
+      "ShardFailedError",
+    ]);
+    expect(new Set(errors.map((e) => e.code)).size).toBe(3);
+    expect(new ShardFailedError(2, "gone").message).toBe("shard 2 failed: gone");
+  });
+
+  it("refuses invalid options at the constructor, naming the option", () => {
+    expect(() => new Store({ shards: -1 })).toThrow(RangeError);
+    expect(() => new Store({ shards: -1 })).toThrow("options.shards");
+    expect(() => new Store({ shards: 1.5 })).toThrow(RangeError);
+    expect(() => new Store({ shards: "2" as unknown as number })).toThrow(TypeError);
+    expect(() => new Store({ maxHistory: 0 })).toThrow("options.maxHistory");
+    expect(() => new Store({ maxHistory: Number.NaN })).toThrow(RangeError);
+    expect(() => new Store({ shard: 2 } as never)).toThrow("options.shard: unknown option");
+    expect(() => new Store(7 as never)).toThrow(TypeError);
+  });
+
+  it("refuses bad arguments with a TypeError naming them, and changes nothing", async () => {
+    const store = new Store({ shards: 2 });
+    try {
+      await expect(store.set(1 as never, "k", 1)).rejects.toThrow(
+        "set: namespace must be a string, got number",
+      );
+      await expect(store.get("n", null as never)).rejects.toThrow(
+        "get: key must be a string, got null",
+      );
+      await expect(store.set("n", "k", { data: { when: new Date() } } as never)).rejects.toThrow(
+        "value.data.when: Date is not supported",
+      );
+      await expect(store.set("n", "k", 2n ** 70n)).rejects.toThrow(RangeError);
+      await expect(
+        store.setMany([
+          ["a", "1", 1],
+          ["b", "2", { f: () => 1 } as never],
+        ]),
+      ).rejects.toThrow("setMany: items[1][2].f: functions cannot be stored");
+      await expect(store.setMany([["a", "1"]] as never)).rejects.toThrow(
+        "items[0] must be a [namespace, key, value] triple",
+      );
+      await expect(store.getMany("x" as never)).rejects.toThrow("getMany: pairs must be an array");
+      await expect(store.keys(undefined as never)).rejects.toThrow(TypeError);
+      expect(await store.size()).toBe(0);
+      await expect(store.restore({} as never)).rejects.toThrow(TypeError);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("refuses snapshots of another store", async () => {
+    const one = new Store({ shards: 0 });
+    const two = new Store({ shards: 0 });
+    try {
+      const foreign = await two.snapshot();
+      const own = await one.snapshot();
+      await expect(one.restore(foreign)).rejects.toThrow(SwarmStateError);
+      await expect(own.diff(foreign)).rejects.toThrow("belongs to another store");
+    } finally {
+      await Promise.all([one.close(), two.close()]);
+    }
+  });
+
+  it("drains calls already made on close, then rejects everything with StoreClosedError", async () => {
+    const store = new Store({ shards: 2 });
+    const writes = Array.from({ length: 100 }, (_, i) => store.set("n", `k${i}`, i));
+    const snap = store.snapshot();
+    const closed = store.close();
+    await Promise.all(writes);
+    expect((await snap).sizeBytes).toBe(100);
+    await closed;
+    await store.close(); // idempotent
+    await expect(store.get("n", "k1")).rejects.toBeInstanceOf(StoreClosedError);
+    await expect(store.snapshot()).rejects.toBeInstanceOf(StoreClosedError);
+    await expect((await snap).keys()).rejects.toBeInstanceOf(StoreClosedError);
+  });
+});
