@@ -11,26 +11,25 @@
  * Arguments arrive validated (the public `Store` checks them); this module trusts them. Every
  * call checks first that the store is still usable (not closed, no shard failed).
  */
+
+import { randomUUID } from "node:crypto";
 import { decodeValue, encodeChecked } from "../core/codec.js";
-import { ShardFailedError, StoreClosedError } from "../core/errors.js";
+import { ShardFailedError, SnapshotReleasedError, StoreClosedError } from "../core/errors.js";
 import { shardOf } from "../core/hash.js";
 import { Op, type OpCode, type PackedDiff, type PackedPairs } from "../core/protocol.js";
 import type { Value } from "../core/value.js";
 import { ShardBatcher } from "./batcher.js";
 import { mergePairs, type Pair } from "./merge.js";
 import type { ShardHost } from "./shard-host.js";
+import type { Diff, SnapshotBackend, SnapshotInfo } from "./snapshot.js";
 import { type SnapshotRecord, SnapshotRegistry } from "./snapshot-registry.js";
-
-export interface DiffResult {
-  added: Pair[];
-  removed: Pair[];
-  changed: Pair[];
-}
 
 /** Creates the host of shard `index`; `onLost` reports a host that died between batches. */
 export type HostFactory = (index: number, onLost: (error: Error) => void) => ShardHost;
 
-export class Coordinator {
+export class Coordinator implements SnapshotBackend {
+  /** Identifies this store to snapshots, wherever (in whichever thread) they are used. */
+  readonly storeId = randomUUID();
   private readonly hosts: ShardHost[];
   private readonly batchers: ShardBatcher[];
   private readonly registry: SnapshotRegistry;
@@ -121,38 +120,40 @@ export class Coordinator {
     await this.onEveryShard(Op.clear);
   }
 
-  /** Takes a snapshot; resolves to its record and total encoded size. */
-  async snapshot(): Promise<{ record: SnapshotRecord; sizeBytes: number }> {
+  /** Takes a snapshot; resolves to what describes it. */
+  async snapshot(): Promise<SnapshotInfo> {
     this.ensureUsable();
     const { record, fresh } = this.registry.take();
     for (const shard of fresh) {
       const size = this.batcher(shard).call(Op.snapshot, record.id) as Promise<number>;
-      size.catch(() => {}); // a failure reaches the caller below, through sizeOf
+      size.catch(() => {}); // a failure reaches the caller below, through `sizes`
       this.sizesOf(shard).set(record.id, size);
     }
-    if (this.maxHistory !== null && this.registry.liveCount > this.maxHistory) {
-      const oldest = this.registry.oldest();
-      if (oldest !== undefined) void this.release(oldest).catch(() => {});
+    const oldest = this.registry.oldest();
+    if (this.maxHistory !== null && this.registry.liveCount > this.maxHistory && oldest) {
+      void this.release(oldest.id).catch(() => {});
     }
     // Every shard snapshot a live snapshot uses has its size recorded (see release()).
     const sizes = record.shardIds.map(
       (id, shard) => this.sizesOf(shard).get(id) as Promise<number>,
     );
     const sizeBytes = (await Promise.all(sizes)).reduce((sum, n) => sum + n, 0);
-    return { record, sizeBytes };
+    const { id, parent, timestamp } = record;
+    return { id, parent, timestamp, sizeBytes };
   }
 
-  async restore(record: SnapshotRecord): Promise<void> {
-    this.ensureUsable();
+  async restore(id: number): Promise<void> {
+    const record = this.liveRecord(id, "restore");
     const moved = this.registry.restore(record);
     const shardIds = record.shardIds;
     await Promise.all(moved.map((s) => this.batcher(s).call(Op.restore, shardIds[s] as number)));
   }
 
   /** Releases a snapshot (idempotent) and tells shards to drop what no snapshot uses any more. */
-  async release(record: SnapshotRecord): Promise<void> {
+  async release(id: number): Promise<void> {
     this.ensureUsable();
-    if (record.released) return;
+    const record = this.registry.record(id);
+    if (record === undefined) return;
     const unused = this.registry.release(record);
     const dropped = unused.map(([shard, shardId]) => {
       this.sizesOf(shard).delete(shardId);
@@ -161,29 +162,31 @@ export class Coordinator {
     await Promise.all(dropped);
   }
 
-  async snapshotGet(
-    record: SnapshotRecord,
-    namespace: string,
-    key: string,
-  ): Promise<Value | undefined> {
+  async snapshotGet(id: number, namespace: string, key: string): Promise<Value | undefined> {
+    const record = this.liveRecord(id, "get");
     const shard = this.shardFor(namespace);
     const shardId = record.shardIds[shard] as number;
     return decodeStored(await this.batcher(shard).call(Op.snapshotGet, shardId, namespace, key));
   }
 
-  async snapshotKeys(record: SnapshotRecord): Promise<Pair[]> {
+  async snapshotKeys(id: number): Promise<Pair[]> {
+    const record = this.liveRecord(id, "keys");
     const lists = record.shardIds.map((shardId, shard) =>
       this.batcher(shard).call(Op.snapshotKeys, shardId),
     );
     return mergePairs((await Promise.all(lists)) as PackedPairs[]);
   }
 
-  /** What happened to get from `base` to `target`; shards that share a state are skipped. */
-  async diff(target: SnapshotRecord, base: SnapshotRecord): Promise<DiffResult> {
+  /** What happened to get from `baseId` to `id`; shards where both share a state are skipped. */
+  async diff(id: number, baseId: number): Promise<Diff> {
+    const target = this.liveRecord(id, "diff");
+    const base = this.liveRecord(baseId, "diff");
     const asked: Promise<unknown>[] = [];
     target.shardIds.forEach((shardId, shard) => {
-      const baseId = base.shardIds[shard] as number;
-      if (shardId !== baseId) asked.push(this.batcher(shard).call(Op.diff, shardId, baseId));
+      const baseShardId = base.shardIds[shard] as number;
+      if (shardId !== baseShardId) {
+        asked.push(this.batcher(shard).call(Op.diff, shardId, baseShardId));
+      }
     });
     const diffs = (await Promise.all(asked)) as PackedDiff[];
     return {
@@ -200,6 +203,16 @@ export class Coordinator {
       await Promise.all(this.hosts.map((host) => host.close()));
     })();
     return this.closing;
+  }
+
+  /** The record of a snapshot that must still be held, after checking the store is usable. */
+  private liveRecord(id: number, method: string): SnapshotRecord {
+    this.ensureUsable();
+    const record = this.registry.record(id);
+    if (record === undefined) {
+      throw new SnapshotReleasedError(`${method}: snapshot ${id} was released`);
+    }
+    return record;
   }
 
   private sizesOf(shard: number): Map<number, Promise<number>> {

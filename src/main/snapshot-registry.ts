@@ -19,7 +19,6 @@ export interface SnapshotRecord {
   readonly timestamp: number;
   /** Per shard, the shard snapshot id holding this snapshot's contents. */
   readonly shardIds: readonly number[];
-  released: boolean;
 }
 
 export class SnapshotRegistry {
@@ -48,6 +47,11 @@ export class SnapshotRegistry {
     return this.live.size;
   }
 
+  /** The snapshot `id` if it is still held. */
+  record(id: number): SnapshotRecord | undefined {
+    return this.live.get(id);
+  }
+
   /** The oldest snapshot still held, if any. */
   oldest(): SnapshotRecord | undefined {
     return this.live.values().next().value;
@@ -73,7 +77,6 @@ export class SnapshotRegistry {
       parent: this.lastId,
       timestamp: (performance.timeOrigin + performance.now()) / 1000,
       shardIds,
-      released: false,
     };
     this.lastId = id;
     this.live.set(id, record);
@@ -93,7 +96,6 @@ export class SnapshotRegistry {
 
   /** Marks `record` released; returns `[shard, shard snapshot id]` pairs no longer used. */
   release(record: SnapshotRecord): [number, number][] {
-    record.released = true;
     this.live.delete(record.id);
     const unused: [number, number][] = [];
     record.shardIds.forEach((shardId, shard) => {

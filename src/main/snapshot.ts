@@ -1,12 +1,12 @@
 /**
- * The public `Snapshot`: a frozen view of the whole store. It holds no data itself, only the
- * record naming each shard's snapshot; every read goes to the shards.
+ * The public `Snapshot`: a frozen view of the whole store. It holds no data, only its id and
+ * the backend that reaches its store: the coordinator in the store's own thread, or a remote
+ * connection from another thread. Either way the same class, the same checks, the same errors.
  */
-import { SnapshotReleasedError, SwarmStateError } from "../core/errors.js";
+import { SwarmStateError } from "../core/errors.js";
 import type { Value } from "../core/value.js";
 import { checkName } from "./arguments.js";
-import type { Coordinator } from "./coordinator.js";
-import type { SnapshotRecord } from "./snapshot-registry.js";
+import type { Pair } from "./merge.js";
 
 /** What happened between two snapshots; each list sorted by namespace, then key. */
 export interface Diff {
@@ -18,13 +18,29 @@ export interface Diff {
   changed: [string, string][];
 }
 
-interface Internals {
-  owner: Coordinator;
-  record: SnapshotRecord;
+/** What describes a snapshot, as the store reports it when taking one. */
+export interface SnapshotInfo {
+  id: number;
+  parent: number | null;
+  timestamp: number;
+  sizeBytes: number;
 }
 
-const internals = new WeakMap<Snapshot, Internals>();
-let construct: (internal: Internals, sizeBytes: number) => Snapshot;
+/**
+ * What a snapshot needs from its store. Each method checks that the store is usable and the
+ * snapshot still held, and rejects with `StoreClosedError` / `SnapshotReleasedError` if not.
+ */
+export interface SnapshotBackend {
+  /** Same for every backend reaching the same store. */
+  readonly storeId: string;
+  snapshotKeys(id: number): Promise<Pair[]>;
+  snapshotGet(id: number, namespace: string, key: string): Promise<Value | undefined>;
+  diff(id: number, baseId: number): Promise<Diff>;
+  release(id: number): Promise<void>;
+}
+
+const backends = new WeakMap<Snapshot, SnapshotBackend>();
+let construct: (backend: SnapshotBackend, info: SnapshotInfo) => Snapshot;
 
 /**
  * A frozen view of the whole store, created only by `store.snapshot()`. Later writes, restores
@@ -38,7 +54,7 @@ let construct: (internal: Internals, sizeBytes: number) => Snapshot;
  */
 export class Snapshot {
   static {
-    construct = (internal, sizeBytes) => new Snapshot(internal, sizeBytes);
+    construct = (backend, info) => new Snapshot(backend, info);
   }
 
   /** Monotonic id from its store, starting at 1. */
@@ -50,27 +66,25 @@ export class Snapshot {
   /** Total encoded size of all values at that moment, in bytes. */
   readonly sizeBytes: number;
 
-  private constructor(internal: Internals, sizeBytes: number) {
-    this.id = internal.record.id;
-    this.timestamp = internal.record.timestamp;
-    this.parent = internal.record.parent;
-    this.sizeBytes = sizeBytes;
-    internals.set(this, internal);
+  private constructor(backend: SnapshotBackend, info: SnapshotInfo) {
+    this.id = info.id;
+    this.timestamp = info.timestamp;
+    this.parent = info.parent;
+    this.sizeBytes = info.sizeBytes;
+    backends.set(this, backend);
     Object.freeze(this);
   }
 
   /** The `(namespace, key)` pairs it contains, sorted by namespace, then key. */
   async keys(): Promise<[string, string][]> {
-    const { owner, record } = usable(this, "keys");
-    return owner.snapshotKeys(record);
+    return backendOf(this).snapshotKeys(this.id);
   }
 
-  /** A value as it was in this snapshot, or `defaultValue` when absent. */
+  /** A value as it was in this snapshot (a fresh copy), or `defaultValue` when absent. */
   async get<D = undefined>(namespace: string, key: string, defaultValue?: D): Promise<Value | D> {
     checkName("snapshot.get", "namespace", namespace);
     checkName("snapshot.get", "key", key);
-    const { owner, record } = usable(this, "get");
-    const value = await owner.snapshotGet(record, namespace, key);
+    const value = await backendOf(this).snapshotGet(this.id, namespace, key);
     return value === undefined ? (defaultValue as D) : value;
   }
 
@@ -79,53 +93,35 @@ export class Snapshot {
    * the same store, across restores too; costs what was written between them, not the store size.
    */
   async diff(base: Snapshot): Promise<Diff> {
-    if (!(base instanceof Snapshot)) {
-      throw new TypeError("snapshot.diff: base must be a Snapshot taken by the same store");
-    }
-    const { owner, record } = usable(this, "diff");
-    const other = usable(base, "diff");
-    if (other.owner !== owner) {
-      throw new SwarmStateError(`snapshot.diff: snapshot ${base.id} belongs to another store`);
-    }
-    return owner.diff(record, other.record);
+    const backend = backendOf(this);
+    checkSameStore(backend, base, "snapshot.diff");
+    return backend.diff(this.id, base.id);
   }
 
   /** Frees it now; later use rejects with `SnapshotReleasedError`. Releasing twice is a no-op. */
   async release(): Promise<void> {
-    const { owner, record } = internalsOf(this);
-    await owner.release(record);
+    return backendOf(this).release(this.id);
   }
 }
 
-export function createSnapshot(
-  owner: Coordinator,
-  record: SnapshotRecord,
-  sizeBytes: number,
-): Snapshot {
-  return construct({ owner, record }, sizeBytes);
+export function createSnapshot(backend: SnapshotBackend, info: SnapshotInfo): Snapshot {
+  return construct(backend, info);
 }
 
-/** The record behind `snapshot`, checked to be live and to belong to `owner`. */
-export function recordFor(owner: Coordinator, snapshot: unknown, method: string): SnapshotRecord {
+/** Checks that `snapshot` is a Snapshot of the store `backend` reaches. */
+export function checkSameStore(
+  backend: SnapshotBackend,
+  snapshot: unknown,
+  method: string,
+): asserts snapshot is Snapshot {
   if (!(snapshot instanceof Snapshot)) {
-    throw new TypeError(`${method}: snapshot must be a Snapshot taken by this store`);
+    throw new TypeError(`${method}: expected a Snapshot taken by this store`);
   }
-  const internal = usable(snapshot, method);
-  if (internal.owner !== owner) {
+  if (backendOf(snapshot).storeId !== backend.storeId) {
     throw new SwarmStateError(`${method}: snapshot ${snapshot.id} belongs to another store`);
   }
-  return internal.record;
 }
 
-function internalsOf(snapshot: Snapshot): Internals {
-  return internals.get(snapshot) as Internals;
-}
-
-function usable(snapshot: Snapshot, method: string): Internals {
-  const internal = internalsOf(snapshot);
-  internal.owner.ensureUsable();
-  if (internal.record.released) {
-    throw new SnapshotReleasedError(`${method}: snapshot ${snapshot.id} was released`);
-  }
-  return internal;
+function backendOf(snapshot: Snapshot): SnapshotBackend {
+  return backends.get(snapshot) as SnapshotBackend;
 }

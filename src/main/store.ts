@@ -7,7 +7,7 @@ import { checkItems, checkName, checkPairs, checkStoredValue } from "./arguments
 import { Coordinator } from "./coordinator.js";
 import { hostFactoryFor } from "./hosts.js";
 import { resolveOptions, type StoreOptions } from "./options.js";
-import { createSnapshot, recordFor, type Snapshot } from "./snapshot.js";
+import { checkSameStore, createSnapshot, type Snapshot } from "./snapshot.js";
 
 /**
  * A state store for agents: values under `(namespace, key)`, namespaces sharded across worker
@@ -116,14 +116,13 @@ export class Store {
    * it. With `maxHistory: n`, taking snapshot n+1 releases the oldest one still held.
    */
   async snapshot(): Promise<Snapshot> {
-    const { record, sizeBytes } = await this.#coordinator.snapshot();
-    return createSnapshot(this.#coordinator, record, sizeBytes);
+    return createSnapshot(this.#coordinator, await this.#coordinator.snapshot());
   }
 
   /** Replaces the whole store with the snapshot's contents, in O(1). */
   async restore(snapshot: Snapshot): Promise<void> {
-    const record = recordFor(this.#coordinator, snapshot, "restore");
-    return this.#coordinator.restore(record);
+    checkSameStore(this.#coordinator, snapshot, "restore");
+    return this.#coordinator.restore(snapshot.id);
   }
 
   /**

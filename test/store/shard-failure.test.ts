@@ -25,7 +25,7 @@ describe("a shard worker that dies", () => {
       await expect(store.get("healthy", "k")).rejects.toBeInstanceOf(ShardFailedError);
       await expect(store.get("crash-now", "k")).rejects.toBeInstanceOf(ShardFailedError);
       await expect(store.size()).rejects.toBeInstanceOf(ShardFailedError);
-      await expect(store.restore(snap.record)).rejects.toBeInstanceOf(ShardFailedError);
+      await expect(store.restore(snap.id)).rejects.toBeInstanceOf(ShardFailedError);
     } finally {
       await store.close();
     }
