@@ -12,3 +12,5 @@ export type { Value } from "./core/value.js";
 export { DEFAULT_SHARDS, type StoreOptions } from "./main/options.js";
 export { type Diff, Snapshot } from "./main/snapshot.js";
 export { Store } from "./main/store.js";
+export type { StoreApi } from "./main/store-api.js";
+export { connectStore, exposeStore, RemoteStore } from "./remote/index.js";

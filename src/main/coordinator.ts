@@ -37,6 +37,7 @@ export class Coordinator implements SnapshotBackend {
   private readonly shardSizes: Map<number, Promise<number>>[];
   private failure: ShardFailedError | null = null;
   private closing: Promise<void> | null = null;
+  private readonly closed: (() => void)[] = [];
 
   constructor(
     hostCount: number,
@@ -61,10 +62,15 @@ export class Coordinator implements SnapshotBackend {
   }
 
   set(namespace: string, key: string, value: Value): Promise<void> {
+    return this.setEncoded(namespace, key, encodeChecked(value));
+  }
+
+  /** `set` with the value already checked and encoded (by the caller's thread or a client's). */
+  setEncoded(namespace: string, key: string, encoded: Uint8Array): Promise<void> {
     this.ensureUsable();
     const shard = this.shardFor(namespace);
     this.registry.markDirty(shard);
-    return this.batcher(shard).set(namespace, key, encodeChecked(value));
+    return this.batcher(shard).set(namespace, key, encoded);
   }
 
   async setMany(items: readonly (readonly [string, string, Value])[]): Promise<void> {
@@ -75,16 +81,27 @@ export class Coordinator implements SnapshotBackend {
   }
 
   async get(namespace: string, key: string): Promise<Value | undefined> {
-    this.ensureUsable();
-    return decodeStored(await this.onShardOf(namespace, Op.get, namespace, key));
+    return decodeStored(await this.getEncoded(namespace, key));
   }
 
   async getMany(pairs: readonly (readonly [string, string])[]): Promise<(Value | undefined)[]> {
+    return (await this.getManyEncoded(pairs)).map(decodeStored);
+  }
+
+  /** `get` without decoding: the stored msgpack bytes. */
+  async getEncoded(namespace: string, key: string): Promise<Uint8Array | undefined> {
+    this.ensureUsable();
+    return bytesOf(await this.onShardOf(namespace, Op.get, namespace, key));
+  }
+
+  async getManyEncoded(
+    pairs: readonly (readonly [string, string])[],
+  ): Promise<(Uint8Array | undefined)[]> {
     this.ensureUsable();
     const results = pairs.map(([namespace, key]) =>
       this.onShardOf(namespace, Op.get, namespace, key),
     );
-    return (await Promise.all(results)).map(decodeStored);
+    return (await Promise.all(results)).map(bytesOf);
   }
 
   async has(namespace: string, key: string): Promise<boolean> {
@@ -166,7 +183,8 @@ export class Coordinator implements SnapshotBackend {
     const record = this.liveRecord(id, "get");
     const shard = this.shardFor(namespace);
     const shardId = record.shardIds[shard] as number;
-    return decodeStored(await this.batcher(shard).call(Op.snapshotGet, shardId, namespace, key));
+    const stored = await this.batcher(shard).call(Op.snapshotGet, shardId, namespace, key);
+    return decodeStored(bytesOf(stored));
   }
 
   async snapshotKeys(id: number): Promise<Pair[]> {
@@ -196,11 +214,18 @@ export class Coordinator implements SnapshotBackend {
     };
   }
 
+  /** Calls `listener` once the store has closed (at once if it already has). */
+  afterClose(listener: () => void): void {
+    if (this.closing === null) this.closed.push(listener);
+    else void this.closing.then(listener);
+  }
+
   /** Lets every queued call finish, then stops every shard. Idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
       await Promise.all(this.batchers.map((batcher) => batcher.drained()));
       await Promise.all(this.hosts.map((host) => host.close()));
+      for (const listener of this.closed) listener();
     })();
     return this.closing;
   }
@@ -250,6 +275,11 @@ export class Coordinator implements SnapshotBackend {
   }
 }
 
-function decodeStored(stored: unknown): Value | undefined {
-  return stored === undefined ? undefined : decodeValue(Buffer.from(stored as string, "latin1"));
+/** A shard's answer to `get` (an encoded value as a latin1 string) as bytes. */
+function bytesOf(stored: unknown): Uint8Array | undefined {
+  return stored === undefined ? undefined : Buffer.from(stored as string, "latin1");
+}
+
+function decodeStored(bytes: Uint8Array | undefined): Value | undefined {
+  return bytes === undefined ? undefined : decodeValue(bytes);
 }

@@ -8,6 +8,9 @@ import { Coordinator } from "./coordinator.js";
 import { hostFactoryFor } from "./hosts.js";
 import { resolveOptions, type StoreOptions } from "./options.js";
 import { checkSameStore, createSnapshot, type Snapshot } from "./snapshot.js";
+import type { StoreApi } from "./store-api.js";
+
+let coordinatorOfStore: (store: Store) => Coordinator;
 
 /**
  * A state store for agents: values under `(namespace, key)`, namespaces sharded across worker
@@ -25,7 +28,11 @@ import { checkSameStore, createSnapshot, type Snapshot } from "./snapshot.js";
  * await store.get("workflow", "onboarding"); // { step: 3 }
  * await store.close();
  */
-export class Store {
+export class Store implements StoreApi {
+  static {
+    coordinatorOfStore = (store) => store.#coordinator;
+  }
+
   /** Number of worker threads (`0`: everything runs in the calling thread). */
   readonly shards: number;
   /** Most snapshots kept before the oldest is released, or `null` for no limit. */
@@ -132,4 +139,10 @@ export class Store {
   async close(): Promise<void> {
     return this.#coordinator.close();
   }
+}
+
+/** The coordinator behind a store, for integrations in this package (e.g. serving clients). */
+export function coordinatorOf(store: Store): Coordinator {
+  if (!(store instanceof Store)) throw new TypeError("expected a Store");
+  return coordinatorOfStore(store);
 }

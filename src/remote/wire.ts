@@ -1,0 +1,75 @@
+/**
+ * What crosses the port between a `RemoteStore` and the store it reaches.
+ *
+ * A client sends the calls made in one tick as one `WireMessage` and gets one back with their
+ * results, in order. The comlink transfer handler registered here turns a message into a single
+ * msgpack buffer (the store's own codec, so values keep the value rules: bigints, bytes, fresh
+ * objects) and transfers it rather than copying it. Snapshots travel as ids and errors as
+ * `{ name, message }`; each side rebuilds its own objects from them.
+ */
+import type { MessagePort } from "node:worker_threads";
+import { type Endpoint, transferHandlers } from "comlink";
+import { decodeValue, encodeChecked } from "../core/codec.js";
+import type { SerializedError } from "../core/errors.js";
+import type { Value } from "../core/value.js";
+
+/** Calls a client can make; arguments as in `StoreApi`, snapshots as ids, values pre-encoded. */
+export type RemoteMethod =
+  | "set"
+  | "setMany"
+  | "get"
+  | "getMany"
+  | "has"
+  | "delete"
+  | "keys"
+  | "namespaces"
+  | "size"
+  | "clear"
+  | "snapshot"
+  | "restore"
+  | "release"
+  | "snapshotGet"
+  | "snapshotKeys"
+  | "diff";
+
+export type RemoteCall = [RemoteMethod, ...unknown[]];
+
+/** `[0, result]` or `[1, error]`, one per call. */
+export type RemoteResult = [0, unknown] | [1, SerializedError];
+
+/** What `exposeStore` tells a client when it connects. */
+export interface StoreDescription {
+  storeId: string;
+  shards: number;
+  maxHistory: number | null;
+}
+
+/** The server's side of the connection, as comlink exposes it. */
+export interface StoreService {
+  describe(): StoreDescription;
+  run(calls: WireMessage): Promise<WireMessage>;
+}
+
+/** A batch of calls or of results, packed into one transferred buffer on the way. */
+export class WireMessage {
+  constructor(readonly body: RemoteCall[] | RemoteResult[]) {}
+}
+
+transferHandlers.set("swarmstate:message", {
+  canHandle: (value: unknown): value is WireMessage => value instanceof WireMessage,
+  serialize: (message: WireMessage) => {
+    // A copy of msgpackr's reused buffer, owned by this message, so it can be transferred.
+    const bytes = new Uint8Array(encodeChecked(message.body));
+    return [bytes, [bytes.buffer]];
+  },
+  deserialize: (bytes: Uint8Array) =>
+    new WireMessage(decodeValue(bytes) as Value[] as unknown as RemoteCall[]),
+} as Parameters<typeof transferHandlers.set>[1]);
+
+/**
+ * A Node `MessagePort` as comlink's endpoint. Node's ports are EventTargets with `postMessage`
+ * and `start`, which is all comlink uses, so no adapter is needed.
+ */
+export function asEndpoint(port: MessagePort): Endpoint {
+  return port as unknown as Endpoint;
+}
