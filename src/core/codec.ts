@@ -32,7 +32,12 @@ export function encodeChecked(value: unknown): Uint8Array {
 
 /** Decodes stored bytes into a fresh value. */
 export function decodeValue(bytes: Uint8Array): Value {
-  const value = packr.unpack(bytes) as Value;
+  // msgpackr returns binary as the input's own class: read from a plain view so that bytes come
+  // back as a plain Uint8Array wherever the encoded value came from (a Buffer or not).
+  const plain = Buffer.isBuffer(bytes)
+    ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    : bytes;
+  const value = packr.unpack(plain) as Value;
   // Only bytes holding a 64-bit integer marker can decode to a bigint; the scan is native and
   // far cheaper than walking every decoded value.
   if (bytes.indexOf(UINT64_MARK) === -1 && bytes.indexOf(INT64_MARK) === -1) return value;

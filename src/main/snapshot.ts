@@ -40,6 +40,12 @@ export interface SnapshotBackend {
 }
 
 const backends = new WeakMap<Snapshot, SnapshotBackend>();
+/**
+ * Per store id, a backend in this thread that reaches that store (the store itself, or a
+ * client of it), so a snapshot arriving from another thread can be rebuilt here. Weak, so an
+ * abandoned store is not kept alive by this table.
+ */
+const reachable = new Map<string, WeakRef<SnapshotBackend>>();
 let construct: (backend: SnapshotBackend, info: SnapshotInfo) => Snapshot;
 
 /**
@@ -124,4 +130,41 @@ export function checkSameStore(
 
 function backendOf(snapshot: Snapshot): SnapshotBackend {
   return backends.get(snapshot) as SnapshotBackend;
+}
+
+/** Lets snapshots of `backend`'s store that arrive from other threads be used in this one. */
+export function makeReachable(backend: SnapshotBackend): void {
+  if (reachable.get(backend.storeId)?.deref() === undefined) {
+    reachable.set(backend.storeId, new WeakRef(backend));
+  }
+}
+
+/** Undoes `makeReachable` (the backend closed). */
+export function makeUnreachable(backend: SnapshotBackend): void {
+  if (reachable.get(backend.storeId)?.deref() === backend) reachable.delete(backend.storeId);
+}
+
+/** A snapshot as it crosses a thread boundary. */
+export interface SnapshotOnTheWire {
+  storeId: string;
+  info: SnapshotInfo;
+}
+
+export function toWire(snapshot: Snapshot): SnapshotOnTheWire {
+  const { id, parent, timestamp, sizeBytes } = snapshot;
+  return { storeId: backendOf(snapshot).storeId, info: { id, parent, timestamp, sizeBytes } };
+}
+
+/**
+ * Rebuilds a snapshot that crossed a thread boundary, bound to this thread's way to its store.
+ * @throws SwarmStateError when this thread neither holds that store nor is connected to it.
+ */
+export function fromWire({ storeId, info }: SnapshotOnTheWire): Snapshot {
+  const backend = reachable.get(storeId)?.deref();
+  if (backend === undefined) {
+    throw new SwarmStateError(
+      `snapshot ${info.id} belongs to a store this thread is not connected to (use connectStore)`,
+    );
+  }
+  return createSnapshot(backend, info);
 }

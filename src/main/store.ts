@@ -7,7 +7,13 @@ import { checkItems, checkName, checkPairs, checkStoredValue } from "./arguments
 import { Coordinator } from "./coordinator.js";
 import { hostFactoryFor } from "./hosts.js";
 import { resolveOptions, type StoreOptions } from "./options.js";
-import { checkSameStore, createSnapshot, type Snapshot } from "./snapshot.js";
+import {
+  checkSameStore,
+  createSnapshot,
+  makeReachable,
+  makeUnreachable,
+  type Snapshot,
+} from "./snapshot.js";
 import type { StoreApi } from "./store-api.js";
 
 let coordinatorOfStore: (store: Store) => Coordinator;
@@ -49,7 +55,10 @@ export class Store implements StoreApi {
     const { shards, maxHistory } = resolveOptions(options);
     this.shards = shards;
     this.maxHistory = maxHistory;
-    this.#coordinator = new Coordinator(Math.max(1, shards), hostFactoryFor(shards), maxHistory);
+    const coordinator = new Coordinator(Math.max(1, shards), hostFactoryFor(shards), maxHistory);
+    this.#coordinator = coordinator;
+    makeReachable(coordinator);
+    coordinator.afterClose(() => makeUnreachable(coordinator));
   }
 
   /** Stores `value` under `(namespace, key)`, replacing any value there. */

@@ -17,6 +17,8 @@ import {
   checkSameStore,
   createSnapshot,
   type Diff,
+  makeReachable,
+  makeUnreachable,
   type Snapshot,
   type SnapshotBackend,
   type SnapshotInfo,
@@ -75,6 +77,7 @@ export class RemoteStore implements StoreApi, SnapshotBackend {
     this.storeId = description.storeId;
     this.shards = description.shards;
     this.maxHistory = description.maxHistory;
+    makeReachable(this);
     // The store closed (its side of the port closed), or this thread closed the port.
     this.disconnected = new Promise((resolve) => {
       port.once("close", () => {
@@ -214,6 +217,7 @@ export class RemoteStore implements StoreApi, SnapshotBackend {
   /** The port closed: every call not answered yet, and every later call, gets StoreClosedError. */
   private shutDown(): void {
     this.closed = true;
+    makeUnreachable(this);
     const error = new StoreClosedError("the store's connection is closed");
     for (const waiters of this.inFlight.values()) {
       for (const waiter of waiters) waiter.reject(error);

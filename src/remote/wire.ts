@@ -8,10 +8,16 @@
  * `{ name, message }`; each side rebuilds its own objects from them.
  */
 import type { MessagePort } from "node:worker_threads";
-import { type Endpoint, transferHandlers } from "comlink";
+import { type Endpoint, type TransferHandler, transferHandlers } from "comlink";
 import { decodeValue, encodeChecked } from "../core/codec.js";
-import type { SerializedError } from "../core/errors.js";
+import {
+  rebuildError,
+  type SerializedError,
+  SwarmStateError,
+  serializeError,
+} from "../core/errors.js";
 import type { Value } from "../core/value.js";
+import { fromWire, Snapshot, type SnapshotOnTheWire, toWire } from "../main/snapshot.js";
 
 /** Calls a client can make; arguments as in `StoreApi`, snapshots as ids, values pre-encoded. */
 export type RemoteMethod =
@@ -64,7 +70,42 @@ transferHandlers.set("swarmstate:message", {
   },
   deserialize: (bytes: Uint8Array) =>
     new WireMessage(decodeValue(bytes) as Value[] as unknown as RemoteCall[]),
-} as Parameters<typeof transferHandlers.set>[1]);
+} as TransferHandler<unknown, unknown>);
+
+/**
+ * A `Snapshot` passed through comlink (say, returned by an agent thread's exposed function)
+ * arrives as a `Snapshot` of the same store, usable in the receiving thread if that thread holds
+ * the store or is connected to it.
+ */
+transferHandlers.set("swarmstate:snapshot", {
+  canHandle: (value: unknown): value is Snapshot => value instanceof Snapshot,
+  serialize: (snapshot: Snapshot) => [toWire(snapshot), []],
+  deserialize: (wire: SnapshotOnTheWire) => fromWire(wire),
+} as TransferHandler<unknown, unknown>);
+
+/**
+ * Errors thrown by any comlink-exposed function (an agent's API, say) keep their class: a
+ * `SnapshotReleasedError` thrown in one thread is a `SnapshotReleasedError` where it is caught.
+ * Comlink's own "throw" handler rebuilds every error as a plain `Error`; ours wraps it and
+ * handles swarmstate's errors and the `TypeError`/`RangeError` of argument checks, leaving every
+ * other thrown value to comlink.
+ */
+const comlinkThrow = transferHandlers.get("throw") as TransferHandler<{ value: unknown }, unknown>;
+transferHandlers.set("throw", {
+  canHandle: comlinkThrow.canHandle,
+  serialize: (thrown: { value: unknown }) => {
+    const error = thrown.value;
+    const ours =
+      error instanceof SwarmStateError || error instanceof TypeError || error instanceof RangeError;
+    if (ours) return [{ swarmstate: serializeError(error) }, []];
+    return comlinkThrow.serialize(thrown);
+  },
+  deserialize: (wire: unknown) => {
+    const ours = (wire as { swarmstate?: SerializedError }).swarmstate;
+    if (ours !== undefined) throw rebuildError(ours);
+    return comlinkThrow.deserialize(wire);
+  },
+} as TransferHandler<unknown, unknown>);
 
 /**
  * A Node `MessagePort` as comlink's endpoint. Node's ports are EventTargets with `postMessage`
