@@ -7,22 +7,27 @@
  * - A node's id is larger than its parent's (ids are handed out in increasing order and a new
  *   node always hangs below an existing one), so walking up from the larger id finds the
  *   lowest common ancestor of two nodes without storing depths.
- * - Genesis (id 0, the empty state) is never released: every shard starts there.
- * - A released node drops its state at once, freeing whatever it alone kept alive. It stays in
- *   the tree only while it joins two or more branches; with one branch below it, its journal is
- *   folded into that branch and the node disappears; with none, it is removed and its parent is
- *   reconsidered. So journals are compacted as snapshots are released, and the tree holds at
- *   most about twice as many nodes as there are live snapshots.
+ * - A diff only ever walks between two live snapshots, so a journal matters only if some path
+ *   between live snapshots (or between one and a future one) crosses it. Hence:
+ *   - while no snapshot is held, writes are not journaled at all (a future snapshot can only be
+ *     diffed with snapshots taken after it, along paths that start at it);
+ *   - a released node drops its state at once. It stays in the tree only while it joins two or
+ *     more branches. With one branch below it, its journal is folded into that branch and it
+ *     disappears; with none, it is removed and its parent reconsidered. A released root with
+ *     a single branch is removed too, and that branch's journal (now crossed by no path) with
+ *     it. So journals are compacted as snapshots are released, and the tree holds at most
+ *     about twice as many nodes as there are live snapshots.
+ * - The tree starts as one released root (id 0): the empty state nothing refers to.
  * - A request for a snapshot the shard no longer holds is a coordinator bug (it never sends one
  *   after a release it ordered), so it throws instead of answering from some other state.
  */
 import { SwarmStateError } from "./errors.js";
 import { Journal } from "./journal.js";
-import { EMPTY_STATE, type ShardState } from "./state.js";
+import type { ShardState } from "./state.js";
 
 interface HistoryNode {
   readonly id: number;
-  /** `null` only for genesis. */
+  /** `null` for the root. */
   parent: HistoryNode | null;
   /** Writes from the parent's state to this node's state. */
   journal: Journal;
@@ -31,39 +36,31 @@ interface HistoryNode {
   readonly children: Set<HistoryNode>;
 }
 
-export const GENESIS_ID = 0;
-
 export class History {
   private readonly live = new Map<number, HistoryNode>();
   /** The node the current state descends from, and the writes made since. */
-  private head: HistoryNode;
+  private head: HistoryNode = {
+    id: 0,
+    parent: null,
+    journal: new Journal(),
+    state: null,
+    children: new Set(),
+  };
   private headJournal = new Journal();
   /** Highest id ever taken: ids are never reused, even after a release. */
-  private highestId = GENESIS_ID;
+  private highestId = 0;
 
-  constructor() {
-    const genesis: HistoryNode = {
-      id: GENESIS_ID,
-      parent: null,
-      journal: new Journal(),
-      state: EMPTY_STATE,
-      children: new Set(),
-    };
-    this.live.set(GENESIS_ID, genesis);
-    this.head = genesis;
-  }
-
-  /** Number of snapshots held, genesis included. */
+  /** Number of snapshots held. */
   get liveCount(): number {
     return this.live.size;
   }
 
   recordWrite(namespace: string, key: string): void {
-    this.headJournal.record(namespace, key);
+    if (this.live.size > 0) this.headJournal.record(namespace, key);
   }
 
   recordClear(): void {
-    this.headJournal.cleared = true;
+    if (this.live.size > 0) this.headJournal.cleared = true;
   }
 
   /** Keeps `state` (the current one) as snapshot `id`. O(1). */
@@ -83,6 +80,7 @@ export class History {
     this.live.set(id, node);
     this.head = node;
     this.headJournal = new Journal();
+    this.compact(node.parent as HistoryNode);
   }
 
   /** Moves the head to snapshot `id` and returns its state, which becomes the current one. */
@@ -96,7 +94,6 @@ export class History {
   }
 
   release(id: number): void {
-    if (id === GENESIS_ID) return;
     const node = this.node(id);
     node.state = null;
     this.live.delete(id);
@@ -135,28 +132,38 @@ export class History {
 
   /** Removes or folds away released nodes that no longer join branches (see the invariants). */
   private compact(start: HistoryNode): void {
-    let node = start;
-    while (node.state === null && node.parent !== null) {
-      const parent = node.parent;
+    let node: HistoryNode | null = start;
+    while (node !== null && node.state === null) {
       const headHere = this.head === node;
       const branches = node.children.size + (headHere ? 1 : 0);
       if (branches >= 2) return;
-      parent.children.delete(node);
+      const parent: HistoryNode | null = node.parent;
       if (branches === 0) {
-        node = parent; // the parent lost a branch: it may be foldable now
-        continue;
-      }
-      if (headHere) {
+        parent?.children.delete(node); // the parent lost a branch: it may be foldable now
+      } else if (headHere) {
+        if (parent === null) {
+          // A released root whose only branch is the head: no snapshot is held, no path will
+          // ever cross these writes.
+          this.headJournal = new Journal();
+          return;
+        }
+        parent.children.delete(node);
         this.headJournal = Journal.concat(node.journal, this.headJournal);
         this.head = parent;
       } else {
-        const [child] = node.children as Set<HistoryNode> & Iterable<HistoryNode>;
-        const only = child as HistoryNode;
-        only.journal = Journal.concat(node.journal, only.journal);
-        only.parent = parent;
-        parent.children.add(only);
+        const [only] = node.children as Set<HistoryNode>;
+        const child = only as HistoryNode;
+        child.parent = parent;
+        if (parent === null) {
+          child.journal = new Journal(); // the new root: no path crosses its old edge
+          node = child;
+          continue;
+        }
+        child.journal = Journal.concat(node.journal, child.journal);
+        parent.children.delete(node);
+        parent.children.add(child);
       }
-      return;
+      node = parent;
     }
   }
 }

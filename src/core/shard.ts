@@ -14,6 +14,7 @@ import {
   type EncodedValue,
   lookup,
   put,
+  putAll,
   remove,
   type ShardState,
   sortedKeys,
@@ -27,6 +28,12 @@ export class Shard {
   set(namespace: string, key: string, value: EncodedValue): void {
     this.state = put(this.state, namespace, key, value);
     this.history.recordWrite(namespace, key);
+  }
+
+  /** Many sets at once, in order (faster than one by one: see `putAll`). */
+  setAll(writes: readonly (readonly [string, string, EncodedValue])[]): void {
+    this.state = putAll(this.state, writes);
+    for (const [namespace, key] of writes) this.history.recordWrite(namespace, key);
   }
 
   get(namespace: string, key: string): EncodedValue | undefined {

@@ -33,7 +33,7 @@ export class Coordinator implements SnapshotBackend {
   private readonly hosts: ShardHost[];
   private readonly batchers: ShardBatcher[];
   private readonly registry: SnapshotRegistry;
-  /** Per shard: encoded size of each shard snapshot it holds (genesis, id 0, is empty). */
+  /** Per shard: encoded size of each shard snapshot it holds. */
   private readonly shardSizes: Map<number, Promise<number>>[];
   private failure: ShardFailedError | null = null;
   private closing: Promise<void> | null = null;
@@ -52,7 +52,7 @@ export class Coordinator implements SnapshotBackend {
       this.batchers.push(new ShardBatcher(index, host, (error) => this.failWith(error)));
     }
     this.registry = new SnapshotRegistry(hostCount);
-    this.shardSizes = this.batchers.map(() => new Map([[0, Promise.resolve(0)]]));
+    this.shardSizes = this.batchers.map(() => new Map());
   }
 
   /** Throws the error every call gets once the store is closed or a shard has failed. */

@@ -4,8 +4,7 @@
  * talks to a shard itself.
  *
  * Invariants:
- * - A shard snapshot id is the id of the global snapshot that made the shard take it; id 0 is
- *   the shard's empty genesis state, which every shard holds forever.
+ * - A shard snapshot id is the id of the global snapshot that made the shard take it.
  * - `head[s]` is the shard snapshot shard `s` currently equals, unless `dirty[s]` (it was
  *   written since). A clean shard whose head is still held is reused by the next snapshot
  *   instead of taking a new one, so a snapshot only touches shards written since the last.
@@ -21,6 +20,9 @@ export interface SnapshotRecord {
   readonly shardIds: readonly number[];
 }
 
+/** A shard's head before its first snapshot: nothing to reuse. */
+const NONE = 0;
+
 export class SnapshotRegistry {
   private nextId = 1;
   private lastId: number | null = null;
@@ -30,7 +32,7 @@ export class SnapshotRegistry {
   private readonly refs: Map<number, number>[];
 
   constructor(shardCount: number) {
-    this.head = new Array(shardCount).fill(0);
+    this.head = new Array(shardCount).fill(NONE);
     this.dirty = new Array(shardCount).fill(false);
     this.refs = Array.from({ length: shardCount }, () => new Map());
   }
@@ -62,7 +64,7 @@ export class SnapshotRegistry {
     const id = this.nextId++;
     const fresh: number[] = [];
     const shardIds = this.head.map((headId, shard) => {
-      const reusable = !this.dirty[shard] && (headId === 0 || this.refs[shard]?.has(headId));
+      const reusable = !this.dirty[shard] && this.refs[shard]?.has(headId);
       if (reusable) return headId;
       fresh.push(shard);
       this.head[shard] = id;
@@ -105,14 +107,12 @@ export class SnapshotRegistry {
   }
 
   private retain(shard: number, shardId: number): void {
-    if (shardId === 0) return;
     const refs = this.refs[shard] as Map<number, number>;
     refs.set(shardId, (refs.get(shardId) ?? 0) + 1);
   }
 
   /** Returns true when the shard snapshot is no longer used by any live snapshot. */
   private drop(shard: number, shardId: number): boolean {
-    if (shardId === 0) return false;
     const refs = this.refs[shard] as Map<number, number>;
     const left = (refs.get(shardId) ?? 0) - 1;
     if (left > 0) {

@@ -7,6 +7,7 @@ type Contents = Map<string, string>; // "namespace\u0000key" -> value
 
 type Step =
   | { op: "set"; ns: string; key: string; value: string }
+  | { op: "setAll"; writes: [string, string, string][] }
   | { op: "delete"; ns: string; key: string }
   | { op: "clear" }
   | { op: "snapshot" }
@@ -24,6 +25,13 @@ const step: fc.Arbitrary<Step> = fc.oneof(
       value: fc.constantFrom("1", "2", "33"),
     }),
     weight: 6,
+  },
+  {
+    arbitrary: fc.record({
+      op: fc.constant("setAll" as const),
+      writes: fc.array(fc.tuple(name, name, fc.constantFrom("1", "2", "33")), { maxLength: 6 }),
+    }),
+    weight: 3,
   },
   { arbitrary: fc.record({ op: fc.constant("delete" as const), ns: name, key: name }), weight: 2 },
   { arbitrary: fc.constant({ op: "clear" as const }), weight: 1 },
@@ -65,7 +73,7 @@ describe("Shard against a copying model", () => {
       fc.property(fc.array(step, { maxLength: 60 }), (steps) => {
         const shard = new Shard();
         let current: Contents = new Map();
-        const held = new Map<number, Contents>([[0, new Map()]]);
+        const held = new Map<number, Contents>();
         let nextId = 1;
         const ids = () => [...held.keys()];
         for (const s of steps) {
@@ -73,6 +81,10 @@ describe("Shard against a copying model", () => {
             case "set":
               shard.set(s.ns, s.key, s.value);
               current.set(`${s.ns}\u0000${s.key}`, s.value);
+              break;
+            case "setAll":
+              shard.setAll(s.writes);
+              for (const [ns, key, value] of s.writes) current.set(`${ns}\u0000${key}`, value);
               break;
             case "delete":
               expect(shard.delete(s.ns, s.key)).toBe(current.delete(`${s.ns}\u0000${s.key}`));
@@ -86,19 +98,21 @@ describe("Shard against a copying model", () => {
               held.set(nextId++, new Map(current));
               break;
             case "restore": {
+              if (held.size === 0) break;
               const id = ids()[s.pick % held.size] as number;
               shard.restore(id);
               current = new Map(held.get(id));
               break;
             }
             case "release": {
+              if (held.size === 0) break;
               const id = ids()[s.pick % held.size] as number;
-              if (id === 0) break;
               shard.release(id);
               held.delete(id);
               break;
             }
             case "diff": {
+              if (held.size === 0) break;
               const a = ids()[s.a % held.size] as number;
               const b = ids()[s.b % held.size] as number;
               expect(shard.diff(a, b)).toEqual(

@@ -101,17 +101,18 @@ describe("Shard", () => {
 
   it("frees released snapshots and folds their journals into what follows", () => {
     const shard = new Shard();
-    for (let id = 1; id <= 50; id++) {
+    shard.snapshot(1);
+    for (let id = 2; id <= 50; id++) {
       shard.set("n", `k${id}`, "v");
       shard.snapshot(id);
-      if (id > 3) shard.release(id - 3);
+      if (id > 3 && id < 40) shard.release(id - 1);
     }
-    expect(shard.heldSnapshots).toBe(1 + 3); // genesis + the three newest
+    expect(shard.heldSnapshots).toBe(14); // 1, 2 and 39 … 50
     expect(diffOf(shard, 50, 48).added).toEqual([
       ["n", "k49"],
       ["n", "k50"],
     ]);
-    expect(diffOf(shard, 48, 0).added).toHaveLength(48);
+    expect(diffOf(shard, 39, 1).added).toHaveLength(38);
   });
 
   it("keeps a released snapshot only while it joins two branches", () => {
@@ -130,10 +131,28 @@ describe("Shard", () => {
       changed: [],
     });
     shard.release(2);
-    expect(diffOf(shard, 3, 0).added).toEqual([
-      ["n", "a"],
-      ["n", "c"],
-    ]);
+    shard.set("n", "d", "1");
+    shard.snapshot(4);
+    expect(diffOf(shard, 4, 3).added).toEqual([["n", "d"]]);
+  });
+
+  it("journals nothing while no snapshot is held, and drops journals no diff can cross", () => {
+    const shard = new Shard();
+    shard.set("n", "before", "1"); // no snapshot held: not journaled
+    shard.snapshot(1);
+    shard.set("n", "a", "1");
+    shard.snapshot(2);
+    shard.set("n", "b", "1");
+    shard.snapshot(3);
+    shard.release(1); // 2 becomes the root: the journal 1 → 2 is dropped
+    expect(diffOf(shard, 3, 2)).toEqual({ added: [["n", "b"]], removed: [], changed: [] });
+    shard.release(2);
+    shard.release(3);
+    shard.set("n", "c", "1"); // nothing held again
+    shard.snapshot(4);
+    expect(shard.snapshotKeys(4)).toEqual(["n", "a", "n", "b", "n", "before", "n", "c"]);
+    shard.restore(4);
+    expect(shard.get("n", "before")).toBe("1");
   });
 
   it("refuses a snapshot id it does not hold instead of answering from another state", () => {

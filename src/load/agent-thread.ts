@@ -1,0 +1,16 @@
+/**
+ * An agent worker thread: connects to the store through the port from `exposeStore`, then
+ * serves its `AgentLoop` to the coordinator over the control port (comlink).
+ */
+import { workerData } from "node:worker_threads";
+import { type Endpoint, expose } from "comlink";
+import { connectStore } from "../index.js";
+import { AgentLoop } from "./agent-loop.js";
+import { OpCounters } from "./counters.js";
+import type { AgentSetup } from "./protocol.js";
+
+const setup = workerData as AgentSetup;
+const store = await connectStore(setup.store);
+const loop = new AgentLoop(store, setup, new OpCounters(setup.counters));
+// Node's MessagePort has what comlink uses of an endpoint (postMessage, event listeners).
+expose(loop, setup.control as unknown as Endpoint);
