@@ -1,30 +1,32 @@
 /**
- * Encoded values of one batch, appended back to back into a growing buffer that is later
- * transferred to the shard's thread whole.
+ * Encoded values of one batch, gathered as they are encoded and joined into one buffer when
+ * the batch leaves, to be transferred to the shard's thread whole.
+ *
+ * The pieces are views into msgpackr's output buffer, which msgpackr never writes over (each
+ * encoding continues after the previous one), so holding them until the flush is safe and
+ * saves copying every value twice.
  */
-const INITIAL_CAPACITY = 1024;
-
 export class ValueBuffer {
-  private bytes = new Uint8Array(INITIAL_CAPACITY);
+  private pieces: Uint8Array[] = [];
   private length = 0;
 
   append(value: Uint8Array): void {
-    const needed = this.length + value.byteLength;
-    if (needed > this.bytes.byteLength) {
-      // Allocated directly (never from Buffer's shared pool) because it will be transferred.
-      const grown = new Uint8Array(Math.max(needed, this.bytes.byteLength * 2));
-      grown.set(this.bytes.subarray(0, this.length));
-      this.bytes = grown;
-    }
-    this.bytes.set(value, this.length);
-    this.length = needed;
+    this.pieces.push(value);
+    this.length += value.byteLength;
   }
 
-  /** Hands over what was appended and starts over with a new buffer. */
+  /** Hands over what was appended, joined, and starts over. */
   take(): Uint8Array {
-    const taken = this.bytes.subarray(0, this.length);
-    this.bytes = new Uint8Array(INITIAL_CAPACITY);
+    // Not from Buffer's shared pool (it will be transferred) and not zero-filled (every byte
+    // is written below).
+    const joined = Buffer.allocUnsafeSlow(this.length);
+    let offset = 0;
+    for (const piece of this.pieces) {
+      joined.set(piece, offset);
+      offset += piece.byteLength;
+    }
+    this.pieces = [];
     this.length = 0;
-    return taken;
+    return joined;
   }
 }
