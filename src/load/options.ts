@@ -42,7 +42,7 @@ export class UsageError extends Error {
 /** Defaults: about 15 seconds in all on a 2-core machine. */
 export const DEFAULTS = {
   agents: 4,
-  durationSeconds: 12,
+  durationSeconds: 13,
   shards: DEFAULT_SHARDS,
   valueSize: 2048,
   seed: 1,
@@ -83,7 +83,8 @@ Flags:
   --seed <n>          seed of the simulated work and failure points, 0 to 2^32-1 (default ${DEFAULTS.seed})
   --checkpoints <n>   checkpoints over the run, the last one ending it (default ${DEFAULTS.checkpoints})
   --failures <n>      checkpoints at which a failure is simulated and the store rolled back to
-                      an earlier checkpoint; fewer than --checkpoints (default ${DEFAULTS.failures})
+                      an earlier checkpoint; fewer than --checkpoints, as the last one never
+                      fails (default ${DEFAULTS.failures})
   --json              print the report as JSON on stdout; progress goes to stderr
   --sabotage          test the checker: change one value behind the agents' backs before the
                       final check, which must then fail with exit code 1
@@ -129,7 +130,19 @@ export function parseLoadArgs(args: readonly string[]): LoadCommand {
   const checkpoints = integer("checkpoints", values.checkpoints, DEFAULTS.checkpoints, [
     ...LIMITS.checkpoints,
   ]);
-  const failures = integer("failures", values.failures, DEFAULTS.failures, [0, checkpoints - 1]);
+  // The last checkpoint never fails (the run ends on work that survives).
+  const failures = integer(
+    "failures",
+    values.failures,
+    Math.min(DEFAULTS.failures, checkpoints - 1),
+    [0, LIMITS.checkpoints[1]],
+  );
+  if (failures >= checkpoints) {
+    throw new UsageError(
+      `--failures must be fewer than --checkpoints (${checkpoints}): the last checkpoint ` +
+        `never fails; got ${failures}`,
+    );
+  }
   if (steps !== null && steps < checkpoints) {
     throw new UsageError(`--steps must be at least --checkpoints (${checkpoints}), got ${steps}`);
   }
@@ -168,11 +181,13 @@ function describeParseError(error: Error): string {
     return `unexpected argument '${word}': every setting is a flag, e.g. --agents 4 (see --help)`;
   }
   if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
-    const flag = /--[\w-]+/.exec(error.message)?.[0];
-    if (flag !== undefined && error.message.includes("<value>")) {
-      return `${flag} needs a value (see --help)`;
+    const flag = /--[\w-]+/.exec(error.message)?.[0] ?? "a flag";
+    if (error.message.includes("does not take an argument")) {
+      return `${flag} takes no value (see --help)`;
     }
-    if (flag !== undefined) return `${flag} takes no value (see --help)`;
+    // "argument missing", or "ambiguous": the next word starts with "-" (another flag, or a
+    // negative number, which no setting accepts).
+    return `${flag} needs a value, which cannot start with '-' (see --help)`;
   }
   return `${error.message} (see --help)`;
 }

@@ -1,0 +1,107 @@
+// The coordinator's protocol with agents in this thread (AgentLoop directly, no worker
+// threads) over an in-thread store: checkpoints, audits and rollbacks pass on an honest store,
+// and each kind of store misbehaviour is caught by the check meant for it.
+import { afterEach, describe, expect, it } from "vitest";
+import { Store, type StoreApi } from "../../src/index.js";
+import { AgentLoop } from "../../src/load/agent-loop.js";
+import { LoadCoordinator, type RunPlan, type RunResult } from "../../src/load/coordinator.js";
+import { OpCounters } from "../../src/load/counters.js";
+
+const stores: Store[] = [];
+afterEach(async () => {
+  for (const store of stores.splice(0)) await store.close();
+});
+
+const plan: RunPlan = {
+  steps: 60,
+  durationSeconds: null,
+  checkpoints: 6,
+  failures: 2,
+  seed: 3,
+  sabotage: false,
+};
+
+/** A real in-thread store, except for the methods `misbehave` returns for it. */
+function storeWith(misbehave: (real: Store) => Partial<StoreApi> = () => ({})): StoreApi {
+  const store = new Store({ shards: 0 });
+  stores.push(store);
+  const overrides = misbehave(store);
+  return new Proxy(store, {
+    get(target, name) {
+      if (name in overrides) return overrides[name as keyof StoreApi];
+      const value = Reflect.get(target, name, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  }) as StoreApi;
+}
+
+async function run(store: StoreApi, changes: Partial<RunPlan> = {}): Promise<RunResult> {
+  const counters = new OpCounters();
+  const agents = [0, 1, 2].map(
+    (agent) => new AgentLoop(store, { agent, agents: 3, seed: 3, valueSize: 200 }, counters),
+  );
+  const quiet = { checkpointTaken() {}, rolledBack() {} };
+  return new LoadCoordinator(store, agents, { ...plan, ...changes }, quiet).run();
+}
+
+describe("the load coordinator", () => {
+  it("checkpoints, audits and rolls back an honest store without a difference", async () => {
+    const result = await run(storeWith());
+    expect(result.differences).toEqual([]);
+    expect(result.audits).toBe(6);
+    expect(result.rollbacks).toHaveLength(2);
+    expect(result.fullChecks).toBe(3); // after each rollback, and at the end
+    expect(result.stepsRun).toBe(180);
+    expect(result.stepsKept).toBeLessThan(180);
+    expect(result.final?.entries).toBeGreaterThan(0);
+  });
+
+  it("ends in the same state for the same seed", async () => {
+    const [a, b] = [await run(storeWith()), await run(storeWith())];
+    expect(a.final?.fingerprint).toBe(b.final?.fingerprint);
+    const other = await run(storeWith(), { seed: 4 });
+    expect(other.final?.fingerprint).not.toBe(a.final?.fingerprint);
+  });
+
+  it("catches a write the store acknowledged but lost, in the next audit", async () => {
+    const lossy = storeWith((real) => ({
+      set: (namespace, key, value) =>
+        namespace === "memory-1" && key === "fact-3"
+          ? Promise.resolve()
+          : real.set(namespace, key, value),
+    }));
+    const result = await run(lossy);
+    expect(result.failedCheck).toMatch(/^audit of checkpoint \d+/);
+    expect(result.differences).toEqual([
+      "memory-1/fact-3: the ledgers say added (last written by agent-1 at step 3 (epoch 1)), " +
+        "the store's diff does not",
+    ]);
+  });
+
+  it("catches a restore that did not happen, in the check after the rollback", async () => {
+    const result = await run(storeWith(() => ({ restore: () => Promise.resolve() })));
+    expect(result.failedCheck).toMatch(/^check after rolling back to checkpoint \d+$/);
+    expect(result.differences.length).toBeGreaterThan(0);
+  });
+
+  it("catches an agent resuming from the wrong state, at its first read", async () => {
+    let reads = 0;
+    const stale = storeWith((real) => ({
+      get: ((namespace: string, key: string) =>
+        namespace === "agent-2" && ++reads === 10
+          ? Promise.resolve(undefined)
+          : real.get(namespace, key)) as StoreApi["get"],
+    }));
+    const result = await run(stale);
+    expect(result.failedCheck).toBe("agent-2 read agent-2/state");
+    expect(result.differences[0]).toMatch(/^got nothing, its ledger says .+/);
+  });
+
+  it("catches a value changed behind the agents' backs (--sabotage), in the final check", async () => {
+    const result = await run(storeWith(), { sabotage: true });
+    expect(result.failedCheck).toBe("final check");
+    expect(result.differences).toEqual([
+      expect.stringMatching(/^workflow\/task-0: the store holds a different value/),
+    ]);
+  });
+});

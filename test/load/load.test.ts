@@ -1,0 +1,102 @@
+// `swarmstate load` as users run it: the built CLI in its own process, with agent and shard
+// worker threads started from dist/.
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import type { LoadReport } from "../../src/load/report.js";
+
+const cli = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
+
+interface Outcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function swarmstate(...args: string[]): Promise<Outcome> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [cli, ...args], { timeout: 20_000 }, (error, stdout, stderr) => {
+      const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+const short = ["--steps", "120", "--agents", "3", "--shards", "2", "--value-size", "512"];
+
+describe("swarmstate load", () => {
+  it("runs a short swarm, rolls back, and verifies the store against the ledgers", async () => {
+    const { code, stdout, stderr } = await swarmstate("load", ...short, "--json", "--seed", "5");
+    expect(stderr).toContain("simulated failure, rolled back to checkpoint");
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout) as LoadReport;
+    expect(report.ok).toBe(true);
+    expect(report.settings).toMatchObject({ agents: 3, shards: 2, steps: 120, seed: 5 });
+    expect(report.verification).toMatchObject({ audits: 12, fullChecks: 4, differences: [] });
+    expect(report.verification.readsChecked).toBeGreaterThan(360 * 2);
+    expect(report.checkpoints.rollbacks).toHaveLength(3);
+    expect(report.checkpoints.kept).toBe(9);
+    expect(report.checkpoints.restore.count).toBe(3);
+    expect(report.checkpoints.snapshot.count).toBe(13);
+    expect(report.steps.count).toBe(360);
+    expect(report.steps.kept).toBeLessThan(360);
+    const { get, set, delete: del, all } = report.operations;
+    expect(get.count).toBe(2 * 360); // each step reads the agent's state and its task
+    expect(all.count).toBe(get.count + set.count + del.count);
+    expect(get.p50Ms).toBeGreaterThan(0);
+    expect(get.p99Ms).toBeGreaterThanOrEqual(get.p50Ms);
+    expect(report.store?.entries).toBeGreaterThan(0);
+    expect(report.store?.sizeBytes).toBeGreaterThan(report.store?.entries ?? 0);
+    expect(report.process.rssBytes).toBeGreaterThan(0);
+    expect(report.process.maxEventLoopStallMs).toBeGreaterThanOrEqual(0);
+
+    // A run counted in steps is reproducible, whatever the number of shards.
+    const again = await swarmstate("load", ...short, "--json", "--seed", "5", "--shards", "0");
+    expect((JSON.parse(again.stdout) as LoadReport).store?.fingerprint).toBe(
+      report.store?.fingerprint,
+    );
+  });
+
+  it("prints a readable report without --json, with plain progress lines off a terminal", async () => {
+    const { code, stdout } = await swarmstate("load", ...short, "--checkpoints", "3");
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^checkpoint 1\/3: [\d,]+ ops\/s/m);
+    expect(stdout).toContain("verified: the store matched the agents' ledgers at every check");
+    expect(stdout).toMatch(/^ {2}get +[\d,]+ +[\d,]+ +[\d.]+ +[\d.]+/m);
+    expect(stdout).toContain("longest event-loop stall in the coordinator");
+  });
+
+  it("fails with exit code 1 and says what differed when the store does not match", async () => {
+    const { code, stderr } = await swarmstate("load", ...short, "--sabotage");
+    expect(code).toBe(1);
+    expect(stderr).toContain("final check found 1 difference(s)");
+    expect(stderr).toMatch(/workflow\/task-0: the store holds a different value/);
+  });
+
+  it("refuses bad flags with a message and exit code 2", async () => {
+    expect(await swarmstate("load", "--agents", "0")).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: "swarmstate load: --agents must be between 1 and 64, got 0\n",
+    });
+    const unknown = await swarmstate("load", "--agnets", "2");
+    expect([unknown.code, unknown.stderr]).toEqual([
+      2,
+      "swarmstate load: unknown flag --agnets (see --help)\n",
+    ]);
+    const command = await swarmstate("lode");
+    expect(command.code).toBe(2);
+    expect(command.stderr).toContain("swarmstate: unknown command 'lode'");
+  });
+
+  it("explains every flag with --help", async () => {
+    const { code, stdout } = await swarmstate("load", "--help");
+    expect(code).toBe(0);
+    for (const flag of ["--agents", "--steps", "--duration", "--shards", "--value-size"]) {
+      expect(stdout).toContain(flag);
+    }
+    for (const flag of ["--seed", "--checkpoints", "--failures", "--json", "--help"]) {
+      expect(stdout).toContain(flag);
+    }
+  });
+});
