@@ -15,8 +15,6 @@ export function runBatch(shard: Shard, batch: Batch): Reply {
   const { ops, values } = batch;
   const text = Buffer.from(values.buffer, values.byteOffset, values.byteLength);
   const reply: Reply = { results: [], failures: [] };
-  // Consecutive sets are applied together (see Shard.setAll); any other op flushes them first.
-  let writes: [string, string, string][] = [];
   let valueStart = 0;
   let i = 0;
   while (i < ops.length) {
@@ -25,14 +23,10 @@ export function runBatch(shard: Shard, batch: Batch): Reply {
       // The hot path of write bursts: read the arguments in place rather than slicing.
       const length = ops[i + 3] as number;
       const value = text.toString("latin1", valueStart, valueStart + length);
-      writes.push([ops[i + 1] as string, ops[i + 2] as string, value]);
+      shard.set(ops[i + 1] as string, ops[i + 2] as string, value);
       valueStart += length;
       i += 4;
       continue;
-    }
-    if (writes.length > 0) {
-      shard.setAll(writes);
-      writes = [];
     }
     const args = ops.slice(i + 1, i + 1 + ARITY[code]);
     i += 1 + ARITY[code];
@@ -43,7 +37,6 @@ export function runBatch(shard: Shard, batch: Batch): Reply {
       reply.results.push(null);
     }
   }
-  if (writes.length > 0) shard.setAll(writes);
   return reply;
 }
 

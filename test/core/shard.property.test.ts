@@ -7,7 +7,7 @@ type Contents = Map<string, string>; // "namespace\u0000key" -> value
 
 type Step =
   | { op: "set"; ns: string; key: string; value: string }
-  | { op: "setAll"; writes: [string, string, string][] }
+  | { op: "setMany"; writes: [string, string, string][] }
   | { op: "delete"; ns: string; key: string }
   | { op: "clear" }
   | { op: "snapshot" }
@@ -28,7 +28,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   },
   {
     arbitrary: fc.record({
-      op: fc.constant("setAll" as const),
+      op: fc.constant("setMany" as const),
       writes: fc.array(fc.tuple(name, name, fc.constantFrom("1", "2", "33")), { maxLength: 6 }),
     }),
     weight: 3,
@@ -82,8 +82,8 @@ describe("Shard against a copying model", () => {
               shard.set(s.ns, s.key, s.value);
               current.set(`${s.ns}\u0000${s.key}`, s.value);
               break;
-            case "setAll":
-              shard.setAll(s.writes);
+            case "setMany":
+              for (const [ns, key, value] of s.writes) shard.set(ns, key, value);
               for (const [ns, key, value] of s.writes) current.set(`${ns}\u0000${key}`, value);
               break;
             case "delete":
@@ -122,12 +122,18 @@ describe("Shard against a copying model", () => {
             }
           }
           expect(shard.size()).toBe(current.size);
+          const namespaces = new Set([...current.keys()].map((k) => k.split("\u0000")[0]));
+          expect(shard.namespaces()).toEqual([...namespaces].sort());
           // Released snapshots are gone from the shard, not merely hidden.
           expect(shard.heldSnapshots).toBe(held.size);
         }
         for (const [id, contents] of held) {
           const pairs = [...contents.keys()].sort(byPair).flatMap((k) => k.split("\u0000"));
           expect(shard.snapshotKeys(id)).toEqual(pairs);
+          for (const [pair, value] of contents) {
+            const [ns, key] = pair.split("\u0000") as [string, string];
+            expect(shard.snapshotGet(id, ns, key)).toBe(value);
+          }
         }
       }),
       { numRuns: 400 },
