@@ -24,49 +24,81 @@ const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 /** Throws `TypeError` (or `RangeError` for a bigint) naming where `value` breaks the value rules. */
 export function checkValue(value: unknown, path: string): void {
   if (value === undefined) throw new TypeError(`${path}: undefined is not supported`);
-  checkNested(value, path, new Set());
+  new ValueChecker(path).check(value);
 }
 
-function checkNested(value: unknown, path: string, ancestors: Set<object>): void {
-  switch (typeof value) {
-    case "string":
-    case "number":
-    case "boolean":
-      return;
-    case "bigint":
-      if (value < INT64_MIN || value > UINT64_MAX) {
-        throw new RangeError(`${path}: bigint ${value} does not fit in 64 bits`);
+/**
+ * Walks a value depth-first. The path to the current position is kept as a stack of array
+ * indices and property names, joined into a string only when something is refused: building
+ * it for every property would cost more than the check itself.
+ */
+class ValueChecker {
+  private readonly steps: (number | string)[] = [];
+  private readonly ancestors = new Set<object>();
+
+  constructor(private readonly root: string) {}
+
+  check(value: unknown): void {
+    switch (typeof value) {
+      case "string":
+      case "number":
+      case "boolean":
+        return;
+      case "bigint":
+        if (value < INT64_MIN || value > UINT64_MAX) {
+          throw new RangeError(`${this.path()}: bigint ${value} does not fit in 64 bits`);
+        }
+        return;
+      case "undefined":
+        return this.refuse("undefined is not supported inside an array");
+      case "function":
+        return this.refuse("functions cannot be stored");
+      case "symbol":
+        return this.refuse("symbols cannot be stored");
+    }
+    if (value === null || value instanceof Uint8Array) return;
+    const object = value as object;
+    if (this.ancestors.has(object)) this.refuse("cyclic structures are not supported");
+    this.ancestors.add(object);
+    if (Array.isArray(object)) {
+      for (let i = 0; i < object.length; i++) this.checkChild(i, object[i]);
+    } else {
+      const proto = Object.getPrototypeOf(object);
+      if (proto !== Object.prototype && proto !== null) {
+        const kind = typeof proto?.constructor === "function" ? proto.constructor.name : "";
+        this.refuse(`${kind || "class instance"} is not supported`);
       }
-      return;
-    case "undefined":
-      throw new TypeError(`${path}: undefined is not supported inside an array`);
-    case "function":
-      throw new TypeError(`${path}: functions cannot be stored`);
-    case "symbol":
-      throw new TypeError(`${path}: symbols cannot be stored`);
-  }
-  if (value === null || value instanceof Uint8Array) return;
-  const object = value as object;
-  if (ancestors.has(object)) throw new TypeError(`${path}: cyclic structures are not supported`);
-  ancestors.add(object);
-  if (Array.isArray(object)) {
-    for (let i = 0; i < object.length; i++) checkNested(object[i], `${path}[${i}]`, ancestors);
-  } else {
-    const proto = Object.getPrototypeOf(object);
-    if (proto !== Object.prototype && proto !== null) {
-      const kind = typeof proto?.constructor === "function" ? proto.constructor.name : "object";
-      throw new TypeError(`${path}: ${kind || "class instance"} is not supported`);
+      const record = object as Record<string, unknown>;
+      for (const key of Object.keys(record)) {
+        const child = record[key];
+        if (child === undefined) continue; // left out, as JSON.stringify does
+        if (key === "__proto__") {
+          // Decoders (msgpackr included) cannot create an own "__proto__" property safely.
+          this.steps.push(key);
+          this.refuse('the key "__proto__" is not supported');
+        }
+        this.checkChild(key, child);
+      }
     }
-    const record = object as Record<string, unknown>;
-    for (const key of Object.keys(record)) {
-      const child = record[key];
-      if (child === undefined) continue; // left out, as JSON.stringify does
-      const childPath = IDENTIFIER.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
-      // Decoders (msgpackr included) cannot create an own "__proto__" property safely.
-      if (key === "__proto__")
-        throw new TypeError(`${childPath}: the key "__proto__" is not supported`);
-      checkNested(child, childPath, ancestors);
-    }
+    this.ancestors.delete(object);
   }
-  ancestors.delete(object);
+
+  private checkChild(step: number | string, child: unknown): void {
+    this.steps.push(step);
+    this.check(child);
+    this.steps.pop();
+  }
+
+  private path(): string {
+    let path = this.root;
+    for (const step of this.steps) {
+      if (typeof step === "number") path += `[${step}]`;
+      else path += IDENTIFIER.test(step) ? `.${step}` : `[${JSON.stringify(step)}]`;
+    }
+    return path;
+  }
+
+  private refuse(problem: string): never {
+    throw new TypeError(`${this.path()}: ${problem}`);
+  }
 }
