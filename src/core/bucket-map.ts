@@ -29,6 +29,25 @@ function indexOf(hash: number, level: number, split: number): number {
   return low < split ? hash & ((1 << (level + 1)) - 1) : low;
 }
 
+function find(
+  buckets: List<Bucket>,
+  level: number,
+  split: number,
+  key: string,
+): string | undefined {
+  const bucket = buckets.get(indexOf(fnv1a(key), level, split)) as Bucket;
+  for (let i = 0; i < bucket.length; i += 2) {
+    if (bucket[i] === key) return bucket[i + 1];
+  }
+  return undefined;
+}
+
+function* keysIn(buckets: List<Bucket>): Generator<string> {
+  for (const bucket of buckets) {
+    for (let i = 0; i < bucket.length; i += 2) yield bucket[i] as string;
+  }
+}
+
 export class BucketMap {
   static readonly EMPTY = new BucketMap(List([[]]), 0, 0, 0);
 
@@ -41,18 +60,12 @@ export class BucketMap {
   ) {}
 
   get(key: string): string | undefined {
-    const bucket = this.buckets.get(indexOf(fnv1a(key), this.level, this.split)) as Bucket;
-    for (let i = 0; i < bucket.length; i += 2) {
-      if (bucket[i] === key) return bucket[i + 1];
-    }
-    return undefined;
+    return find(this.buckets, this.level, this.split, key);
   }
 
   /** Keys in no particular order. */
-  *keys(): Generator<string> {
-    for (const bucket of this.buckets) {
-      for (let i = 0; i < bucket.length; i += 2) yield bucket[i] as string;
-    }
+  keys(): Generator<string> {
+    return keysIn(this.buckets);
   }
 
   /** A draft to apply many writes to, then `finish()` into a new map. */
@@ -91,17 +104,11 @@ export class BucketMapDraft {
   }
 
   get(key: string): string | undefined {
-    const bucket = this.buckets.get(indexOf(fnv1a(key), this.level, this.split)) as Bucket;
-    for (let i = 0; i < bucket.length; i += 2) {
-      if (bucket[i] === key) return bucket[i + 1];
-    }
-    return undefined;
+    return find(this.buckets, this.level, this.split, key);
   }
 
-  *keys(): Generator<string> {
-    for (const bucket of this.buckets) {
-      for (let i = 0; i < bucket.length; i += 2) yield bucket[i] as string;
-    }
+  keys(): Generator<string> {
+    return keysIn(this.buckets);
   }
 
   /** Sets `key`; returns the previous value (`=== value` means nothing changed). */
