@@ -1,0 +1,10 @@
+/**
+ * Where things are. The bench runs compiled, from dist-bench/, which mirrors bench/ one level
+ * below the project root, so these resolve the same from either tree.
+ */
+
+/** The project root (holding package.json, dist/ and node_modules/). */
+export const projectRoot = new URL("../../", import.meta.url);
+
+/** Results are written beside the bench's sources, not into the build output. */
+export const resultsDir = new URL("bench/results/", projectRoot);

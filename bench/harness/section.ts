@@ -1,0 +1,23 @@
+/**
+ * What a bench file exports: one section answering one question, made of figures. `run.ts`
+ * lists the sections; each runs on its own (`--only name`) and leaves no store open.
+ */
+import type { Figure } from "./figures.js";
+
+export interface Context {
+  quick: boolean;
+  /** Time budget for one repeated measurement, in ms of timed work (smaller with `--quick`). */
+  budget: number;
+  /** Iterations of a measurement that needs set-up before each one (its budget would not see it). */
+  rounds: number;
+  /** Writes a progress line (stderr), prefixed with the section name and elapsed time. */
+  progress(message: string): void;
+}
+
+export interface Section {
+  /** Short name used by `--only` and in the results. */
+  name: string;
+  /** The question the section answers. */
+  question: string;
+  run(context: Context): Promise<Figure[]>;
+}
