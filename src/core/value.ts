@@ -50,15 +50,15 @@ class ValueChecker {
         }
         return;
       case "undefined":
-        return this.refuse("undefined is not supported inside an array");
+        throw this.refusal("undefined is not supported inside an array");
       case "function":
-        return this.refuse("functions cannot be stored");
+        throw this.refusal("functions cannot be stored");
       case "symbol":
-        return this.refuse("symbols cannot be stored");
+        throw this.refusal("symbols cannot be stored");
     }
     if (value === null || value instanceof Uint8Array) return;
     const object = value as object;
-    if (this.ancestors.has(object)) this.refuse("cyclic structures are not supported");
+    if (this.ancestors.has(object)) throw this.refusal("cyclic structures are not supported");
     this.ancestors.add(object);
     if (Array.isArray(object)) {
       for (let i = 0; i < object.length; i++) this.checkChild(i, object[i]);
@@ -66,7 +66,7 @@ class ValueChecker {
       const proto = Object.getPrototypeOf(object);
       if (proto !== Object.prototype && proto !== null) {
         const kind = typeof proto?.constructor === "function" ? proto.constructor.name : "";
-        this.refuse(`${kind || "class instance"} is not supported`);
+        throw this.refusal(`${kind || "class instance"} is not supported`);
       }
       const record = object as Record<string, unknown>;
       for (const key of Object.keys(record)) {
@@ -75,7 +75,7 @@ class ValueChecker {
         if (key === "__proto__") {
           // Decoders (msgpackr included) cannot create an own "__proto__" property safely.
           this.steps.push(key);
-          this.refuse('the key "__proto__" is not supported');
+          throw this.refusal('the key "__proto__" is not supported');
         }
         this.checkChild(key, child);
       }
@@ -98,7 +98,7 @@ class ValueChecker {
     return path;
   }
 
-  private refuse(problem: string): never {
-    throw new TypeError(`${this.path()}: ${problem}`);
+  private refusal(problem: string): TypeError {
+    return new TypeError(`${this.path()}: ${problem}`);
   }
 }
