@@ -15,8 +15,9 @@
  *     more branches. With one branch below it, its journal is folded into that branch and it
  *     disappears; with none, it is removed and its parent reconsidered. A released root with
  *     a single branch is removed too, and that branch's journal (now crossed by no path) with
- *     it. So journals are compacted as snapshots are released, and the tree holds at most
- *     about twice as many nodes as there are live snapshots.
+ *     it. So journals are compacted as snapshots are released. Folding merges journals, which
+ *     costs what was written, so `restore` never folds (it must cost the same at any size):
+ *     a node it leaves with one branch is folded by the next release that walks past it.
  * - The tree starts as one released root (id 0): the empty state nothing refers to.
  * - A request for a snapshot the shard no longer holds is a coordinator bug (it never sends one
  *   after a release it ordered), so it throws instead of answering from some other state.
@@ -89,7 +90,9 @@ export class History {
     const previous = this.head;
     this.head = node;
     this.headJournal = new Journal();
-    this.compact(previous);
+    // No folding here: merging journals costs what was written, and restore must cost the same
+    // whatever that is. A node left with one branch is folded by a later release passing by.
+    this.compact(previous, false);
     return node.state as ShardState;
   }
 
@@ -130,8 +133,11 @@ export class History {
     return node;
   }
 
-  /** Removes or folds away released nodes that no longer join branches (see the invariants). */
-  private compact(start: HistoryNode): void {
+  /**
+   * Removes or folds away released nodes that no longer join branches (see the invariants).
+   * With `folding` off, only does what is O(1) per node: removals and dropped journals.
+   */
+  private compact(start: HistoryNode, folding = true): void {
     let node: HistoryNode | null = start;
     while (node !== null && node.state === null) {
       const headHere = this.head === node;
@@ -147,10 +153,12 @@ export class History {
           this.headJournal = new Journal();
           return;
         }
+        if (!folding) return;
         parent.children.delete(node);
         this.headJournal = Journal.concat(node.journal, this.headJournal);
         this.head = parent;
       } else {
+        if (parent !== null && !folding) return;
         const [only] = node.children as Set<HistoryNode>;
         const child = only as HistoryNode;
         child.parent = parent;
