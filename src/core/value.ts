@@ -17,9 +17,19 @@ export type Value =
   | Value[]
   | { [key: string]: Value };
 
+/**
+ * Whether `text` is valid Unicode (no lone surrogate). msgpack strings are UTF-8, which cannot
+ * carry a lone surrogate: it would be stored as U+FFFD, a different string, so such strings are
+ * refused instead. (`isWellFormed` is in Node 20; TypeScript's ES2023 lib does not declare it.)
+ */
+export function isWellFormed(text: string): boolean {
+  return (text as string & { isWellFormed(): boolean }).isWellFormed();
+}
+
 const INT64_MIN = -(2n ** 63n);
 const UINT64_MAX = 2n ** 64n - 1n;
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+const LONE_SURROGATE = "has a lone surrogate (not valid Unicode), which msgpack cannot store";
 
 /** Throws `TypeError` (or `RangeError` for a bigint) naming where `value` breaks the value rules. */
 export function checkValue(value: unknown, path: string): void {
@@ -41,6 +51,8 @@ class ValueChecker {
   check(value: unknown): void {
     switch (typeof value) {
       case "string":
+        if (!isWellFormed(value)) throw this.refusal(LONE_SURROGATE);
+        return;
       case "number":
       case "boolean":
         return;
@@ -72,10 +84,13 @@ class ValueChecker {
       for (const key of Object.keys(record)) {
         const child = record[key];
         if (child === undefined) continue; // left out, as JSON.stringify does
-        if (key === "__proto__") {
-          // Decoders (msgpackr included) cannot create an own "__proto__" property safely.
+        if (key === "__proto__" || !isWellFormed(key)) {
+          // A lone surrogate cannot be encoded (see isWellFormed), and decoders (msgpackr
+          // included) cannot create an own "__proto__" property safely.
           this.steps.push(key);
-          throw this.refusal('the key "__proto__" is not supported');
+          throw this.refusal(
+            key === "__proto__" ? 'the key "__proto__" is not supported' : `key ${LONE_SURROGATE}`,
+          );
         }
         this.checkChild(key, child);
       }

@@ -3,11 +3,15 @@
  * argument (and, for values, the path inside it), and a refused call has changed nothing.
  */
 import { describe } from "../core/codec.js";
-import { checkValue, type Value } from "../core/value.js";
+import { checkValue, isWellFormed, type Value } from "../core/value.js";
 
 export function checkName(method: string, argument: string, name: unknown): asserts name is string {
   if (typeof name !== "string") {
     throw new TypeError(`${method}: ${argument} must be a string, got ${describe(name)}`);
+  }
+  if (!isWellFormed(name)) {
+    // Namespaces and keys travel as msgpack (UTF-8) in diffs and listings: see isWellFormed.
+    throw new TypeError(`${method}: ${argument} has a lone surrogate (not valid Unicode)`);
   }
 }
 

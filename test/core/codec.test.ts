@@ -80,6 +80,12 @@ describe("value codec", () => {
     expect(loads(dumps({ x: shared, y: shared }))).toEqual({ x: { n: 1 }, y: { n: 1 } });
   });
 
+  it("refuses strings with a lone surrogate, which UTF-8 msgpack would turn into U+FFFD", () => {
+    expect(() => dumps({ text: "cut emoji \ud83d" })).toThrow("value.text: has a lone surrogate");
+    expect(() => dumps({ ["k\udc00"]: 1 })).toThrow(TypeError);
+    expect(loads(dumps("whole emoji 😀"))).toBe("whole emoji 😀");
+  });
+
   it("accepts objects without a prototype", () => {
     const bare = Object.assign(Object.create(null), { a: 1 });
     expect(loads(dumps(bare))).toEqual({ a: 1 });

@@ -59,6 +59,9 @@ describe("errors", () => {
       );
       await expect(store.getMany("x" as never)).rejects.toThrow("getMany: pairs must be an array");
       await expect(store.keys(undefined as never)).rejects.toThrow(TypeError);
+      await expect(store.set("ns", "cut \ud83d", 1)).rejects.toThrow(
+        "set: key has a lone surrogate",
+      );
       expect(await store.size()).toBe(0);
       await expect(store.restore({} as never)).rejects.toThrow(TypeError);
     } finally {
