@@ -86,9 +86,8 @@ transferHandlers.set("swarmstate:snapshot", {
 /**
  * Errors thrown by any comlink-exposed function (an agent's API, say) keep their class: a
  * `SnapshotReleasedError` thrown in one thread is a `SnapshotReleasedError` where it is caught.
- * Comlink's own "throw" handler rebuilds every error as a plain `Error`; ours wraps it and
- * handles swarmstate's errors and the `TypeError`/`RangeError` of argument checks, leaving every
- * other thrown value to comlink.
+ * Comlink's own "throw" handler rebuilds every error as a plain `Error`; ours wraps it, adding
+ * the class of swarmstate's errors and of the `TypeError`/`RangeError` of argument checks.
  */
 const comlinkThrow = transferHandlers.get("throw") as TransferHandler<{ value: unknown }, unknown>;
 transferHandlers.set("throw", {
@@ -97,8 +96,11 @@ transferHandlers.set("throw", {
     const error = thrown.value;
     const ours =
       error instanceof SwarmStateError || error instanceof TypeError || error instanceof RangeError;
-    if (ours) return [{ swarmstate: serializeError(error) }, []];
-    return comlinkThrow.serialize(thrown);
+    const [wire, transfers] = comlinkThrow.serialize(thrown);
+    // Comlink's own shape, plus a field only this handler reads: a thread that never imported
+    // swarmstate still gets the error comlink would have given it.
+    if (ours) return [{ ...(wire as object), swarmstate: serializeError(error) }, transfers];
+    return [wire, transfers];
   },
   deserialize: (wire: unknown) => {
     const ours = (wire as { swarmstate?: SerializedError }).swarmstate;
