@@ -214,10 +214,17 @@ export class Coordinator implements SnapshotBackend {
     };
   }
 
-  /** Calls `listener` once the store has closed (at once if it already has). */
-  afterClose(listener: () => void): void {
+  /**
+   * Calls `listener` once the store has closed (at once if it already has). Returns a function
+   * that cancels it.
+   */
+  afterClose(listener: () => void): () => void {
     if (this.closing === null) this.closed.push(listener);
     else void this.closing.then(listener);
+    return () => {
+      const index = this.closed.indexOf(listener);
+      if (index >= 0) this.closed.splice(index, 1);
+    };
   }
 
   /** Lets every queued call finish, then stops every shard. Idempotent. */

@@ -45,7 +45,7 @@ const backends = new WeakMap<Snapshot, SnapshotBackend>();
  * client of it), so a snapshot arriving from another thread can be rebuilt here. Weak, so an
  * abandoned store is not kept alive by this table.
  */
-const reachable = new Map<string, WeakRef<SnapshotBackend>>();
+const reachable = new Map<string, Set<WeakRef<SnapshotBackend>>>();
 let construct: (backend: SnapshotBackend, info: SnapshotInfo) => Snapshot;
 
 /**
@@ -128,20 +128,47 @@ export function checkSameStore(
   }
 }
 
+/**
+ * The backend to use for `snapshot`: the one that made it while that is open, else any other
+ * open one of the same store in this thread (a snapshot belongs to its store, not to the
+ * client that happened to take it), else the original, which then reports that it is closed.
+ */
 function backendOf(snapshot: Snapshot): SnapshotBackend {
-  return backends.get(snapshot) as SnapshotBackend;
+  const own = backends.get(snapshot) as SnapshotBackend;
+  if (isReachable(own)) return own;
+  return reachableFor(own.storeId) ?? own;
+}
+
+function isReachable(backend: SnapshotBackend): boolean {
+  for (const ref of reachable.get(backend.storeId) ?? []) if (ref.deref() === backend) return true;
+  return false;
+}
+
+function reachableFor(storeId: string): SnapshotBackend | undefined {
+  const refs = reachable.get(storeId);
+  for (const ref of refs ?? []) {
+    const backend = ref.deref();
+    if (backend !== undefined) return backend;
+    refs?.delete(ref); // collected without being closed
+  }
+  return undefined;
 }
 
 /** Lets snapshots of `backend`'s store that arrive from other threads be used in this one. */
 export function makeReachable(backend: SnapshotBackend): void {
-  if (reachable.get(backend.storeId)?.deref() === undefined) {
-    reachable.set(backend.storeId, new WeakRef(backend));
+  let refs = reachable.get(backend.storeId);
+  if (refs === undefined) {
+    refs = new Set();
+    reachable.set(backend.storeId, refs);
   }
+  refs.add(new WeakRef(backend));
 }
 
 /** Undoes `makeReachable` (the backend closed). */
 export function makeUnreachable(backend: SnapshotBackend): void {
-  if (reachable.get(backend.storeId)?.deref() === backend) reachable.delete(backend.storeId);
+  const refs = reachable.get(backend.storeId);
+  for (const ref of refs ?? []) if (ref.deref() === backend) refs?.delete(ref);
+  if (refs?.size === 0) reachable.delete(backend.storeId);
 }
 
 /** A snapshot as it crosses a thread boundary. */
@@ -160,7 +187,7 @@ export function toWire(snapshot: Snapshot): SnapshotOnTheWire {
  * @throws SwarmStateError when this thread neither holds that store nor is connected to it.
  */
 export function fromWire({ storeId, info }: SnapshotOnTheWire): Snapshot {
-  const backend = reachable.get(storeId)?.deref();
+  const backend = reachableFor(storeId);
   if (backend === undefined) {
     throw new SwarmStateError(
       `snapshot ${info.id} belongs to a store this thread is not connected to (use connectStore)`,

@@ -54,12 +54,12 @@ export async function connectStore(port: MessagePort): Promise<RemoteStore> {
 }
 
 /** A client of a store in another thread; see `connectStore`. */
-export class RemoteStore implements StoreApi, SnapshotBackend {
+export class RemoteStore implements StoreApi {
   readonly shards: number;
   readonly maxHistory: number | null;
   readonly codec = "msgpack" as const;
-  /** The store this client reaches (shared by all its clients and snapshots). */
-  readonly storeId: string;
+  /** How this client's snapshots reach the store (kept off the public surface). */
+  private readonly backend: SnapshotBackend;
   private calls: RemoteCall[] = [];
   private waiters: Waiter[] = [];
   /** Batches sent and not answered yet: the promise of their handling, and their waiters. */
@@ -74,10 +74,19 @@ export class RemoteStore implements StoreApi, SnapshotBackend {
     private readonly service: Remote<StoreService>,
     description: StoreDescription,
   ) {
-    this.storeId = description.storeId;
+    this.backend = {
+      storeId: description.storeId,
+      snapshotKeys: async (id) => (await this.call(["snapshotKeys", id])) as Pair[],
+      snapshotGet: async (id, namespace, key) =>
+        (await this.call(["snapshotGet", id, namespace, key])) as Value | undefined,
+      diff: async (id, baseId) => (await this.call(["diff", id, baseId])) as Diff,
+      release: async (id) => {
+        await this.call(["release", id]);
+      },
+    };
     this.shards = description.shards;
     this.maxHistory = description.maxHistory;
-    makeReachable(this);
+    makeReachable(this.backend);
     // The store closed (its side of the port closed), or this thread closed the port.
     this.disconnected = new Promise((resolve) => {
       port.once("close", () => {
@@ -143,11 +152,11 @@ export class RemoteStore implements StoreApi, SnapshotBackend {
   }
 
   async snapshot(): Promise<Snapshot> {
-    return createSnapshot(this, (await this.call(["snapshot"])) as SnapshotInfo);
+    return createSnapshot(this.backend, (await this.call(["snapshot"])) as SnapshotInfo);
   }
 
   async restore(snapshot: Snapshot): Promise<void> {
-    checkSameStore(this, snapshot, "restore");
+    checkSameStore(this.backend, snapshot, "restore");
     await this.call(["restore", snapshot.id]);
   }
 
@@ -159,26 +168,6 @@ export class RemoteStore implements StoreApi, SnapshotBackend {
     // Batches in flight when the port closes never get an answer: stop waiting then.
     await Promise.race([Promise.all(this.inFlight.keys()), this.disconnected]);
     this.port.close();
-  }
-
-  /** @internal */
-  async snapshotKeys(id: number): Promise<Pair[]> {
-    return (await this.call(["snapshotKeys", id])) as Pair[];
-  }
-
-  /** @internal */
-  async snapshotGet(id: number, namespace: string, key: string): Promise<Value | undefined> {
-    return (await this.call(["snapshotGet", id, namespace, key])) as Value | undefined;
-  }
-
-  /** @internal */
-  async diff(id: number, baseId: number): Promise<Diff> {
-    return (await this.call(["diff", id, baseId])) as Diff;
-  }
-
-  /** @internal */
-  async release(id: number): Promise<void> {
-    await this.call(["release", id]);
   }
 
   private call(call: RemoteCall): Promise<unknown> {
@@ -217,7 +206,7 @@ export class RemoteStore implements StoreApi, SnapshotBackend {
   /** The port closed: every call not answered yet, and every later call, gets StoreClosedError. */
   private shutDown(): void {
     this.closed = true;
-    makeUnreachable(this);
+    makeUnreachable(this.backend);
     const error = new StoreClosedError("the store's connection is closed");
     for (const waiters of this.inFlight.values()) {
       for (const waiter of waiters) waiter.reject(error);

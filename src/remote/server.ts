@@ -47,7 +47,9 @@ export function exposeStore(store: Store): MessagePort {
   expose(service, asEndpoint(port1));
   // A served port alone must not keep the store's thread alive; clients keep theirs alive.
   port1.unref();
-  coordinator.afterClose(() => port1.close());
+  const cancel = coordinator.afterClose(() => port1.close());
+  port1.once("close", cancel); // the client went away first: forget this port
+
   return port2;
 }
 

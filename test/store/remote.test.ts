@@ -18,7 +18,6 @@ interface Agent {
   restore(snapshot: Snapshot): Promise<void>;
   diff(snapshot: Snapshot, base: Snapshot): Promise<Diff>;
   readFrom(snapshot: Snapshot, namespace: string, key: string): Promise<unknown>;
-  storeId(): Promise<string>;
   writeThenDie(namespace: string): Promise<void>;
   close(): Promise<void>;
 }
@@ -145,6 +144,22 @@ describe("remote stores", () => {
         ["shared", "c2"],
       ]),
     ).toEqual(["last", "last", "last"]);
+  });
+
+  it("keep snapshots usable through any client of the store, after the one that took them closes", async () => {
+    const store = openStore(1);
+    const first = await connectStore(exposeStore(store));
+    const second = await connectStore(exposeStore(store));
+    cleanup.push(() => second.close());
+    await first.set("n", "k", 1);
+    const taken = await first.snapshot();
+    await first.close();
+    await second.set("n", "k", 2);
+    const later = await second.snapshot();
+    expect(await later.diff(taken)).toEqual({ added: [], removed: [], changed: [["n", "k"]] });
+    expect(await taken.get("n", "k")).toBe(1);
+    await second.restore(taken);
+    expect(await store.get("n", "k")).toBe(1);
   });
 
   it("refuse snapshots of another store and reject with StoreClosedError once closed", async () => {
