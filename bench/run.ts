@@ -1,85 +1,141 @@
 /**
- * `npm run bench -- [--quick] [--json] [--only a,b]`: runs each section (one file per question in
- * `cases/`), prints a progress line per case and a table of every figure with its target and
- * verdict, and writes the results with the machine they came from.
+ * `npm run bench -- [--quick] [--json] [--only a,b] [--sizes 100,1k,1M] [--max-entries 200k]`:
+ * runs each section (one file per question in `cases/`), prints a progress line per case, then
+ * per section its tables and its figures with their targets and verdicts, and writes the results
+ * with the machine they came from: JSON, a Markdown summary and SVG charts of the sweeps.
  *
- * A full run writes `bench/results/latest.json`; a `--quick` run (small sizes, to check that
- * everything runs) writes `bench/results/quick.json` and an `--only` run `partial.json` instead,
- * so neither replaces the figures of a full run.
+ * A full run writes `bench/results/latest.{json,md}` and the charts in `docs/`; a `--quick` run
+ * (small sizes, to check that everything runs) writes `bench/results/quick.json`, and a run with
+ * `--only`, `--sizes` or `--max-entries` writes `partial.json`, with their summaries and charts
+ * in `dist-bench/results/`, so that neither replaces the figures of a full run.
  * Every store comes from the built package (`dist/`), as users get it, and the bench itself runs
  * compiled (see bench/tsconfig.json).
  */
 import { loadavg } from "node:os";
 import { diffSection } from "./cases/diff.js";
+import { diffChangesSection } from "./cases/diff-changes.js";
 import { eventLoopSection } from "./cases/event-loop.js";
+import { latencySection } from "./cases/latency.js";
 import { memorySection } from "./cases/memory.js";
+import { parallelDiffSection } from "./cases/parallel-diff.js";
 import { poolRoutingSection } from "./cases/pool-routing.js";
 import { snapshotSection } from "./cases/snapshot.js";
-import { writesSection } from "./cases/writes.js";
-import { readOptions } from "./harness/cli.js";
+import { throughputSection } from "./cases/throughput.js";
+import { renderCharts } from "./harness/charts.js";
+import { HELP, readOptions } from "./harness/cli.js";
 import type { Figure } from "./harness/figures.js";
 import { describeMachine } from "./harness/machine.js";
-import { resultsDir } from "./harness/paths.js";
-import { formatTable, progress, type Results, summarize, writeResults } from "./harness/report.js";
+import { describeRun, markdownSummary } from "./harness/markdown.js";
+import { chartsDir, projectRoot, resultsDir, scratchResultsDir } from "./harness/paths.js";
+import {
+  formatReport,
+  progress,
+  type Results,
+  summarize,
+  writeFile,
+  writeResults,
+} from "./harness/report.js";
 import type { Section } from "./harness/section.js";
+import type { Table } from "./harness/table.js";
 
 const SECTIONS: readonly Section[] = [
   snapshotSection,
   diffSection,
-  writesSection,
+  diffChangesSection,
+  parallelDiffSection,
   eventLoopSection,
+  throughputSection,
+  latencySection,
   memorySection,
   poolRoutingSection,
 ];
+const FULL_SIZES = [100, 1000, 10_000, 100_000, 1_000_000];
+const QUICK_SIZES = [100, 1000, 10_000];
+/** Quick runs cap every store and change count here: small, but past the smallest sweep size. */
+const QUICK_MAX_ENTRIES = 20_000;
 
-const options = readOptions(
-  process.argv.slice(2),
-  SECTIONS.map((s) => s.name),
+const names = SECTIONS.map((s) => s.name);
+const options = readOptions(process.argv.slice(2), names);
+if (options.help) {
+  process.stdout.write(`${HELP}\nsections: ${names.join(", ")}\n`);
+  process.exit(0);
+}
+const { quick } = options;
+const maxEntries = options.maxEntries ?? (quick ? QUICK_MAX_ENTRIES : null);
+const cap = (n: number) => (maxEntries === null ? n : Math.min(n, maxEntries));
+const sizes = [...new Set((options.sizes ?? (quick ? QUICK_SIZES : FULL_SIZES)).map(cap))].sort(
+  (a, b) => a - b,
 );
+const kind: Results["kind"] = quick
+  ? "quick"
+  : options.only || options.sizes || options.maxEntries
+    ? "partial"
+    : "latest";
 const chosen = SECTIONS.filter((s) => options.only === null || options.only.includes(s.name));
 const machine = describeMachine();
 const startedAt = new Date();
+const budget = quick ? 100 : 1500;
+const rounds = quick ? 20 : 300;
 if (globalThis.gc === undefined) progress("run", "warning: run with --expose-gc (npm run bench)");
 progress(
   "run",
-  `${options.quick ? "quick run (small sizes: figures do not test the targets)" : "full run"} on ` +
+  `${quick ? "quick run (small sizes: figures do not test the targets)" : `${kind === "latest" ? "full" : "partial"} run`} on ` +
     `${machine.cpuCount}x ${machine.cpuModel}, Node ${machine.node}, load ${machine.loadAverage.toFixed(2)}, ` +
-    `commit ${machine.revision?.commit.slice(0, 7) ?? "unknown"}${machine.revision?.srcModified ? " with src/ modified" : ""}`,
+    `commit ${machine.revision?.commit.slice(0, 7) ?? "unknown"}${machine.revision?.srcModified ? " with src/ modified" : ""}; ` +
+    `sizes ${sizes.join(", ")}${maxEntries === null ? "" : `, at most ${maxEntries} entries`}`,
 );
 
 const figures: Figure[] = [];
+const tables: Table[] = [];
 for (const section of chosen) {
   progress(section.name, section.question);
-  figures.push(
-    ...(await section.run({
-      quick: options.quick,
-      budget: options.quick ? 200 : 1500,
-      rounds: options.quick ? 40 : 300,
-      progress: (message) => progress(section.name, message),
-    })),
-  );
+  const outcome = await section.run({
+    quick,
+    budget,
+    rounds,
+    sizes,
+    cap,
+    progress: (message) => progress(section.name, message),
+  });
+  figures.push(...outcome.figures);
+  tables.push(...outcome.tables);
 }
 
 const results: Results = {
-  quick: options.quick,
+  kind,
+  quick,
+  argv: process.argv.slice(2),
+  settings: { sizes, maxEntries, budgetMs: budget, rounds },
   startedAt: startedAt.toISOString(),
   durationSeconds: (Date.now() - startedAt.getTime()) / 1000,
   machine,
   loadAverageAtEnd: loadavg()[0] ?? 0,
   sections: chosen.map(({ name, question }) => ({ name, question })),
   figures,
+  tables,
 };
-// Only a full run of every section replaces latest.json.
-const file = options.quick ? "quick.json" : options.only !== null ? "partial.json" : "latest.json";
-writeResults(new URL(file, resultsDir), results);
+writeResults(new URL(`${kind}.json`, resultsDir), results);
 
+// Only a full run replaces the summary and the charts the README shows.
+const summaryDir = kind === "latest" ? resultsDir : scratchResultsDir;
+const charts = await renderCharts(
+  tables,
+  kind === "latest" ? chartsDir : scratchResultsDir,
+  kind === "latest" ? "" : `${kind}-`,
+  `${machine.cpuCount}x ${machine.cpuModel}, Node ${machine.node}, load ${machine.loadAverage.toFixed(1)}${quick ? ", quick run" : ""}`,
+);
+const summaryFile = new URL(`${kind}.md`, summaryDir);
+writeFile(summaryFile, markdownSummary(results, charts, summaryFile));
+
+const relative = (url: URL) => url.href.slice(projectRoot.href.length);
 const report = [
   "",
-  formatTable(figures),
-  "",
-  options.quick ? "quick run: sizes too small for the verdicts to mean anything" : "",
+  formatReport(results),
+  quick ? "quick run: sizes too small for the verdicts to mean anything" : "",
   summarize(figures),
-  `results written to bench/results/${file}`,
+  `machine: ${describeRun(results)}`,
+  `results written to ${relative(new URL(`${kind}.json`, resultsDir))} and ${relative(summaryFile)}`,
+  `charts: ${charts.map((chart) => relative(chart.file)).join(", ") || "none"}`,
 ].join("\n");
 if (options.json) {
   process.stderr.write(`${report}\n`);

@@ -133,6 +133,6 @@ export const poolRoutingSection: Section = {
         ),
       );
     }
-    return figures;
+    return { figures, tables: [] };
   },
 };

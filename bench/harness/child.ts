@@ -1,9 +1,12 @@
 /**
  * Measurements that need a process of their own (memory: nothing else may have touched the heap
  * or the allocator). The parent runs a compiled bench file in a fresh `node --expose-gc`, with no
- * other flags or loaders; the child answers with one JSON line on stdout.
+ * other flags or loaders; the child answers with one JSON line on stdout, and reads its own
+ * memory with the helpers below.
  */
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 
 /** Runs `script` (a URL of a bench file) with `args`; resolves to the JSON it printed last. */
@@ -27,4 +30,32 @@ export function runChild<T>(script: URL, args: string[]): Promise<T> {
 /** The child's side: prints the answer for {@link runChild}. */
 export function answer(result: unknown): void {
   process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+/** Highest RSS the process has had (Linux), or `NaN` elsewhere. */
+export function peakRss(): number {
+  try {
+    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"));
+    return match ? Number(match[1]) * 1024 : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Collects the main thread's garbage and lets the allocator settle; the RSS then. */
+export async function collect(): Promise<number> {
+  globalThis.gc?.();
+  await sleep(500);
+  globalThis.gc?.();
+  return process.memoryUsage.rss();
+}
+
+/** RSS after collecting, then `samples` more samples half a second apart; the last one. */
+export async function settledRss(samples: number): Promise<number> {
+  let rss = await collect();
+  for (let sample = 0; sample < samples; sample++) {
+    await sleep(500);
+    rss = process.memoryUsage.rss();
+  }
+  return rss;
 }

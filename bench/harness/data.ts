@@ -45,6 +45,12 @@ export function* chunksOf(indices: Iterable<number>, version = 0): Generator<Ite
   if (chunk.length > 0) yield chunk;
 }
 
+/** Cycles through a list: each call returns the next element, from the start again at the end. */
+export function cycle<T>(list: readonly T[]): () => T {
+  let next = 0;
+  return () => list[next++ % list.length] as T;
+}
+
 export function* range(n: number): Generator<number> {
   for (let i = 0; i < n; i++) yield i;
 }
@@ -62,8 +68,17 @@ export function sampleOf(n: number, count: number): number[] {
   return Array.from({ length: Math.min(n, count) }, (_, k) => (k * 7919 + 13) % n);
 }
 
+/** Anything written to with `setMany`: a `Store`, or a baseline standing in for one. */
+export interface Writable {
+  setMany(items: Item[]): Promise<void>;
+}
+
 /** Writes the given entries with `setMany`, one awaited chunk at a time, as a loader would. */
-export async function write(store: Store, indices: Iterable<number>, version = 0): Promise<void> {
+export async function write(
+  store: Writable,
+  indices: Iterable<number>,
+  version = 0,
+): Promise<void> {
   for (const chunk of chunksOf(indices, version)) await store.setMany(chunk);
 }
 

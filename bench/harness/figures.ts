@@ -12,7 +12,7 @@ export interface Target {
   source: string;
 }
 
-export type Unit = "x" | "ms" | "MB" | "B" | "ops/s" | "";
+export type Unit = "x" | "ms" | "MB" | "KB" | "B" | "ops/s" | "";
 
 /** A measured number with its unit; kept raw in the JSON, formatted only for display. */
 export interface Quantity {
@@ -51,6 +51,7 @@ function verdictOf(value: number, target: Target | null): Figure["verdict"] {
 export const ratio = (value: number): Quantity => ({ value, unit: "x" });
 export const ms = (value: number): Quantity => ({ value, unit: "ms" });
 export const mb = (bytes: number): Quantity => ({ value: bytes / 2 ** 20, unit: "MB" });
+export const kb = (bytes: number): Quantity => ({ value: bytes / 2 ** 10, unit: "KB" });
 export const bytes = (value: number): Quantity => ({ value, unit: "B" });
 export const opsPerSecond = (value: number): Quantity => ({ value, unit: "ops/s" });
 export const count = (value: number): Quantity => ({ value, unit: "" });

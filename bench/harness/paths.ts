@@ -8,3 +8,9 @@ export const projectRoot = new URL("../../", import.meta.url);
 
 /** Results are written beside the bench's sources, not into the build output. */
 export const resultsDir = new URL("bench/results/", projectRoot);
+
+/** The charts of a full run, committed beside the README, which shows them. */
+export const chartsDir = new URL("docs/", projectRoot);
+
+/** Summaries and charts of quick and partial runs: in the (ignored) build output. */
+export const scratchResultsDir = new URL("dist-bench/results/", projectRoot);

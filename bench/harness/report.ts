@@ -1,14 +1,16 @@
 /**
- * What a run prints and writes: progress lines while it runs, then one table of every figure
- * with its target and verdict, and the JSON file holding all of it with the machine.
+ * What a run prints and writes: progress lines while it runs, then per section its tables and
+ * its figures (each with its target and verdict), and the JSON file holding all of it with the
+ * machine it ran on.
  *
- * Progress and (with `--json`) the table go to stderr, so stdout carries only the JSON.
+ * Progress and (with `--json`) the tables go to stderr, so stdout carries only the JSON.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Figure, format, formatTarget } from "./figures.js";
 import type { Machine } from "./machine.js";
+import { type Table, tableAsText, textGrid } from "./table.js";
 
 const started = performance.now();
 
@@ -17,26 +19,51 @@ export function progress(section: string, message: string): void {
   process.stderr.write(`[${elapsed}s] ${section}: ${message}\n`);
 }
 
-export function formatTable(figures: readonly Figure[]): string {
-  const header = ["section", "figure", "value", "target", "verdict", "measured"];
-  const rows = figures.map((f) => [
-    f.section,
-    f.name,
-    format(f),
-    formatTarget(f.target, f.unit),
-    f.verdict,
-    Object.entries(f.detail)
-      .map(([label, quantity]) => `${label} ${format(quantity)}`)
-      .join(", "),
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-      .join(" | ")
-      .trimEnd();
-  const rule = widths.map((w) => "-".repeat(w)).join("-|-");
-  return [line(header), rule, ...rows.map(line)].join("\n");
+export interface Results {
+  /** Which files the run wrote: only a full run of everything replaces `latest`. */
+  kind: "latest" | "quick" | "partial";
+  quick: boolean;
+  /** The flags the bench was run with. */
+  argv: string[];
+  settings: { sizes: number[]; maxEntries: number | null; budgetMs: number; rounds: number };
+  startedAt: string;
+  durationSeconds: number;
+  machine: Machine;
+  /** 1-minute load average when the run ended (the machine's is from when it started). */
+  loadAverageAtEnd: number;
+  sections: { name: string; question: string }[];
+  figures: Figure[];
+  tables: Table[];
+}
+
+/** Rows of the figures table: figure, value, target, verdict, and what it was computed from. */
+export function figureCells(figures: readonly Figure[]): { header: string[]; rows: string[][] } {
+  return {
+    header: ["figure", "value", "target", "verdict", "measured"],
+    rows: figures.map((f) => [
+      f.name,
+      format(f),
+      formatTarget(f.target, f.unit),
+      f.verdict,
+      Object.entries(f.detail)
+        .map(([label, quantity]) => `${label} ${format(quantity)}`)
+        .join(", "),
+    ]),
+  };
+}
+
+/** Every section's tables, then its figures, as plain text. */
+export function formatReport(results: Results): string {
+  const parts: string[] = [];
+  for (const { name, question } of results.sections) {
+    parts.push(`== ${name}: ${question}`);
+    for (const table of results.tables.filter((t) => t.section === name)) {
+      parts.push(tableAsText(table), "");
+    }
+    const { header, rows } = figureCells(results.figures.filter((f) => f.section === name));
+    if (rows.length > 0) parts.push(textGrid(header, rows), "");
+  }
+  return parts.join("\n");
 }
 
 export function summarize(figures: readonly Figure[]): string {
@@ -48,18 +75,11 @@ export function summarize(figures: readonly Figure[]): string {
     : `${missed.length} of ${judged.length} targets missed:\n${list}`;
 }
 
-export interface Results {
-  quick: boolean;
-  startedAt: string;
-  durationSeconds: number;
-  machine: Machine;
-  /** 1-minute load average when the run ended (the machine's is from when it started). */
-  loadAverageAtEnd: number;
-  sections: { name: string; question: string }[];
-  figures: Figure[];
+export function writeFile(path: URL, text: string): void {
+  mkdirSync(dirname(fileURLToPath(path)), { recursive: true });
+  writeFileSync(path, text);
 }
 
 export function writeResults(path: URL, results: Results): void {
-  mkdirSync(dirname(fileURLToPath(path)), { recursive: true });
-  writeFileSync(path, `${JSON.stringify(results, null, 2)}\n`);
+  writeFile(path, `${JSON.stringify(results, null, 2)}\n`);
 }

@@ -1,8 +1,10 @@
 /**
- * What a bench file exports: one section answering one question, made of figures. `run.ts`
+ * What a bench file exports: one section answering one question, made of figures (the numbers
+ * held to targets or quoted as headlines) and tables (every measurement of its sweeps). `run.ts`
  * lists the sections; each runs on its own (`--only name`) and leaves no store open.
  */
 import type { Figure } from "./figures.js";
+import type { Table } from "./table.js";
 
 export interface Context {
   quick: boolean;
@@ -10,8 +12,18 @@ export interface Context {
   budget: number;
   /** Iterations of a measurement that needs set-up before each one (its budget would not see it). */
   rounds: number;
+  /** Store sizes of the size sweeps, ascending, already capped (`--sizes`). */
+  sizes: readonly number[];
+  /** A store size or change count, capped at `--max-entries` (quick runs have a small cap). */
+  cap(n: number): number;
   /** Writes a progress line (stderr), prefixed with the section name and elapsed time. */
   progress(message: string): void;
+}
+
+/** What a section found. */
+export interface Outcome {
+  figures: Figure[];
+  tables: Table[];
 }
 
 export interface Section {
@@ -19,5 +31,5 @@ export interface Section {
   name: string;
   /** The question the section answers. */
   question: string;
-  run(context: Context): Promise<Figure[]>;
+  run(context: Context): Promise<Outcome>;
 }
