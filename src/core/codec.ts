@@ -3,6 +3,7 @@
  * so any msgpack library in any language can read stored state.
  */
 import { Packr } from "msgpackr";
+import { describe } from "./describe.js";
 import { SwarmStateError } from "./errors.js";
 import { checkValue, type Value } from "./value.js";
 
@@ -23,8 +24,10 @@ const UINT64_MARK = 0xcf;
 const INT64_MARK = 0xd3;
 
 /**
- * Encodes a value already checked by {@link checkValue}. The returned bytes may be a view into
- * msgpackr's reusable buffer: copy them before the next call if they must outlive it.
+ * Encodes a value already checked by {@link checkValue}. The bytes are a view into msgpackr's
+ * output buffer, which msgpackr never writes over (each encoding continues after the last, and
+ * a full buffer is replaced, not reused): they stay valid, but must be copied before they are
+ * transferred to another thread, which would detach msgpackr's buffer.
  */
 export function encodeChecked(value: unknown): Uint8Array {
   return packr.pack(value);
@@ -93,12 +96,4 @@ export function loads(bytes: Uint8Array): Value {
       cause: error,
     });
   }
-}
-
-/** A short description of an argument's type for error messages. */
-export function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  if (typeof value === "object") return value.constructor?.name ?? "an object";
-  return typeof value;
 }

@@ -69,6 +69,13 @@ export interface Batch {
   values: Uint8Array;
 }
 
+/** What the coordinator sends a shard's host for each batch. */
+export interface ShardTask {
+  /** Set on the first batch only: the shard is created then (see src/worker/shard-worker.ts). */
+  init: boolean;
+  batch: Batch;
+}
+
 /**
  * A sorted `[namespace, key]` list packed as msgpack chunks in `bytes` (chunk i ends at
  * `ends[i]`), so the receiving thread can decode a long list a chunk at a time, between other

@@ -2,7 +2,7 @@
  * Checks of call arguments at the public boundary. Every message names the method and the
  * argument (and, for values, the path inside it), and a refused call has changed nothing.
  */
-import { describe } from "../core/codec.js";
+import { describe } from "../core/describe.js";
 import { checkValue, isWellFormed, type Value } from "../core/value.js";
 
 export function checkName(method: string, argument: string, name: unknown): asserts name is string {

@@ -3,9 +3,9 @@
  * worker, one per microtask, so ordering and batching behave exactly as with threads.
  */
 import { runBatch } from "../core/batch-runner.js";
-import type { Reply } from "../core/protocol.js";
+import type { Reply, ShardTask } from "../core/protocol.js";
 import { Shard } from "../core/shard.js";
-import type { ShardHost, ShardTask } from "./shard-host.js";
+import type { ShardHost } from "./shard-host.js";
 
 export class LocalShardHost implements ShardHost {
   private readonly shard = new Shard();

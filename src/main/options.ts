@@ -3,7 +3,7 @@
  * naming the option, never later inside a worker.
  */
 import { availableParallelism } from "node:os";
-import { describe } from "../core/codec.js";
+import { describe } from "../core/describe.js";
 
 /** Options of `new Store(options)`. */
 export interface StoreOptions {

@@ -3,6 +3,7 @@
  * the backend that reaches its store: the coordinator in the store's own thread, or a remote
  * connection from another thread. Either way the same class, the same checks, the same errors.
  */
+import { describe } from "../core/describe.js";
 import { SwarmStateError } from "../core/errors.js";
 import type { Value } from "../core/value.js";
 import { checkName } from "./arguments.js";
@@ -100,7 +101,7 @@ export class Snapshot {
    */
   async diff(base: Snapshot): Promise<Diff> {
     const backend = backendOf(this);
-    checkSameStore(backend, base, "snapshot.diff");
+    checkSameStore(backend, base, "snapshot.diff", "base");
     return backend.diff(this.id, base.id);
   }
 
@@ -119,9 +120,10 @@ export function checkSameStore(
   backend: SnapshotBackend,
   snapshot: unknown,
   method: string,
+  argument: string,
 ): asserts snapshot is Snapshot {
   if (!(snapshot instanceof Snapshot)) {
-    throw new TypeError(`${method}: expected a Snapshot taken by this store`);
+    throw new TypeError(`${method}: ${argument} must be a Snapshot, got ${describe(snapshot)}`);
   }
   if (backendOf(snapshot).storeId !== backend.storeId) {
     throw new SwarmStateError(`${method}: snapshot ${snapshot.id} belongs to another store`);

@@ -137,7 +137,7 @@ export class Store implements StoreApi {
 
   /** Replaces the whole store with the snapshot's contents, in O(1). */
   async restore(snapshot: Snapshot): Promise<void> {
-    checkSameStore(this.#coordinator, snapshot, "restore");
+    checkSameStore(this.#coordinator, snapshot, "restore", "snapshot");
     return this.#coordinator.restore(snapshot.id);
   }
 

@@ -11,8 +11,8 @@
  * shards busy at once.
  */
 import { Piscina } from "piscina";
-import type { Reply } from "../core/protocol.js";
-import type { ShardHost, ShardTask } from "./shard-host.js";
+import type { Reply, ShardTask } from "../core/protocol.js";
+import type { ShardHost } from "./shard-host.js";
 
 export const DEFAULT_WORKER_URL = new URL("../worker/shard-worker.js", import.meta.url);
 

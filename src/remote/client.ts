@@ -156,7 +156,7 @@ export class RemoteStore implements StoreApi {
   }
 
   async restore(snapshot: Snapshot): Promise<void> {
-    checkSameStore(this.backend, snapshot, "restore");
+    checkSameStore(this.backend, snapshot, "restore", "snapshot");
     await this.call(["restore", snapshot.id]);
   }
 

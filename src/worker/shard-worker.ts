@@ -8,8 +8,8 @@
  */
 import { move, transferableSymbol, valueSymbol } from "piscina";
 import { runBatch, transferablesOf } from "../core/batch-runner.js";
+import type { ShardTask } from "../core/protocol.js";
 import { Shard } from "../core/shard.js";
-import type { ShardTask } from "../main/shard-host.js";
 
 let shard: Shard | undefined;
 

@@ -82,7 +82,7 @@ describe("value codec", () => {
 
   it("refuses strings with a lone surrogate, which UTF-8 msgpack would turn into U+FFFD", () => {
     expect(() => dumps({ text: "cut emoji \ud83d" })).toThrow("value.text: has a lone surrogate");
-    expect(() => dumps({ ["k\udc00"]: 1 })).toThrow(TypeError);
+    expect(() => dumps({ "k\udc00": 1 })).toThrow(TypeError);
     expect(loads(dumps("whole emoji 😀"))).toBe("whole emoji 😀");
   });
 
