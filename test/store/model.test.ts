@@ -877,6 +877,6 @@ const TIMEOUT = 180_000;
 
 describe("Store against a plain model", () => {
   it("shards: 0 (in the calling thread)", { timeout: TIMEOUT }, againstModel(0, 1000));
-  it("shards: 1 (one worker thread)", { timeout: TIMEOUT }, againstModel(1, 60));
-  it("shards: 4 (four worker threads)", { timeout: TIMEOUT }, againstModel(4, 40));
+  it("shards: 1 (one worker thread)", { timeout: TIMEOUT }, againstModel(1, 50));
+  it("shards: 4 (four worker threads)", { timeout: TIMEOUT }, againstModel(4, 30));
 });
