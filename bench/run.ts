@@ -7,7 +7,8 @@
  * A full run writes `bench/results/latest.{json,md}` and the charts in `docs/`; a `--quick` run
  * (small sizes, to check that everything runs) writes `bench/results/quick.json`, and a run with
  * `--only`, `--sizes` or `--max-entries` writes `partial.json`, with their summaries and charts
- * in `dist-bench/results/`, so that neither replaces the figures of a full run.
+ * in `dist-bench/results/`, so that neither replaces the figures of a full run. `--from <json>`
+ * measures nothing: it rewrites the summary and charts of an earlier run from its JSON.
  * Every store comes from the built package (`dist/`), as users get it, and the bench itself runs
  * compiled (see bench/tsconfig.json).
  */
@@ -31,6 +32,7 @@ import {
   formatReport,
   progress,
   type Results,
+  readResults,
   summarize,
   writeFile,
   writeResults,
@@ -60,81 +62,85 @@ if (options.help) {
   process.stdout.write(`${HELP}\nsections: ${names.join(", ")}\n`);
   process.exit(0);
 }
-const { quick } = options;
-const maxEntries = options.maxEntries ?? (quick ? QUICK_MAX_ENTRIES : null);
-const cap = (n: number) => (maxEntries === null ? n : Math.min(n, maxEntries));
-const sizes = [...new Set((options.sizes ?? (quick ? QUICK_SIZES : FULL_SIZES)).map(cap))].sort(
-  (a, b) => a - b,
-);
-const kind: Results["kind"] = quick
-  ? "quick"
-  : options.only || options.sizes || options.maxEntries
-    ? "partial"
-    : "latest";
-const chosen = SECTIONS.filter((s) => options.only === null || options.only.includes(s.name));
-const machine = describeMachine();
-const startedAt = new Date();
-const budget = quick ? 100 : 1500;
-const rounds = quick ? 20 : 300;
-if (globalThis.gc === undefined) progress("run", "warning: run with --expose-gc (npm run bench)");
-progress(
-  "run",
-  `${quick ? "quick run (small sizes: figures do not test the targets)" : `${kind === "latest" ? "full" : "partial"} run`} on ` +
-    `${machine.cpuCount}x ${machine.cpuModel}, Node ${machine.node}, load ${machine.loadAverage.toFixed(2)}, ` +
-    `commit ${machine.revision?.commit.slice(0, 7) ?? "unknown"}${machine.revision?.srcModified ? " with src/ modified" : ""}; ` +
-    `sizes ${sizes.join(", ")}${maxEntries === null ? "" : `, at most ${maxEntries} entries`}`,
-);
-
-const figures: Figure[] = [];
-const tables: Table[] = [];
-for (const section of chosen) {
-  progress(section.name, section.question);
-  const outcome = await section.run({
+/** Runs the chosen sections and gathers what they found, with the machine and settings. */
+async function measure(): Promise<Results> {
+  const { quick } = options;
+  const maxEntries = options.maxEntries ?? (quick ? QUICK_MAX_ENTRIES : null);
+  const cap = (n: number) => (maxEntries === null ? n : Math.min(n, maxEntries));
+  const sizes = [...new Set((options.sizes ?? (quick ? QUICK_SIZES : FULL_SIZES)).map(cap))].sort(
+    (a, b) => a - b,
+  );
+  const kind: Results["kind"] = quick
+    ? "quick"
+    : options.only || options.sizes || options.maxEntries
+      ? "partial"
+      : "latest";
+  const chosen = SECTIONS.filter((s) => options.only === null || options.only.includes(s.name));
+  const machine = describeMachine();
+  const startedAt = new Date();
+  const budget = quick ? 100 : 1500;
+  const rounds = quick ? 20 : 300;
+  if (globalThis.gc === undefined) progress("run", "warning: run with --expose-gc (npm run bench)");
+  progress(
+    "run",
+    `${quick ? "quick run (small sizes: figures do not test the targets)" : `${kind === "latest" ? "full" : "partial"} run`} on ` +
+      `${machine.cpuCount}x ${machine.cpuModel}, Node ${machine.node}, load ${machine.loadAverage.toFixed(2)}, ` +
+      `commit ${machine.revision?.commit.slice(0, 7) ?? "unknown"}${machine.revision?.srcModified ? " with src/ modified" : ""}; ` +
+      `sizes ${sizes.join(", ")}${maxEntries === null ? "" : `, at most ${maxEntries} entries`}`,
+  );
+  const figures: Figure[] = [];
+  const tables: Table[] = [];
+  for (const section of chosen) {
+    progress(section.name, section.question);
+    const outcome = await section.run({
+      quick,
+      budget,
+      rounds,
+      sizes,
+      cap,
+      progress: (message) => progress(section.name, message),
+    });
+    figures.push(...outcome.figures);
+    tables.push(...outcome.tables);
+  }
+  return {
+    kind,
     quick,
-    budget,
-    rounds,
-    sizes,
-    cap,
-    progress: (message) => progress(section.name, message),
-  });
-  figures.push(...outcome.figures);
-  tables.push(...outcome.tables);
+    argv: process.argv.slice(2),
+    settings: { sizes, maxEntries, budgetMs: budget, rounds },
+    startedAt: startedAt.toISOString(),
+    durationSeconds: (Date.now() - startedAt.getTime()) / 1000,
+    machine,
+    loadAverageAtEnd: loadavg()[0] ?? 0,
+    sections: chosen.map(({ name, question }) => ({ name, question })),
+    figures,
+    tables,
+  };
 }
 
-const results: Results = {
-  kind,
-  quick,
-  argv: process.argv.slice(2),
-  settings: { sizes, maxEntries, budgetMs: budget, rounds },
-  startedAt: startedAt.toISOString(),
-  durationSeconds: (Date.now() - startedAt.getTime()) / 1000,
-  machine,
-  loadAverageAtEnd: loadavg()[0] ?? 0,
-  sections: chosen.map(({ name, question }) => ({ name, question })),
-  figures,
-  tables,
-};
-writeResults(new URL(`${kind}.json`, resultsDir), results);
+const results = options.from === null ? await measure() : readResults(options.from);
+const { kind, machine, figures } = results;
+const json = new URL(`${kind}.json`, resultsDir);
+if (options.from === null) writeResults(json, results);
 
 // Only a full run replaces the summary and the charts the README shows.
-const summaryDir = kind === "latest" ? resultsDir : scratchResultsDir;
 const charts = await renderCharts(
-  tables,
+  results.tables,
   kind === "latest" ? chartsDir : scratchResultsDir,
   kind === "latest" ? "" : `${kind}-`,
-  `${machine.cpuCount}x ${machine.cpuModel}, Node ${machine.node}, load ${machine.loadAverage.toFixed(1)}${quick ? ", quick run" : ""}`,
+  `${machine.cpuCount}x ${machine.cpuModel}, Node ${machine.node}, load ${machine.loadAverage.toFixed(1)}${results.quick ? ", quick run" : ""}`,
 );
-const summaryFile = new URL(`${kind}.md`, summaryDir);
+const summaryFile = new URL(`${kind}.md`, kind === "latest" ? resultsDir : scratchResultsDir);
 writeFile(summaryFile, markdownSummary(results, charts, summaryFile));
 
 const relative = (url: URL) => url.href.slice(projectRoot.href.length);
 const report = [
   "",
   formatReport(results),
-  quick ? "quick run: sizes too small for the verdicts to mean anything" : "",
+  results.quick ? "quick run: sizes too small for the verdicts to mean anything" : "",
   summarize(figures),
   `machine: ${describeRun(results)}`,
-  `results written to ${relative(new URL(`${kind}.json`, resultsDir))} and ${relative(summaryFile)}`,
+  `results ${options.from === null ? "written to" : "read from"} ${relative(json)}, summary in ${relative(summaryFile)}`,
   `charts: ${charts.map((chart) => relative(chart.file)).join(", ") || "none"}`,
 ].join("\n");
 if (options.json) {

@@ -6,23 +6,19 @@
  * snapshots there, not 1,000: each copy costs tens of MB; its per-snapshot cost is scaled up).
  *
  * RSS counts the worker threads too: they live in the same process. Each store is measured in a
- * child process of its own (this file, run as a script), so nothing else the bench allocated is
+ * child process of its own (memory-child.ts), so nothing else the bench allocated is
  * counted. The child fills the store with `setMany` in chunks of 1,000, collects the main
- * thread's garbage (worker heaps collect on their own schedule) and samples RSS for a few
- * seconds; the figure is the last sample. Then the snapshots, and the same again.
+ * thread's garbage and samples RSS for a few seconds; the figure is the last sample. Then the
+ * snapshots, and the same again.
+ *
+ * RSS growth also counts heap the allocator keeps but nothing uses (garbage not yet collected,
+ * free pages not yet returned), so a growth is only roughly what the new data take. Where all
+ * the data live in the main thread (`shards: 0` and the baselines) the child also reports the
+ * live heap (V8 heap plus ArrayBuffers, after a full collection): exact. Shard workers collect
+ * on their own schedule and their heaps cannot be read from outside, hence `shards: 0` beside 2.
  */
-import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
-import { dumps, Store } from "../../dist/index.js";
-import {
-  copyState,
-  type EncodedState,
-  ImmutableBytes,
-  writeEncoded,
-} from "../harness/baselines.js";
-import { answer, collect, peakRss, runChild, settledRss } from "../harness/child.js";
+import { runChild } from "../harness/child.js";
 import { IMMUTABLE_BYTES } from "../harness/contenders.js";
-import { range, sampleOf, valueFor, write } from "../harness/data.js";
 import {
   bytes,
   count,
@@ -32,109 +28,16 @@ import {
   formatCount,
   kb,
   mb,
+  type Quantity,
   ratio,
 } from "../harness/figures.js";
 import type { Section } from "../harness/section.js";
 import { addRow, table } from "../harness/table.js";
+import { KINDS, type Kind, SHARDS, SNAPSHOTS, type Usage, WRITES } from "./memory-child.js";
 
 const NAME = "memory";
-const SHARDS = 2;
 const LIMIT = { op: "<=", value: 500, source: "#2" } as const;
-const WRITES = 100;
-const SNAPSHOTS = 1000;
-
-/** What each child holds, and how many snapshots it takes. */
-const KINDS = {
-  swarmstate: { label: `swarmstate, shards ${SHARDS}`, snapshots: SNAPSHOTS },
-  immutable: { label: IMMUTABLE_BYTES, snapshots: SNAPSHOTS },
-  copy: { label: "Map of msgpack, copied per snapshot", snapshots: 10 },
-} as const;
-type Kind = keyof typeof KINDS;
-
-interface Usage {
-  entries: number;
-  meanValueBytes: number;
-  rssBefore: number;
-  rssEmptyStore: number;
-  rss: number;
-  snapshots: number;
-  rssWithSnapshots: number;
-  rssPeak: number;
-  mainHeapUsed: number;
-}
-
-/** The store a child measures: written in chunks, snapshotted, closed. */
-interface Subject {
-  write(indices: Iterable<number>, version: number): Promise<void>;
-  snapshot(): Promise<unknown>;
-  close(): Promise<void>;
-}
-
-async function open(kind: Kind): Promise<Subject> {
-  if (kind === "swarmstate") {
-    const store = new Store({ shards: SHARDS });
-    await store.size(); // the workers are up
-    return {
-      write: (indices, version) => write(store, indices, version),
-      snapshot: () => store.snapshot(),
-      close: () => store.close(),
-    };
-  }
-  if (kind === "immutable") {
-    const store = new ImmutableBytes();
-    return {
-      write: (indices, version) => write(store, indices, version),
-      snapshot: async () => store.snapshot(),
-      close: () => store.close(),
-    };
-  }
-  const state: EncodedState = new Map();
-  return {
-    write: async (indices, version) => writeEncoded(state, indices, version),
-    snapshot: async () => copyState(state),
-    close: async () => {},
-  };
-}
-
-/** Mean encoded size of the values, over a sample spread across every entry index. */
-function meanValueBytes(entries: number): number {
-  const sample = sampleOf(entries, 1000);
-  return sample.reduce((sum, i) => sum + dumps(valueFor(i)).byteLength, 0) / sample.length;
-}
-
-async function measureInThisProcess(kind: Kind, entries: number, samples: number): Promise<Usage> {
-  const rssBefore = await collect();
-  const subject = await open(kind);
-  const rssEmptyStore = await collect();
-  await subject.write(range(entries), 0);
-  const rss = await settledRss(samples);
-  // Each round rewrites WRITES entries spread over the store (new values), then snapshots.
-  const spread = sampleOf(entries, SNAPSHOTS * WRITES);
-  const kept: unknown[] = [];
-  const { snapshots } = KINDS[kind];
-  for (let round = 0; round < snapshots; round++) {
-    const indices = Array.from(
-      { length: WRITES },
-      (_, k) => spread[(round * WRITES + k) % spread.length] as number,
-    );
-    await subject.write(indices, round + 1);
-    kept.push(await subject.snapshot());
-  }
-  const rssWithSnapshots = await settledRss(samples);
-  const usage: Usage = {
-    entries,
-    meanValueBytes: meanValueBytes(entries),
-    rssBefore,
-    rssEmptyStore,
-    rss,
-    snapshots: kept.length,
-    rssWithSnapshots,
-    rssPeak: peakRss(),
-    mainHeapUsed: process.memoryUsage().heapUsed,
-  };
-  await subject.close();
-  return usage;
-}
+const CHILD = new URL("memory-child.js", import.meta.url);
 
 export const memorySection: Section = {
   name: NAME,
@@ -144,7 +47,7 @@ export const memorySection: Section = {
     const usages = new Map<Kind, Usage>();
     for (const kind of Object.keys(KINDS) as Kind[]) {
       progress(`child process: ${KINDS[kind].label}, ${formatCount(entries)} entries`);
-      const usage = await runChild<Usage>(new URL(import.meta.url), [
+      const usage = await runChild<Usage>(CHILD, [
         `--kind=${kind}`,
         `--entries=${entries}`,
         `--samples=${quick ? 0 : 6}`,
@@ -157,7 +60,10 @@ export const memorySection: Section = {
     const per = (usage: Usage) => ({
       entry: (usage.rss - usage.rssEmptyStore) / usage.entries,
       snapshot: (usage.rssWithSnapshots - usage.rss) / usage.snapshots,
+      liveEntry: (usage.live - usage.liveEmptyStore) / usage.entries,
+      liveSnapshot: (usage.liveWithSnapshots - usage.live) / usage.snapshots,
     });
+    const thousand = `RSS for ${SNAPSHOTS.toLocaleString("en-US")} snapshots`;
     const memory = table(
       NAME,
       "memory",
@@ -166,24 +72,31 @@ export const memorySection: Section = {
       {
         swarmstate: [
           "RSS",
-          "per entry",
+          "RSS per entry",
+          "heap per entry",
           "snapshots taken",
-          "extra per snapshot",
-          `extra for ${formatCount(SNAPSHOTS)} snapshots`,
+          "RSS per snapshot",
+          "heap per snapshot",
+          thousand,
         ],
       },
     );
     for (const [kind, usage] of usages) {
-      addRow(memory, KINDS[kind].label, {
+      const cells: Record<string, Quantity> = {
         RSS: mb(usage.rss),
-        "per entry": bytes(per(usage).entry),
+        "RSS per entry": bytes(per(usage).entry),
         "snapshots taken": count(usage.snapshots),
-        "extra per snapshot": kb(per(usage).snapshot),
-        [`extra for ${formatCount(SNAPSHOTS)} snapshots`]: mb(per(usage).snapshot * SNAPSHOTS),
-      });
+        "RSS per snapshot": kb(per(usage).snapshot),
+        [thousand]: mb(per(usage).snapshot * SNAPSHOTS),
+      };
+      if (KINDS[kind].heapIsAll) {
+        cells["heap per entry"] = bytes(per(usage).liveEntry);
+        cells["heap per snapshot"] = kb(per(usage).liveSnapshot);
+      }
+      addRow(memory, KINDS[kind].label, cells);
     }
 
-    const mine = usages.get("swarmstate") as Usage;
+    const [mine, local] = [usages.get("threaded") as Usage, usages.get("local") as Usage];
     const [copies, persistent] = [usages.get("copy") as Usage, usages.get("immutable") as Usage];
     const label = `${formatCount(entries)} entries, shards ${SHARDS}`;
     const figures: Figure[] = [
@@ -198,41 +111,38 @@ export const memorySection: Section = {
       }),
       figure(NAME, `RSS per entry, ${label}`, bytes(per(mine).entry), null, {
         "mean value": bytes(mine.meanValueBytes),
+        "heap per entry, shards 0": bytes(per(local).liveEntry),
         [IMMUTABLE_BYTES]: bytes(per(persistent).entry),
         "Map of msgpack": bytes(per(copies).entry),
       }),
       figure(
         NAME,
-        `extra RSS of ${formatCount(mine.snapshots)} snapshots each ${WRITES} writes apart, shards ${SHARDS}`,
+        `extra RSS of ${mine.snapshots.toLocaleString("en-US")} snapshots each ${WRITES} writes apart, shards ${SHARDS}`,
         mb(mine.rssWithSnapshots - mine.rss),
         null,
-        { "per snapshot": kb(per(mine).snapshot), [IMMUTABLE_BYTES]: kb(per(persistent).snapshot) },
-      ),
-      figure(
-        NAME,
-        "memory per snapshot, Map copy / swarmstate",
-        ratio(per(copies).snapshot / per(mine).snapshot),
-        null,
         {
-          "Map copy": kb(per(copies).snapshot),
-          swarmstate: kb(per(mine).snapshot),
+          "per snapshot": kb(per(mine).snapshot),
+          "heap per snapshot, shards 0": kb(per(local).liveSnapshot),
         },
       ),
     ];
+    for (const [name, other] of [
+      [IMMUTABLE_BYTES, persistent],
+      ["Map copy", copies],
+    ] as const) {
+      figures.push(
+        figure(
+          NAME,
+          `heap per snapshot, ${name} / swarmstate shards 0`,
+          ratio(per(other).liveSnapshot / per(local).liveSnapshot),
+          null,
+          {
+            [name]: kb(per(other).liveSnapshot),
+            swarmstate: kb(per(local).liveSnapshot),
+          },
+        ),
+      );
+    }
     return { figures, tables: [memory] };
   },
 };
-
-// Run as a script (by runChild above): measure here and answer.
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({
-    options: {
-      kind: { type: "string" },
-      entries: { type: "string" },
-      samples: { type: "string" },
-    },
-  });
-  const kind = values.kind as Kind;
-  if (!(kind in KINDS)) throw new Error(`--kind: expected one of ${Object.keys(KINDS).join(", ")}`);
-  answer(await measureInThisProcess(kind, Number(values.entries), Number(values.samples)));
-}

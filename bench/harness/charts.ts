@@ -39,7 +39,7 @@ function specOf(of: Table, title: string, x: string, subtitle: string): TopLevel
       return [{ x: row.key, ms: cell.value, series, kind: baseline ? "baseline" : "swarmstate" }];
     }),
   );
-  const log = { type: "log", nice: false } as const;
+  const series = [...new Set(values.map((v) => v.series))];
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title: { text: title, subtitle },
@@ -47,15 +47,23 @@ function specOf(of: Table, title: string, x: string, subtitle: string): TopLevel
     height: 300,
     background: "white",
     padding: 12,
+    config: { legend: { labelLimit: 400 } },
     data: { values },
     mark: { type: "line", point: true },
     encoding: {
-      x: { field: "x", type: "quantitative", scale: log, title: x, axis: { format: "~s" } },
-      y: { field: "ms", type: "quantitative", scale: log, title: "median time (ms, log scale)" },
+      x: {
+        field: "x",
+        type: "quantitative",
+        scale: { type: "log", nice: false },
+        title: x,
+        axis: { format: "~s" },
+      },
+      y: { field: "ms", type: "quantitative", scale: { type: "log" }, title: "median time (ms)" },
       color: {
         field: "series",
         type: "nominal",
-        sort: [...new Set(values.map((v) => v.series))],
+        sort: series,
+        scale: { domain: series, range: colorsOf(series) },
         title: null,
       },
       strokeDash: {
@@ -66,6 +74,23 @@ function specOf(of: Table, title: string, x: string, subtitle: string): TopLevel
       },
     },
   };
+}
+
+/** The same colours for the same thing in every chart: a family per shard count, baselines apart. */
+function colorsOf(series: readonly string[]): string[] {
+  const families: [RegExp, string[]][] = [
+    [/shards 2/, ["#1f77b4", "#6baed6"]],
+    [/shards 0/, ["#e6550d", "#fdae6b"]],
+    [/baseline/, ["#2ca02c", "#9467bd", "#8c564b"]],
+    [/./, ["#7f7f7f", "#bcbd22", "#17becf"]],
+  ];
+  const used = new Map<string[], number>();
+  return series.map((name) => {
+    const [, colors] = families.find(([pattern]) => pattern.test(name)) as [RegExp, string[]];
+    const n = used.get(colors) ?? 0;
+    used.set(colors, n + 1);
+    return colors[n % colors.length] as string;
+  });
 }
 
 /**

@@ -59,3 +59,9 @@ export async function settledRss(samples: number): Promise<number> {
   }
   return rss;
 }
+
+/** The main thread's live memory: V8 heap plus ArrayBuffers. Exact right after {@link collect}. */
+export function liveBytes(): number {
+  const { heapUsed, arrayBuffers } = process.memoryUsage();
+  return heapUsed + arrayBuffers;
+}

@@ -17,6 +17,8 @@ export interface BenchOptions {
   sizes: number[] | null;
   /** Cap on every store size and change count; `null`: none (quick runs have one). */
   maxEntries: number | null;
+  /** Measure nothing: write the summary and charts again from this results file. */
+  from: string | null;
   /** Print {@link HELP} and run nothing. */
   help: boolean;
 }
@@ -27,6 +29,7 @@ export const HELP = `npm run bench -- [flags]
   --sizes 100,1k,1M    store sizes of the size sweeps (snapshot, diff)
   --max-entries 200k   cap every store size and change count
   --json               print the results as JSON on stdout (tables go to stderr)
+  --from FILE.json     measure nothing: rewrite the summary and charts of that run
 Only a full run with none of --quick, --only, --sizes, --max-entries replaces
 bench/results/latest.* and the charts in docs/.`;
 
@@ -51,6 +54,7 @@ export function readOptions(argv: string[], known: readonly string[]): BenchOpti
       only: { type: "string" },
       sizes: { type: "string" },
       "max-entries": { type: "string" },
+      from: { type: "string" },
       help: { type: "boolean", default: false },
     },
   });
@@ -70,5 +74,5 @@ export function readOptions(argv: string[], known: readonly string[]): BenchOpti
   const maxEntries =
     values["max-entries"] === undefined ? null : parseCount(values["max-entries"], "--max-entries");
   const { quick = false, json = false, help = false } = values;
-  return { quick, json, only, sizes, maxEntries, help };
+  return { quick, json, only, sizes, maxEntries, from: values.from ?? null, help };
 }

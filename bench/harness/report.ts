@@ -5,7 +5,7 @@
  *
  * Progress and (with `--json`) the tables go to stderr, so stdout carries only the JSON.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Figure, format, formatTarget } from "./figures.js";
@@ -82,4 +82,9 @@ export function writeFile(path: URL, text: string): void {
 
 export function writeResults(path: URL, results: Results): void {
   writeFile(path, `${JSON.stringify(results, null, 2)}\n`);
+}
+
+/** An earlier run's results (`--from`), to write its summary and charts again. */
+export function readResults(path: string): Results {
+  return JSON.parse(readFileSync(path, "utf8")) as Results;
 }
