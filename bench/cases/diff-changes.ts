@@ -9,10 +9,10 @@
 import type { Snapshot } from "../../dist/index.js";
 import { copyState, encodedState, fullScanDiff, writeEncoded } from "../harness/baselines.js";
 import { filledStore, sampleOf, write } from "../harness/data.js";
-import { type Figure, figure, format, formatCount, ms, ratio } from "../harness/figures.js";
+import { type Figure, figure, formatCount, ms, ratio } from "../harness/figures.js";
 import { settle, type Timing, time } from "../harness/measure.js";
 import type { Section } from "../harness/section.js";
-import { addRow, table, valueAt } from "../harness/table.js";
+import { addReportedRow, table, valueAt } from "../harness/table.js";
 
 const NAME = "diff-changes";
 const SHARDS = [2, 0] as const;
@@ -111,12 +111,7 @@ export const diffChangesSection: Section = {
       const cell = (name: string) => columns.get(name)?.[k] ?? Number.NaN;
       const cells = Object.fromEntries([...columns.keys()].map((name) => [name, ms(cell(name))]));
       cells[`${SCAN} / diff() shards 2`] = ratio(cell(SCAN) / cell(column(2)));
-      progress(
-        `  ${formatCount(count)} changed: ${Object.entries(cells)
-          .map(([n, q]) => `${n} ${format(q)}`)
-          .join(", ")}`,
-      );
-      addRow(costs, count, cells);
+      addReportedRow(costs, count, `${formatCount(count)} changed`, cells, progress);
     });
 
     const at = (count: number, name: string) => valueAt(costs, count, name);

@@ -8,18 +8,10 @@
  */
 import { copyState, encodedState, fullScanDiff, writeEncoded } from "../harness/baselines.js";
 import { filledStore, spread, write } from "../harness/data.js";
-import {
-  type Figure,
-  figure,
-  format,
-  formatCount,
-  ms,
-  type Quantity,
-  ratio,
-} from "../harness/figures.js";
+import { type Figure, figure, formatCount, ms, type Quantity, ratio } from "../harness/figures.js";
 import { settle, type Timing, time } from "../harness/measure.js";
 import type { Section } from "../harness/section.js";
-import { addRow, table, valueAt } from "../harness/table.js";
+import { addReportedRow, table, valueAt } from "../harness/table.js";
 
 const NAME = "diff";
 const SHARDS = [2, 0] as const;
@@ -87,12 +79,7 @@ export const diffSection: Section = {
         await settle();
       }
       cells[`${SCAN} / diff() shards 2`] = ratio(scan / (cells[column(2)]?.value ?? Number.NaN));
-      progress(
-        `  ${Object.entries(cells)
-          .map(([name, q]) => `${name} ${format(q)}`)
-          .join(", ")}`,
-      );
-      addRow(costs, entries, cells);
+      addReportedRow(costs, entries, `${formatCount(entries)} entries`, cells, progress);
     }
 
     const at = (entries: number, name: string) => valueAt(costs, entries, name);

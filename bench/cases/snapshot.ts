@@ -14,10 +14,10 @@
 import type { Snapshot } from "../../dist/index.js";
 import { copyState, encodedState } from "../harness/baselines.js";
 import { filledStore, plainState, touchEveryNamespace } from "../harness/data.js";
-import { type Figure, figure, format, formatCount, ms, ratio } from "../harness/figures.js";
+import { type Figure, figure, formatCount, ms, ratio } from "../harness/figures.js";
 import { settle, type Timing, time } from "../harness/measure.js";
 import type { Section } from "../harness/section.js";
-import { addRow, table, valueAt } from "../harness/table.js";
+import { addReportedRow, table, valueAt } from "../harness/table.js";
 
 const NAME = "snapshot";
 const SHARDS = [2, 0] as const;
@@ -93,12 +93,7 @@ export const snapshotSection: Section = {
       cells[`${COPY} / snapshot() shards 2`] = ratio(
         (copies[COPY]?.p50 ?? Number.NaN) / (cells[column("snapshot", 2)]?.value ?? Number.NaN),
       );
-      progress(
-        `  ${Object.entries(cells)
-          .map(([name, q]) => `${name} ${format(q)}`)
-          .join(", ")}`,
-      );
-      addRow(costs, entries, cells);
+      addReportedRow(costs, entries, `${formatCount(entries)} entries`, cells, progress);
     }
 
     const at = (entries: number, name: string) => valueAt(costs, entries, name);

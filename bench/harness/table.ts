@@ -48,6 +48,19 @@ export function addRow(into: Table, key: number | string, cells: Record<string, 
   into.rows.push({ key, cells });
 }
 
+/** Adds a row and reports it on the progress line, as `label: column value, …`. */
+export function addReportedRow(
+  into: Table,
+  key: number | string,
+  label: string,
+  cells: Record<string, Quantity>,
+  progress: (message: string) => void,
+): void {
+  const shown = Object.entries(cells).map(([name, q]) => `${name} ${format(q)}`);
+  progress(`  ${label}: ${shown.join(", ")}`);
+  addRow(into, key, cells);
+}
+
 /** A cell's value, for computing ratios and headlines from a table. */
 export function valueAt(of: Table, key: number | string, column: string): number {
   const cell = of.rows.find((row) => row.key === key)?.cells[column];
