@@ -39,12 +39,12 @@ export function lookup(
   return state.root.get(namespace)?.get(key);
 }
 
-export function sortedKeys(state: ShardState, namespace: string): string[] {
+function sortedKeys(state: ShardState, namespace: string): string[] {
   const entries = state.root.get(namespace);
   return entries === undefined ? [] : [...entries.keys()].sort();
 }
 
-export function sortedNamespaces(state: ShardState): string[] {
+function sortedNamespaces(state: ShardState): string[] {
   return [...state.root.keys()].sort();
 }
 

@@ -62,6 +62,7 @@ export class Coordinator implements SnapshotBackend {
   }
 
   set(namespace: string, key: string, value: Value): Promise<void> {
+    this.ensureUsable(); // before encoding: a closed or failed store wastes no work
     return this.setEncoded(namespace, key, encodeChecked(value));
   }
 
