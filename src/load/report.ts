@@ -3,7 +3,7 @@
  * rendering. Times are in milliseconds, rates per second of the whole run (barriers, audits
  * and rollbacks included), sizes in bytes.
  */
-import type { RunResult } from "./coordinator.js";
+import type { RunResult } from "./checkpoint-loop.js";
 import { Histogram } from "./histogram.js";
 import type { LoadOptions } from "./options.js";
 import type { AgentStats } from "./protocol.js";

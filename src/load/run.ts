@@ -6,7 +6,7 @@
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { Store } from "../index.js";
 import { type AgentThread, startAgents } from "./agents.js";
-import { LoadCoordinator, type RunListener } from "./coordinator.js";
+import { CheckpointLoop, type RunListener } from "./checkpoint-loop.js";
 import { OpCounters } from "./counters.js";
 import type { LoadOptions } from "./options.js";
 import { type LiveStatus, type Progress, startProgress } from "./progress.js";
@@ -37,7 +37,7 @@ export async function runLoad(options: LoadOptions): Promise<number> {
     progress = shownProgress;
     const listener = narrator(options, counters, shownProgress, shown);
     loopDelay.enable();
-    const coordinator = new LoadCoordinator(
+    const coordinator = new CheckpointLoop(
       store,
       agents.map((agent) => agent.api),
       options,

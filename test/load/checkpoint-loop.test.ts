@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { Store, type StoreApi } from "../../src/index.js";
 import { AgentLoop } from "../../src/load/agent-loop.js";
-import { LoadCoordinator, type RunPlan, type RunResult } from "../../src/load/coordinator.js";
+import { CheckpointLoop, type RunPlan, type RunResult } from "../../src/load/checkpoint-loop.js";
 import { OpCounters } from "../../src/load/counters.js";
 
 const stores: Store[] = [];
@@ -41,7 +41,7 @@ async function run(store: StoreApi, changes: Partial<RunPlan> = {}): Promise<Run
     (agent) => new AgentLoop(store, { agent, agents: 3, seed: 3, valueSize: 200 }, counters),
   );
   const quiet = { checkpointTaken() {}, rolledBack() {} };
-  return new LoadCoordinator(store, agents, { ...plan, ...changes }, quiet).run();
+  return new CheckpointLoop(store, agents, { ...plan, ...changes }, quiet).run();
 }
 
 describe("the load coordinator", () => {

@@ -91,7 +91,7 @@ export interface RunResult {
 }
 
 /** Runs one load; see the module comment. */
-export class LoadCoordinator {
+export class CheckpointLoop {
   private expected = ExpectedState.empty();
   private positions: number[];
   private readonly checkpoints = new Checkpoints(KEEP);
