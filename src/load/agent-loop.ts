@@ -13,10 +13,10 @@
  */
 import { performance } from "node:perf_hooks";
 import type { StoreApi, Value } from "../index.js";
+import type { AgentApi, AgentStats, EpochPlan, EpochReport } from "./agent-api.js";
 import type { OpCounters } from "./counters.js";
 import { Histogram } from "./histogram.js";
 import { digestOf, idOf, Ledger } from "./ledger.js";
-import type { AgentApi, AgentStats, EpochPlan, EpochReport } from "./protocol.js";
 import { createRandom } from "./random.js";
 import { VerificationError } from "./verify.js";
 import { type Address, planStep, stateAddress, taskAddress, type Write } from "./workload.js";

@@ -5,9 +5,9 @@
 import { workerData } from "node:worker_threads";
 import { type Endpoint, expose } from "comlink";
 import { connectStore } from "../index.js";
+import type { AgentSetup } from "./agent-api.js";
 import { AgentLoop } from "./agent-loop.js";
 import { OpCounters } from "./counters.js";
-import type { AgentSetup } from "./protocol.js";
 
 const setup = workerData as AgentSetup;
 const store = await connectStore(setup.store);

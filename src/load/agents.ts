@@ -9,8 +9,8 @@
 import { MessageChannel, Worker } from "node:worker_threads";
 import { type Endpoint, wrap } from "comlink";
 import { exposeStore, type Store } from "../index.js";
+import type { AgentApi, AgentSetup } from "./agent-api.js";
 import type { OpCounters } from "./counters.js";
-import type { AgentApi, AgentSetup } from "./protocol.js";
 
 /** The agent thread's script, next to this module once built. */
 export const AGENT_THREAD_URL = new URL("./agent-thread.js", import.meta.url);

@@ -23,11 +23,11 @@ import { createHash } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Snapshot, StoreApi } from "../index.js";
+import type { AgentApi, EpochReport } from "./agent-api.js";
 import { type Checkpoint, Checkpoints } from "./checkpoints.js";
 import { ExpectedState } from "./expected-state.js";
 import { Histogram } from "./histogram.js";
 import { idOf } from "./ledger.js";
-import type { AgentApi, EpochReport } from "./protocol.js";
 import { failurePoints, rollbackChooser, stepsAt, timeAt } from "./schedule.js";
 import { readContents } from "./store-contents.js";
 import {

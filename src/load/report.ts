@@ -3,10 +3,11 @@
  * rendering. Times are in milliseconds, rates per second of the whole run (barriers, audits
  * and rollbacks included), sizes in bytes.
  */
+
+import type { AgentStats } from "./agent-api.js";
 import type { RunResult } from "./checkpoint-loop.js";
 import { Histogram } from "./histogram.js";
 import type { LoadOptions } from "./options.js";
-import type { AgentStats } from "./protocol.js";
 
 /** Count, rate and latency of one kind of store operation made by the agents. */
 export interface OperationFigures {
