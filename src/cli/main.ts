@@ -4,7 +4,7 @@
  * load run (`npm start`). Exit codes: 0 success, 1 the run found a difference or failed,
  * 2 a bad command line.
  */
-import { HELP, parseLoadArgs, UsageError } from "../load/options.js";
+import { HELP, parseLoadArgs, UsageError } from "../load/load-options.js";
 import { runLoad } from "../load/run.js";
 
 const USAGE = `Usage: swarmstate load [flags]

@@ -7,7 +7,7 @@
 import type { AgentStats } from "./agent-api.js";
 import type { RunResult } from "./checkpoint-loop.js";
 import { Histogram } from "./histogram.js";
-import type { LoadOptions } from "./options.js";
+import type { LoadOptions } from "./load-options.js";
 
 /** Count, rate and latency of one kind of store operation made by the agents. */
 export interface OperationFigures {

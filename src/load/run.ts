@@ -8,7 +8,7 @@ import { Store } from "../index.js";
 import { type AgentThread, startAgents } from "./agents.js";
 import { CheckpointLoop, type RunListener } from "./checkpoint-loop.js";
 import { OpCounters } from "./counters.js";
-import type { LoadOptions } from "./options.js";
+import type { LoadOptions } from "./load-options.js";
 import { type LiveStatus, type Progress, startProgress } from "./progress.js";
 import { buildReport, formatReport } from "./report.js";
 

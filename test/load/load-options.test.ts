@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULTS, type LoadOptions, parseLoadArgs, UsageError } from "../../src/load/options.js";
+import {
+  DEFAULTS,
+  type LoadOptions,
+  parseLoadArgs,
+  UsageError,
+} from "../../src/load/load-options.js";
 
 function options(args: string[]): LoadOptions {
   const parsed = parseLoadArgs(args);
