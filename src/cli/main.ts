@@ -5,7 +5,7 @@
  * 2 a bad command line.
  */
 import { HELP, parseLoadArgs, UsageError } from "../load/load-options.js";
-import { runLoad } from "../load/run.js";
+import { runLoad } from "../load/run-load.js";
 
 const USAGE = `Usage: swarmstate load [flags]
 
