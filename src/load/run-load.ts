@@ -9,8 +9,8 @@ import { type AgentThread, startAgents } from "./agents.js";
 import { CheckpointLoop, type RunListener } from "./checkpoint-loop.js";
 import { OpCounters } from "./counters.js";
 import type { LoadOptions } from "./load-options.js";
+import { buildReport, formatReport } from "./load-report.js";
 import { type LiveStatus, type Progress, startProgress } from "./progress.js";
-import { buildReport, formatReport } from "./report.js";
 
 /** Differences printed at most; the JSON report has them all. */
 const SHOWN_DIFFERENCES = 20;

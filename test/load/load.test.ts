@@ -3,7 +3,7 @@
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import type { LoadReport } from "../../src/load/report.js";
+import type { LoadReport } from "../../src/load/load-report.js";
 
 const cli = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
 
