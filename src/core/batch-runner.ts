@@ -6,9 +6,9 @@
  * they were queued) fails alone; the ops after it still run, as they would have if called one
  * by one.
  */
+import { ARITY, type Batch, Op, type OpCode, type PackedDiff, type Reply } from "./batch-format.js";
 import { serializeError } from "./errors.js";
 import { packPairs } from "./pairs.js";
-import { ARITY, type Batch, Op, type OpCode, type PackedDiff, type Reply } from "./protocol.js";
 import type { Shard } from "./shard.js";
 
 export function runBatch(shard: Shard, batch: Batch): Reply {

@@ -2,7 +2,7 @@
  * Packing of sorted `(namespace, key)` lists for the trip between threads (see `PackedPairs`).
  */
 import { Packr } from "msgpackr";
-import type { PackedPairs } from "./protocol.js";
+import type { PackedPairs } from "./batch-format.js";
 
 /** Pairs per chunk: decoding one chunk takes a few milliseconds at most. */
 export const PAIRS_PER_CHUNK = 8192;

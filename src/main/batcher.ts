@@ -9,8 +9,8 @@
  * - Every call gets an answer: its result, its own error, or (if the shard's thread died) the
  *   `ShardFailedError`, which also fails every call still queued.
  */
+import { Op, type OpCode, type Reply } from "../core/batch-format.js";
 import { rebuildError, ShardFailedError } from "../core/errors.js";
-import { Op, type OpCode, type Reply } from "../core/protocol.js";
 import type { ShardHost } from "./shard-host.js";
 import { ValueBuffer } from "./value-buffer.js";
 

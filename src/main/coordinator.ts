@@ -13,10 +13,10 @@
  */
 
 import { randomUUID } from "node:crypto";
+import { Op, type OpCode, type PackedDiff, type PackedPairs } from "../core/batch-format.js";
 import { decodeValue, encodeChecked } from "../core/codec.js";
 import { ShardFailedError, SnapshotReleasedError, StoreClosedError } from "../core/errors.js";
 import { shardOf } from "../core/hash.js";
-import { Op, type OpCode, type PackedDiff, type PackedPairs } from "../core/protocol.js";
 import type { Value } from "../core/value.js";
 import { ShardBatcher } from "./batcher.js";
 import { mergePairs, type Pair } from "./merge.js";

@@ -4,8 +4,8 @@
  * turn of the event loop between slices, so timers and I/O keep running during a big diff.
  */
 import { setImmediate as nextTurn } from "node:timers/promises";
+import type { PackedPairs } from "../core/batch-format.js";
 import { chunkCount, PAIRS_PER_CHUNK, unpackChunk } from "../core/pairs.js";
-import type { PackedPairs } from "../core/protocol.js";
 
 export type Pair = [string, string];
 

@@ -1,7 +1,7 @@
 /**
  * Where a shard lives, seen from the coordinator: something that applies a batch and replies.
  */
-import type { Reply, ShardTask } from "../core/protocol.js";
+import type { Reply, ShardTask } from "../core/batch-format.js";
 
 export interface ShardHost {
   /** Applies a batch; rejects only if the shard itself is gone (its thread died). */

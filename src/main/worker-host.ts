@@ -11,7 +11,7 @@
  * shards busy at once.
  */
 import { Piscina } from "piscina";
-import type { Reply, ShardTask } from "../core/protocol.js";
+import type { Reply, ShardTask } from "../core/batch-format.js";
 import type { ShardHost } from "./shard-host.js";
 
 export const DEFAULT_WORKER_URL = new URL("../worker/shard-worker.js", import.meta.url);

@@ -7,8 +7,8 @@
  * from an empty shard; the coordinator then fails the store with `ShardFailedError`.
  */
 import { move, transferableSymbol, valueSymbol } from "piscina";
+import type { ShardTask } from "../core/batch-format.js";
 import { runBatch, transferablesOf } from "../core/batch-runner.js";
-import type { ShardTask } from "../core/protocol.js";
 import { Shard } from "../core/shard.js";
 
 let shard: Shard | undefined;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { Op } from "../../src/core/batch-format.js";
 import { ShardFailedError } from "../../src/core/errors.js";
-import { Op } from "../../src/core/protocol.js";
 import { Coordinator } from "../../src/main/coordinator.js";
 import { hostFactoryFor } from "../../src/main/hosts.js";
 import handle from "../../src/worker/shard-worker.js";
