@@ -9,8 +9,8 @@ export {
   SwarmStateError,
 } from "./core/errors.js";
 export type { Value } from "./core/value.js";
-export { DEFAULT_SHARDS, type StoreOptions } from "./main/options.js";
 export { type Diff, Snapshot } from "./main/snapshot.js";
 export { Store } from "./main/store.js";
 export type { StoreApi } from "./main/store-api.js";
+export { DEFAULT_SHARDS, type StoreOptions } from "./main/store-options.js";
 export { connectStore, exposeStore, RemoteStore } from "./remote/index.js";

@@ -6,7 +6,6 @@ import type { Value } from "../core/value.js";
 import { checkItems, checkName, checkPairs, checkStoredValue } from "./arguments.js";
 import { Coordinator } from "./coordinator.js";
 import { hostFactoryFor } from "./hosts.js";
-import { resolveOptions, type StoreOptions } from "./options.js";
 import {
   checkSameStore,
   createSnapshot,
@@ -15,6 +14,7 @@ import {
   type Snapshot,
 } from "./snapshot.js";
 import type { StoreApi } from "./store-api.js";
+import { resolveOptions, type StoreOptions } from "./store-options.js";
 
 let coordinatorOfStore: (store: Store) => Coordinator;
 
