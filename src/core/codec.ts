@@ -3,8 +3,8 @@
  * so any msgpack library in any language can read stored state.
  */
 import { Packr } from "msgpackr";
-import { describe } from "./describe.js";
 import { SwarmStateError } from "./errors.js";
+import { typeName } from "./type-name.js";
 import { checkValue, type Value } from "./value.js";
 
 // `skipValues` is missing from msgpackr's typings, hence the separate object (no excess check).
@@ -83,7 +83,7 @@ export function dumps(value: Value): Uint8Array {
  */
 export function loads(bytes: Uint8Array): Value {
   if (!(bytes instanceof Uint8Array)) {
-    throw new TypeError(`bytes: expected a Uint8Array, got ${describe(bytes)}`);
+    throw new TypeError(`bytes: expected a Uint8Array, got ${typeName(bytes)}`);
   }
   try {
     const value = decodeValue(bytes);

@@ -2,12 +2,12 @@
  * Checks of call arguments at the public boundary. Every message names the method and the
  * argument (and, for values, the path inside it), and a refused call has changed nothing.
  */
-import { describe } from "../core/describe.js";
+import { typeName } from "../core/type-name.js";
 import { checkValue, isWellFormed, type Value } from "../core/value.js";
 
 export function checkName(method: string, argument: string, name: unknown): asserts name is string {
   if (typeof name !== "string") {
-    throw new TypeError(`${method}: ${argument} must be a string, got ${describe(name)}`);
+    throw new TypeError(`${method}: ${argument} must be a string, got ${typeName(name)}`);
   }
   if (!isWellFormed(name)) {
     // Namespaces and keys travel as msgpack (UTF-8) in diffs and listings: see isWellFormed.
@@ -54,7 +54,7 @@ export function checkPairs(pairs: unknown): asserts pairs is [string, string][] 
 
 function checkList(method: string, argument: string, list: unknown): unknown[] {
   if (!Array.isArray(list)) {
-    throw new TypeError(`${method}: ${argument} must be an array, got ${describe(list)}`);
+    throw new TypeError(`${method}: ${argument} must be an array, got ${typeName(list)}`);
   }
   return list;
 }

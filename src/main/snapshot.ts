@@ -3,8 +3,8 @@
  * the backend that reaches its store: the coordinator in the store's own thread, or a remote
  * connection from another thread. Either way the same class, the same checks, the same errors.
  */
-import { describe } from "../core/describe.js";
 import { SwarmStateError } from "../core/errors.js";
+import { typeName } from "../core/type-name.js";
 import type { Value } from "../core/value.js";
 import { checkName } from "./arguments.js";
 import type { Pair } from "./merge.js";
@@ -123,7 +123,7 @@ export function checkSameStore(
   argument: string,
 ): asserts snapshot is Snapshot {
   if (!(snapshot instanceof Snapshot)) {
-    throw new TypeError(`${method}: ${argument} must be a Snapshot, got ${describe(snapshot)}`);
+    throw new TypeError(`${method}: ${argument} must be a Snapshot, got ${typeName(snapshot)}`);
   }
   if (backendOf(snapshot).storeId !== backend.storeId) {
     throw new SwarmStateError(`${method}: snapshot ${snapshot.id} belongs to another store`);

@@ -3,7 +3,7 @@
  * naming the option, never later inside a worker.
  */
 import { availableParallelism } from "node:os";
-import { describe } from "../core/describe.js";
+import { typeName } from "../core/type-name.js";
 
 /** Options of `new Store(options)`. */
 export interface StoreOptions {
@@ -41,7 +41,7 @@ const KNOWN = new Set(["shards", "maxHistory"]);
 export function resolveOptions(options: unknown): ResolvedOptions {
   if (options === undefined) return { shards: DEFAULT_SHARDS, maxHistory: null };
   if (options === null || typeof options !== "object" || Array.isArray(options)) {
-    throw new TypeError(`options: expected an object, got ${describe(options)}`);
+    throw new TypeError(`options: expected an object, got ${typeName(options)}`);
   }
   for (const name of Object.keys(options)) {
     if (!KNOWN.has(name)) {
@@ -60,7 +60,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
 
 function checkCount(name: string, value: unknown, min: number, max: number): number {
   if (typeof value !== "number") {
-    throw new TypeError(`options.${name}: expected an integer, got ${describe(value)}`);
+    throw new TypeError(`options.${name}: expected an integer, got ${typeName(value)}`);
   }
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new RangeError(
