@@ -5,11 +5,29 @@
 import { typeName } from "../core/type-name.js";
 import { checkValue, isWellFormed, type Value } from "../core/value.js";
 
-export function checkName(method: string, argument: string, name: unknown): asserts name is string {
-  if (typeof name !== "string") {
-    throw new TypeError(`${method}: ${argument} must be a string, got ${typeName(name)}`);
+/** Checks a namespace: a string (the empty string included) that is well-formed Unicode. */
+export function checkNamespace(
+  method: string,
+  namespace: unknown,
+  argument = "namespace",
+): asserts namespace is string {
+  checkWellFormedString(method, argument, namespace);
+}
+
+/** Checks a key: the same rule as a namespace. */
+export function checkKey(method: string, key: unknown, argument = "key"): asserts key is string {
+  checkWellFormedString(method, argument, key);
+}
+
+function checkWellFormedString(
+  method: string,
+  argument: string,
+  text: unknown,
+): asserts text is string {
+  if (typeof text !== "string") {
+    throw new TypeError(`${method}: ${argument} must be a string, got ${typeName(text)}`);
   }
-  if (!isWellFormed(name)) {
+  if (!isWellFormed(text)) {
     // Namespaces and keys travel as msgpack (UTF-8) in diffs and listings: see isWellFormed.
     throw new TypeError(`${method}: ${argument} has a lone surrogate (not valid Unicode)`);
   }
@@ -35,8 +53,8 @@ export function checkItems(items: unknown): asserts items is [string, string, Va
     if (!Array.isArray(item) || item.length !== 3) {
       throw new TypeError(`setMany: items[${i}] must be a [namespace, key, value] triple`);
     }
-    checkName("setMany", `items[${i}][0] (namespace)`, item[0]);
-    checkName("setMany", `items[${i}][1] (key)`, item[1]);
+    checkNamespace("setMany", item[0], `items[${i}][0] (namespace)`);
+    checkKey("setMany", item[1], `items[${i}][1] (key)`);
     checkStoredValue("setMany", `items[${i}][2]`, item[2]);
   });
 }
@@ -47,8 +65,8 @@ export function checkPairs(pairs: unknown): asserts pairs is [string, string][] 
     if (!Array.isArray(pair) || pair.length !== 2) {
       throw new TypeError(`getMany: pairs[${i}] must be a [namespace, key] pair`);
     }
-    checkName("getMany", `pairs[${i}][0] (namespace)`, pair[0]);
-    checkName("getMany", `pairs[${i}][1] (key)`, pair[1]);
+    checkNamespace("getMany", pair[0], `pairs[${i}][0] (namespace)`);
+    checkKey("getMany", pair[1], `pairs[${i}][1] (key)`);
   });
 }
 

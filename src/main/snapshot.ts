@@ -6,7 +6,7 @@
 import { SwarmStateError } from "../core/errors.js";
 import { typeName } from "../core/type-name.js";
 import type { Value } from "../core/value.js";
-import { checkName } from "./arguments.js";
+import { checkKey, checkNamespace } from "./arguments.js";
 import type { Pair } from "./merge.js";
 
 /** What happened between two snapshots; each list sorted by namespace, then key. */
@@ -89,8 +89,8 @@ export class Snapshot {
 
   /** A value as it was in this snapshot (a fresh copy), or `defaultValue` when absent. */
   async get<D = undefined>(namespace: string, key: string, defaultValue?: D): Promise<Value | D> {
-    checkName("snapshot.get", "namespace", namespace);
-    checkName("snapshot.get", "key", key);
+    checkNamespace("snapshot.get", namespace);
+    checkKey("snapshot.get", key);
     const value = await backendOf(this).snapshotGet(this.id, namespace, key);
     return value === undefined ? (defaultValue as D) : value;
   }

@@ -3,7 +3,7 @@
  * `async`, so a refused call rejects (it never throws synchronously) and has changed nothing.
  */
 import type { Value } from "../core/value.js";
-import { checkItems, checkName, checkPairs, checkStoredValue } from "./arguments.js";
+import { checkItems, checkKey, checkNamespace, checkPairs, checkStoredValue } from "./arguments.js";
 import { Coordinator } from "./coordinator.js";
 import { hostFactoryFor } from "./hosts.js";
 import {
@@ -63,16 +63,16 @@ export class Store implements StoreApi {
 
   /** Stores `value` under `(namespace, key)`, replacing any value there. */
   async set(namespace: string, key: string, value: Value): Promise<void> {
-    checkName("set", "namespace", namespace);
-    checkName("set", "key", key);
+    checkNamespace("set", namespace);
+    checkKey("set", key);
     checkStoredValue("set", "value", value);
     return this.#coordinator.set(namespace, key, value);
   }
 
   /** The value under `(namespace, key)`, a fresh copy, or `defaultValue` when absent. */
   async get<D = undefined>(namespace: string, key: string, defaultValue?: D): Promise<Value | D> {
-    checkName("get", "namespace", namespace);
-    checkName("get", "key", key);
+    checkNamespace("get", namespace);
+    checkKey("get", key);
     const value = await this.#coordinator.get(namespace, key);
     return value === undefined ? (defaultValue as D) : value;
   }
@@ -94,21 +94,21 @@ export class Store implements StoreApi {
 
   /** Whether `(namespace, key)` holds a value. */
   async has(namespace: string, key: string): Promise<boolean> {
-    checkName("has", "namespace", namespace);
-    checkName("has", "key", key);
+    checkNamespace("has", namespace);
+    checkKey("has", key);
     return this.#coordinator.has(namespace, key);
   }
 
   /** Removes `(namespace, key)`; `true` if a value was removed. */
   async delete(namespace: string, key: string): Promise<boolean> {
-    checkName("delete", "namespace", namespace);
-    checkName("delete", "key", key);
+    checkNamespace("delete", namespace);
+    checkKey("delete", key);
     return this.#coordinator.delete(namespace, key);
   }
 
   /** Keys of one namespace, sorted; `[]` for an unknown namespace. */
   async keys(namespace: string): Promise<string[]> {
-    checkName("keys", "namespace", namespace);
+    checkNamespace("keys", namespace);
     return this.#coordinator.keys(namespace);
   }
 

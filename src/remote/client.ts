@@ -11,7 +11,13 @@ import { type Remote, wrap } from "comlink";
 import { decodeValue, encodeChecked } from "../core/codec.js";
 import { rebuildError, StoreClosedError } from "../core/errors.js";
 import type { Value } from "../core/value.js";
-import { checkItems, checkName, checkPairs, checkStoredValue } from "../main/arguments.js";
+import {
+  checkItems,
+  checkKey,
+  checkNamespace,
+  checkPairs,
+  checkStoredValue,
+} from "../main/arguments.js";
 import type { Pair } from "../main/merge.js";
 import {
   checkSameStore,
@@ -97,15 +103,15 @@ export class RemoteStore implements StoreApi {
   }
 
   async set(namespace: string, key: string, value: Value): Promise<void> {
-    checkName("set", "namespace", namespace);
-    checkName("set", "key", key);
+    checkNamespace("set", namespace);
+    checkKey("set", key);
     checkStoredValue("set", "value", value);
     await this.call(["set", namespace, key, encodeChecked(value)]);
   }
 
   async get<D = undefined>(namespace: string, key: string, defaultValue?: D): Promise<Value | D> {
-    checkName("get", "namespace", namespace);
-    checkName("get", "key", key);
+    checkNamespace("get", namespace);
+    checkKey("get", key);
     const bytes = (await this.call(["get", namespace, key])) as Uint8Array | undefined;
     return bytes === undefined ? (defaultValue as D) : decodeValue(bytes);
   }
@@ -123,19 +129,19 @@ export class RemoteStore implements StoreApi {
   }
 
   async has(namespace: string, key: string): Promise<boolean> {
-    checkName("has", "namespace", namespace);
-    checkName("has", "key", key);
+    checkNamespace("has", namespace);
+    checkKey("has", key);
     return (await this.call(["has", namespace, key])) as boolean;
   }
 
   async delete(namespace: string, key: string): Promise<boolean> {
-    checkName("delete", "namespace", namespace);
-    checkName("delete", "key", key);
+    checkNamespace("delete", namespace);
+    checkKey("delete", key);
     return (await this.call(["delete", namespace, key])) as boolean;
   }
 
   async keys(namespace: string): Promise<string[]> {
-    checkName("keys", "namespace", namespace);
+    checkNamespace("keys", namespace);
     return (await this.call(["keys", namespace])) as string[];
   }
 
