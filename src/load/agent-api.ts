@@ -6,12 +6,24 @@ import type { MessagePort } from "node:worker_threads";
 import type { HistogramData } from "./histogram.js";
 import type { LedgerEntry } from "./ledger.js";
 
-/** What an agent needs to start, sent as its thread's `workerData`. */
-export interface AgentSetup {
-  agent: number;
+/** What every agent of a swarm shares. */
+export interface SwarmSettings {
+  /** Agents in the swarm. */
   agents: number;
+  /** Seed of the simulated work. */
   seed: number;
+  /** Bytes of text in each tool result. */
   valueSize: number;
+}
+
+/** One agent's settings: the swarm's, and which agent it is. */
+export interface AgentSettings extends SwarmSettings {
+  /** This agent's index, from 0. */
+  agent: number;
+}
+
+/** What an agent thread starts from, sent as its `workerData`. */
+export interface AgentThreadData extends AgentSettings {
   /** The `OpCounters` buffer shared by all threads. */
   counters: SharedArrayBuffer;
   /** From `exposeStore`: the agent's connection to the store. */

@@ -13,21 +13,13 @@
  */
 import { performance } from "node:perf_hooks";
 import type { StoreApi, Value } from "../index.js";
-import type { AgentApi, AgentStats, EpochPlan, EpochReport } from "./agent-api.js";
+import type { AgentApi, AgentSettings, AgentStats, EpochPlan, EpochReport } from "./agent-api.js";
 import type { OpCounters } from "./counters.js";
 import { Histogram } from "./histogram.js";
 import { digestOf, idOf, Ledger } from "./ledger.js";
 import { createRandom } from "./random.js";
 import { VerificationError } from "./verify.js";
 import { type Address, planStep, stateAddress, taskAddress, type Write } from "./workload.js";
-
-/** Who an agent is and how it works. */
-export interface AgentConfig {
-  agent: number;
-  agents: number;
-  seed: number;
-  valueSize: number;
-}
 
 /** An agent's loop over a store; see the module comment. */
 export class AgentLoop implements AgentApi {
@@ -46,20 +38,20 @@ export class AgentLoop implements AgentApi {
 
   constructor(
     private readonly store: StoreApi,
-    private readonly config: AgentConfig,
+    private readonly settings: AgentSettings,
     private readonly counters: OpCounters,
   ) {}
 
   async run(plan: EpochPlan): Promise<EpochReport> {
     this.pausing = false;
     const from = this.ledger.position;
-    const task = taskAddress(this.config.agent, this.config.agents, plan.epoch);
+    const task = taskAddress(this.settings.agent, this.settings.agents, plan.epoch);
     this.expected.set(idOf(task.namespace, task.key), plan.taskDigest);
     while (!this.pausing && (plan.stopAt === null || this.executed < plan.stopAt)) {
       await this.step(plan.epoch, task);
     }
     return {
-      agent: this.config.agent,
+      agent: this.settings.agent,
       from,
       entries: this.ledger.since(from),
       executed: this.executed,
@@ -93,7 +85,7 @@ export class AgentLoop implements AgentApi {
   }
 
   private async step(epoch: number, task: Address): Promise<void> {
-    const { agent, agents, seed, valueSize } = this.config;
+    const { agent, agents, seed, valueSize } = this.settings;
     const started = performance.now();
     const [state, taskValue] = await Promise.all([this.read(stateAddress(agent)), this.read(task)]);
     // Seeded by the steps run so far, not the state's step: a step redone after a rollback
@@ -120,7 +112,7 @@ export class AgentLoop implements AgentApi {
     const want = this.expected.get(idOf(namespace, key)) ?? null;
     const got = value === undefined ? null : digestOf(value);
     if (got !== want) {
-      throw new VerificationError(`agent-${this.config.agent} read ${namespace}/${key}`, [
+      throw new VerificationError(`agent-${this.settings.agent} read ${namespace}/${key}`, [
         `got ${got ?? "nothing"}, its ledger says ${want ?? "nothing"}`,
       ]);
     }
@@ -141,7 +133,7 @@ export class AgentLoop implements AgentApi {
     this.counters.add("delete");
     const held = (this.expected.get(idOf(namespace, key)) ?? null) !== null;
     if (removed !== held) {
-      throw new VerificationError(`agent-${this.config.agent} deleted ${namespace}/${key}`, [
+      throw new VerificationError(`agent-${this.settings.agent} deleted ${namespace}/${key}`, [
         `it ${removed ? "removed a value" : "found nothing"}, its ledger says ` +
           `${held ? "a value was there" : "nothing was there"}`,
       ]);

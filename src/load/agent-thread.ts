@@ -5,11 +5,11 @@
 import { workerData } from "node:worker_threads";
 import { type Endpoint, expose } from "comlink";
 import { connectStore } from "../index.js";
-import type { AgentSetup } from "./agent-api.js";
+import type { AgentThreadData } from "./agent-api.js";
 import { AgentLoop } from "./agent-loop.js";
 import { OpCounters } from "./counters.js";
 
-const setup = workerData as AgentSetup;
+const setup = workerData as AgentThreadData;
 const store = await connectStore(setup.store);
 const loop = new AgentLoop(store, setup, new OpCounters(setup.counters));
 // Node's MessagePort has what comlink uses of an endpoint (postMessage, event listeners).

@@ -9,7 +9,7 @@
 import { MessageChannel, Worker } from "node:worker_threads";
 import { type Endpoint, wrap } from "comlink";
 import { exposeStore, type Store } from "../index.js";
-import type { AgentApi, AgentSetup } from "./agent-api.js";
+import type { AgentApi, AgentSettings, AgentThreadData, SwarmSettings } from "./agent-api.js";
 import type { OpCounters } from "./counters.js";
 
 /** The agent thread's script, next to this module once built. */
@@ -22,28 +22,21 @@ export interface AgentThread {
   stop(): Promise<void>;
 }
 
-/** What every agent shares. */
-export interface SwarmSetup {
-  agents: number;
-  seed: number;
-  valueSize: number;
-}
-
 /** Starts `setup.agents` threads, each connected to `store`. */
-export function startAgents(store: Store, setup: SwarmSetup, counters: OpCounters): AgentThread[] {
+export function startAgents(
+  store: Store,
+  setup: SwarmSettings,
+  counters: OpCounters,
+): AgentThread[] {
   return Array.from({ length: setup.agents }, (_, agent) =>
     startAgent(store, { ...setup, agent }, counters),
   );
 }
 
-function startAgent(
-  store: Store,
-  setup: SwarmSetup & { agent: number },
-  counters: OpCounters,
-): AgentThread {
+function startAgent(store: Store, setup: AgentSettings, counters: OpCounters): AgentThread {
   const storePort = exposeStore(store);
   const { port1, port2 } = new MessageChannel();
-  const workerData: AgentSetup = {
+  const workerData: AgentThreadData = {
     agent: setup.agent,
     agents: setup.agents,
     seed: setup.seed,
