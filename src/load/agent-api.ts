@@ -1,5 +1,5 @@
 /**
- * What the coordinator and the agents say to each other. Agents run in worker threads and
+ * What the checkpoint loop and the agents say to each other. Agents run in worker threads and
  * expose an `AgentApi` over a comlink port; in tests an `AgentLoop` serves as one directly.
  */
 import type { MessagePort } from "node:worker_threads";
@@ -64,7 +64,7 @@ export interface AgentStats {
   readsChecked: number;
 }
 
-/** What the coordinator can ask of an agent. Every method is async: it may be in another thread. */
+/** What the checkpoint loop can ask of an agent. Every method is async: it may be in another thread. */
 export interface AgentApi {
   /** Runs steps until `plan.stopAt` or until paused; resolves at the barrier. */
   run(plan: EpochPlan): Promise<EpochReport>;

@@ -1,11 +1,11 @@
 /**
  * One agent: read its state and its workflow task, do a step of work, write, record the
- * writes in its ledger; repeat until the coordinator's barrier.
+ * writes in its ledger; repeat until the checkpoint loop's barrier.
  *
  * Every read is checked, so an agent notices at once if it is not resuming from the state it
  * should. What a read must return comes from outside the store: the agent's own ledger for
  * its own keys (after a rollback, the ledger truncated to the checkpoint), and for a workflow
- * task last written by another agent, the digest the coordinator hands over with the plan.
+ * task last written by another agent, the digest the checkpoint loop hands over with the plan.
  * A delete is checked too: it must remove a value exactly when the ledger says one is there.
  *
  * A step's writes go out together (one batch on the connection) and enter the ledger only once

@@ -1,6 +1,6 @@
 /**
  * An agent worker thread: connects to the store through the port from `exposeStore`, then
- * serves its `AgentLoop` to the coordinator over the control port (comlink).
+ * serves its `AgentLoop` to the checkpoint loop over the control port (comlink).
  */
 import { workerData } from "node:worker_threads";
 import { type Endpoint, expose } from "comlink";

@@ -1,5 +1,5 @@
 /**
- * The coordinator's loop: run the agents to a barrier, checkpoint, audit, and now and then
+ * The checkpoint loop: run the agents to a barrier, checkpoint, audit, and now and then
  * simulate a failure and roll the whole store back.
  *
  * The protocol, and why verification is exact:
@@ -7,7 +7,7 @@
  * 1. Barrier. Agents stop after a whole step (every write of it acknowledged and in their
  *    ledger) and report their new ledger entries. Nobody writes until they are resumed, so the
  *    store, the snapshot about to be taken, and the ledgers describe the same moment.
- * 2. Checkpoint. `store.snapshot()`; the coordinator folds the new entries into the expected
+ * 2. Checkpoint. `store.snapshot()`; the loop folds the new entries into the expected
  *    state (what the ledgers say the store holds) and records each agent's ledger position.
  * 3. Audit. The store's diff from the previous checkpoint must be exactly the diff the ledgers
  *    predict for the keys written in between (see verify.ts).
@@ -52,7 +52,7 @@ export interface RunPlan {
   sabotage: boolean;
 }
 
-/** What the coordinator tells whoever shows progress. */
+/** What the loop tells whoever shows progress. */
 export interface RunListener {
   checkpointTaken(event: { number: number; diffKeys: number; diffMs: number }): void;
   rolledBack(event: RollbackEvent & { entries: number }): void;

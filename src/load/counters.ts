@@ -1,7 +1,7 @@
 /**
- * Operation counters shared by every agent thread and the coordinator, in one
+ * Operation counters shared by every agent thread and the main thread, in one
  * `SharedArrayBuffer`: agents add with `Atomics.add` as their calls complete, and the
- * coordinator reads them for the live ops/s without a message to anyone. 32-bit counters
+ * main thread reads them for the live ops/s without a message to anyone. 32-bit counters
  * overflow after 2^31 operations, hours beyond any run this tool makes.
  */
 

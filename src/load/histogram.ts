@@ -1,7 +1,7 @@
 /**
  * A latency histogram with log-spaced buckets (each 4% wider than the last), so percentiles
  * come out within 2% at any scale, in constant memory however many samples are recorded. Its
- * data is a plain object: agents send theirs to the coordinator, which merges them.
+ * data is a plain object: agents send theirs to the main thread, which merges them.
  */
 
 /** A histogram's contents, as sent between threads. */

@@ -15,7 +15,7 @@ export interface LoadOptions {
   steps: number | null;
   /** Length of a timed run in seconds, or `null` when counted in steps. */
   durationSeconds: number | null;
-  /** Shard worker threads of the store (`0`: all in the coordinator's thread). */
+  /** Shard worker threads of the store (`0`: all in the main thread). */
   shards: number;
   /** Bytes of text in each tool result. */
   valueSize: number;
@@ -66,7 +66,7 @@ export const HELP = `Usage: swarmstate load [flags]
 
 Runs a simulated agent swarm against one sharded store and checks it. Agent worker threads
 each loop: read their state and their workflow task, do a step of work, write their state, a
-tool result (a few KB of text), a memory fact and the shared workflow record. A coordinator
+tool result (a few KB of text), a memory fact and the shared workflow record. The main thread
 pauses them at checkpoints, snapshots the store, audits the diff since the last checkpoint
 against the agents' ledgers, and on a simulated failure restores an earlier checkpoint, after
 which the agents resume from the restored state. At the end (and after every rollback) every

@@ -3,7 +3,6 @@
  * rendering. Times are in milliseconds, rates per second of the whole run (barriers, audits
  * and rollbacks included), sizes in bytes.
  */
-
 import type { AgentStats } from "./agent-api.js";
 import type { RunResult } from "./checkpoint-loop.js";
 import { Histogram } from "./histogram.js";
@@ -18,7 +17,7 @@ export interface OperationFigures {
   maxMs: number;
 }
 
-/** What one coordinator operation (snapshot, diff, restore, full check) cost. */
+/** What one checkpoint-loop operation (snapshot, diff, restore, full check) cost. */
 export interface CostFigures {
   count: number;
   meanMs: number;
@@ -61,7 +60,7 @@ export interface LoadReport {
   process: { rssBytes: number; peakRssBytes: number; maxEventLoopStallMs: number };
 }
 
-/** What the run measured besides the coordinator's result. */
+/** What the run measured besides the checkpoint loop's result. */
 export interface Measurements {
   agentStats: AgentStats[];
   rssBytes: number;
@@ -159,7 +158,7 @@ export function formatReport(report: LoadReport): string {
       : `store: ${int(report.store.entries)} entries, ${size(report.store.sizeBytes)} ` +
         `(sizeBytes), fingerprint ${report.store.fingerprint.slice(0, 12)}`,
     `process: RSS ${size(report.process.rssBytes)} (peak ${size(report.process.peakRssBytes)}), ` +
-      `longest event-loop stall in the coordinator ${report.process.maxEventLoopStallMs} ms`,
+      `longest event-loop stall in the main thread ${report.process.maxEventLoopStallMs} ms`,
   ];
   return `${lines.join("\n")}\n`;
 }

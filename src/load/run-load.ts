@@ -1,5 +1,5 @@
 /**
- * `swarmstate load`, start to finish: a store, its agent threads, the coordinator's loop with
+ * `swarmstate load`, start to finish: a store, its agent threads, the checkpoint loop with
  * live progress, then the report. Resolves to the exit code: 0 when the store matched the
  * ledgers, 1 when it did not or the run failed.
  */
@@ -37,13 +37,13 @@ export async function runLoad(options: LoadOptions): Promise<number> {
     progress = shownProgress;
     const listener = narrator(options, counters, shownProgress, shown);
     loopDelay.enable();
-    const coordinator = new CheckpointLoop(
+    const loop = new CheckpointLoop(
       store,
       agents.map((agent) => agent.api),
       options,
       listener,
     );
-    const result = await coordinator.run();
+    const result = await loop.run();
     loopDelay.disable();
     shownProgress.stop();
     const report = buildReport(options, result, {

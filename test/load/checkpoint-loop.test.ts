@@ -1,4 +1,4 @@
-// The coordinator's protocol with agents in this thread (AgentLoop directly, no worker
+// The checkpoint loop's protocol with agents in this thread (AgentLoop directly, no worker
 // threads) over an in-thread store: checkpoints, audits and rollbacks pass on an honest store,
 // and each kind of store misbehaviour is caught by the check meant for it.
 import { afterEach, describe, expect, it } from "vitest";
@@ -44,7 +44,7 @@ async function run(store: StoreApi, changes: Partial<RunPlan> = {}): Promise<Run
   return new CheckpointLoop(store, agents, { ...plan, ...changes }, quiet).run();
 }
 
-describe("the load coordinator", () => {
+describe("the checkpoint loop", () => {
   it("checkpoints, audits and rolls back an honest store without a difference", async () => {
     const result = await run(storeWith());
     expect(result.differences).toEqual([]);

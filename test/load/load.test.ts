@@ -63,7 +63,7 @@ describe("swarmstate load", () => {
     expect(stdout).toMatch(/^checkpoint 1\/3: [\d,]+ ops\/s/m);
     expect(stdout).toContain("verified: the store matched the agents' ledgers at every check");
     expect(stdout).toMatch(/^ {2}get +[\d,]+ +[\d,]+ +[\d.]+ +[\d.]+/m);
-    expect(stdout).toContain("longest event-loop stall in the coordinator");
+    expect(stdout).toContain("longest event-loop stall in the main thread");
   });
 
   it("fails with exit code 1 and says what differed when the store does not match", async () => {
