@@ -7,21 +7,36 @@ import {
 } from "swarmstate";
 import { describe, expect, it } from "vitest";
 
+/**
+ * Each error class's `name` and `code`, literally. Users match on them (and errors are rebuilt
+ * from their name after crossing a thread), so they never change; a new class gets a new row.
+ */
+const ERROR_CLASSES: Record<string, string> = {
+  SwarmStateError: "ERR_SWARMSTATE",
+  StoreClosedError: "ERR_SWARMSTATE_CLOSED",
+  SnapshotReleasedError: "ERR_SWARMSTATE_SNAPSHOT_RELEASED",
+  ShardFailedError: "ERR_SWARMSTATE_SHARD_FAILED",
+};
+
 describe("errors", () => {
   it("gives every error class a stable name and code, under SwarmStateError", () => {
     const errors = [
+      new SwarmStateError("x"),
       new StoreClosedError(),
       new SnapshotReleasedError("x"),
       new ShardFailedError(2, "gone"),
     ];
     for (const error of errors) expect(error).toBeInstanceOf(SwarmStateError);
-    expect(errors.map((e) => e.name)).toEqual([
-      "StoreClosedError",
-      "SnapshotReleasedError",
-      "ShardFailedError",
-    ]);
-    expect(new Set(errors.map((e) => e.code)).size).toBe(3);
+    expect(Object.fromEntries(errors.map((e) => [e.name, e.code]))).toEqual(ERROR_CLASSES);
     expect(new ShardFailedError(2, "gone").message).toBe("shard 2 failed: gone");
+    expect(new ShardFailedError(2, "gone").shard).toBe(2);
+  });
+
+  it("exports no error class without a row in the table", async () => {
+    const exported = Object.entries(await import("swarmstate"))
+      .filter(([, value]) => typeof value === "function" && value.prototype instanceof Error)
+      .map(([name]) => name);
+    expect(exported.sort()).toEqual(Object.keys(ERROR_CLASSES).sort());
   });
 
   it("refuses invalid options at the constructor, naming the option", () => {
