@@ -1,9 +1,11 @@
 /**
  * Every error swarmstate raises on purpose, in one place.
  *
- * Errors cross threads: a shard worker reports a failure as `{ name, message }` and the
- * coordinator rebuilds the same class with {@link rebuildError}. So every class has a stable
- * `name` and `code` that never depend on minified or renamed constructors.
+ * Errors cross threads: a shard worker (or a store serving a client) reports a failure as a
+ * {@link SerializedError} and the receiving side rebuilds the same class with
+ * {@link rebuildError}. So every class has a stable `name` and `code` that never depend on
+ * minified or renamed constructors, and what a class carries besides its message (`shard`,
+ * `cause`) travels with it. test/store/errors.test.ts pins each class's `name` and `code`.
  */
 
 /** Base class of every error specific to swarmstate (argument errors are plain `TypeError`/`RangeError`). */
@@ -17,8 +19,8 @@ export class SwarmStateError extends Error {
 export class StoreClosedError extends SwarmStateError {
   override readonly code = "ERR_SWARMSTATE_CLOSED";
   override readonly name = "StoreClosedError";
-  constructor(message = "the store is closed") {
-    super(message);
+  constructor(message = "the store is closed", options?: ErrorOptions) {
+    super(message, options);
   }
 }
 
@@ -47,38 +49,51 @@ export class ShardFailedError extends SwarmStateError {
 export interface SerializedError {
   name: string;
   message: string;
+  /** A `ShardFailedError`'s shard. */
   shard?: number;
+  /** The error's `cause`, serialized the same way (a non-error cause as its string). */
+  cause?: SerializedError;
 }
 
-export function serializeError(error: unknown): SerializedError {
-  if (error instanceof ShardFailedError) {
-    return { name: error.name, message: error.message, shard: error.shard };
+/**
+ * Causes kept when an error crosses a thread: a chain longer than this (or a cycle) is cut
+ * there, so a serialized error stays small and finite.
+ */
+export const MAX_CAUSE_DEPTH = 8;
+
+/** Turns anything thrown into plain data that structured clone and msgpack both carry. */
+export function serializeError(error: unknown, depth = 0): SerializedError {
+  if (!(error instanceof Error)) return { name: "Error", message: String(error) };
+  const serialized: SerializedError = { name: error.name, message: error.message };
+  if (error instanceof ShardFailedError) serialized.shard = error.shard;
+  if (error.cause !== undefined && depth < MAX_CAUSE_DEPTH) {
+    serialized.cause = serializeError(error.cause, depth + 1);
   }
-  if (error instanceof Error) return { name: error.name, message: error.message };
-  return { name: "Error", message: String(error) };
+  return serialized;
 }
 
-/** Rebuilds the class an error had on the other side of a thread boundary. */
+/** Rebuilds the class an error had on the other side of a thread boundary, with its cause. */
 export function rebuildError(serialized: SerializedError): Error {
-  const { name, message } = serialized;
+  const { name, message, cause } = serialized;
+  const options = cause === undefined ? undefined : { cause: rebuildError(cause) };
   switch (name) {
     case "SwarmStateError":
-      return new SwarmStateError(message);
+      return new SwarmStateError(message, options);
     case "StoreClosedError":
-      return new StoreClosedError(message);
+      return new StoreClosedError(message, options);
     case "SnapshotReleasedError":
-      return new SnapshotReleasedError(message);
+      return new SnapshotReleasedError(message, options);
     case "ShardFailedError": {
-      const error = new ShardFailedError(serialized.shard ?? -1, "");
+      const error = new ShardFailedError(serialized.shard ?? -1, "", options);
       error.message = message;
       return error;
     }
     case "TypeError":
-      return new TypeError(message);
+      return new TypeError(message, options);
     case "RangeError":
-      return new RangeError(message);
+      return new RangeError(message, options);
     default: {
-      const error = new Error(message);
+      const error = new Error(message, options);
       error.name = name;
       return error;
     }

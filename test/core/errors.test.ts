@@ -1,0 +1,112 @@
+// Errors crossing a thread: every class survives serializeError → (structured clone | msgpack)
+// → rebuildError with its class, name, code, message, shard and cause.
+import { describe, expect, it } from "vitest";
+import { decodeValue, encodeChecked } from "../../src/core/codec.js";
+import {
+  MAX_CAUSE_DEPTH,
+  rebuildError,
+  type SerializedError,
+  ShardFailedError,
+  SnapshotReleasedError,
+  StoreClosedError,
+  SwarmStateError,
+  serializeError,
+} from "../../src/core/errors.js";
+
+/** The two ways a serialized error travels: piscina/postMessage, and a RemoteStore's wire. */
+const carriers: [string, (error: SerializedError) => SerializedError][] = [
+  ["structured clone", (error) => structuredClone(error)],
+  ["msgpack", (error) => decodeValue(encodeChecked(error)) as unknown as SerializedError],
+];
+
+function roundTrip(error: unknown, carry: (error: SerializedError) => SerializedError): Error {
+  return rebuildError(carry(serializeError(error)));
+}
+
+/** Each error class, built with a cause, and what it must look like after the trip. */
+function samples(): [Error, Record<string, unknown>][] {
+  const cause = new Error("the worker exited with code 1");
+  return [
+    [
+      new SwarmStateError("snapshot 3 belongs to another store", { cause }),
+      { name: "SwarmStateError", code: "ERR_SWARMSTATE" },
+    ],
+    [
+      new StoreClosedError(undefined, { cause }),
+      { name: "StoreClosedError", code: "ERR_SWARMSTATE_CLOSED", message: "the store is closed" },
+    ],
+    [
+      new SnapshotReleasedError("get: snapshot 1 was released", { cause }),
+      { name: "SnapshotReleasedError", code: "ERR_SWARMSTATE_SNAPSHOT_RELEASED" },
+    ],
+    [
+      new ShardFailedError(3, "its worker thread exited", { cause }),
+      {
+        name: "ShardFailedError",
+        code: "ERR_SWARMSTATE_SHARD_FAILED",
+        message: "shard 3 failed: its worker thread exited",
+        shard: 3,
+      },
+    ],
+    [new TypeError("set: key must be a string, got number", { cause }), { name: "TypeError" }],
+    [new RangeError("value: bigint out of 64 bits", { cause }), { name: "RangeError" }],
+  ];
+}
+
+describe.each(carriers)("an error crossing threads by %s", (_, carry) => {
+  it.each(samples())(
+    "keeps the class, name, code, message, shard and cause of %s",
+    (error, expected) => {
+      const rebuilt = roundTrip(error, carry);
+      expect(rebuilt).toBeInstanceOf(error.constructor);
+      expect(rebuilt).toMatchObject({ message: error.message, ...expected });
+      expect(rebuilt.cause).toBeInstanceOf(Error);
+      expect((rebuilt.cause as Error).message).toBe("the worker exited with code 1");
+    },
+  );
+
+  it("rebuilds a class it does not know as an Error with the same name", () => {
+    const error = new Error("EACCES: permission denied");
+    error.name = "SystemError";
+    const rebuilt = roundTrip(error, carry);
+    expect(rebuilt.constructor).toBe(Error);
+    expect([rebuilt.name, rebuilt.message]).toEqual(["SystemError", "EACCES: permission denied"]);
+  });
+
+  it("keeps a chain of causes, a non-error cause as its string", () => {
+    const root = new ShardFailedError(1, "gone", { cause: "out of memory" });
+    const rebuilt = roundTrip(new SwarmStateError("apply failed", { cause: root }), carry);
+    const cause = rebuilt.cause as ShardFailedError;
+    expect(cause).toBeInstanceOf(ShardFailedError);
+    expect([cause.shard, cause.message]).toEqual([1, "shard 1 failed: gone"]);
+    expect(cause.cause).toBeInstanceOf(Error);
+    expect((cause.cause as Error).message).toBe("out of memory");
+  });
+
+  it("leaves out a cause that was not given", () => {
+    expect("cause" in roundTrip(new StoreClosedError(), carry)).toBe(false);
+    expect(serializeError(new StoreClosedError())).toEqual({
+      name: "StoreClosedError",
+      message: "the store is closed",
+    });
+  });
+
+  it(`cuts a cycle of causes after ${MAX_CAUSE_DEPTH}`, () => {
+    const cyclic = new SwarmStateError("loop");
+    Object.defineProperty(cyclic, "cause", { value: cyclic });
+    let rebuilt: unknown = roundTrip(cyclic, carry);
+    let depth = 0;
+    while ((rebuilt as Error).cause !== undefined) {
+      rebuilt = (rebuilt as Error).cause;
+      depth++;
+    }
+    expect(depth).toBe(MAX_CAUSE_DEPTH);
+  });
+});
+
+describe("serializeError", () => {
+  it("turns a thrown non-error into an Error with its string", () => {
+    expect(serializeError("boom")).toEqual({ name: "Error", message: "boom" });
+    expect(rebuildError(serializeError(42))).toMatchObject({ name: "Error", message: "42" });
+  });
+});
