@@ -34,6 +34,7 @@ import {
   asEndpoint,
   type RemoteCall,
   type RemoteResult,
+  registerTransferHandlers,
   type StoreDescription,
   type StoreService,
   WireMessage,
@@ -47,6 +48,9 @@ interface Waiter {
 /**
  * Connects to a store served by `exposeStore` in another thread.
  *
+ * The first call in a thread installs swarmstate's comlink transfer handlers there, as
+ * {@link exposeStore} does in the store's thread.
+ *
  * @example
  * // in a worker thread, given the port the store's thread sent:
  * const store = await connectStore(workerData.port);
@@ -54,6 +58,7 @@ interface Waiter {
  * await store.close(); // disconnects this client; the store itself stays open
  */
 export async function connectStore(port: MessagePort): Promise<RemoteStore> {
+  registerTransferHandlers();
   const service = wrap<StoreService>(asEndpoint(port));
   const description = await untilClosed(port, service.describe());
   return new RemoteStore(port, service, description);

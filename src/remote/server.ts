@@ -19,6 +19,7 @@ import {
   asEndpoint,
   type RemoteCall,
   type RemoteResult,
+  registerTransferHandlers,
   type StoreDescription,
   type StoreService,
   WireMessage,
@@ -29,11 +30,17 @@ import {
  * to that thread, where `connectStore(port)` turns it into a `RemoteStore`. Call it once per
  * client. The port closes when the store closes.
  *
+ * The first call in a thread installs swarmstate's comlink transfer handlers there (importing
+ * swarmstate does not): from then on a `Snapshot` passed through any comlink call of this
+ * thread arrives as a `Snapshot`, and swarmstate's errors, `TypeError` and `RangeError` keep
+ * their class; every other value and error travels as comlink alone would carry it.
+ *
  * @example
  * const worker = new Worker(url, { workerData: { port: exposeStore(store) }, transferList: [port] });
  */
 export function exposeStore(store: Store): MessagePort {
   const coordinator = coordinatorOf(store);
+  registerTransferHandlers();
   const { port1, port2 } = new MessageChannel();
   const service: StoreService = {
     describe: (): StoreDescription => ({

@@ -2,10 +2,15 @@
  * What crosses the port between a `RemoteStore` and the store it reaches.
  *
  * A client sends the calls made in one tick as one `WireMessage` and gets one back with their
- * results, in order. The comlink transfer handler registered here turns a message into a single
- * msgpack buffer (the store's own codec, so values keep the value rules: bigints, bytes, fresh
- * objects) and transfers it rather than copying it. Snapshots travel as ids and errors as
- * `{ name, message }`; each side rebuilds its own objects from them.
+ * results, in order. A comlink transfer handler turns a message into a single msgpack buffer
+ * (the store's own codec, so values keep the value rules: bigints, bytes, fresh objects) and
+ * transfers it rather than copying it. Snapshots travel as ids and errors as `SerializedError`;
+ * each side rebuilds its own objects from them.
+ *
+ * Comlink's transfer handlers are one table per thread, shared by every user of comlink in it,
+ * so importing this module changes nothing: `registerTransferHandlers` installs ours, once, and
+ * `exposeStore` / `connectStore` call it, as a thread needs them only once it serves or reaches
+ * a store.
  */
 import type { MessagePort } from "node:worker_threads";
 import { type Endpoint, type TransferHandler, transferHandlers } from "comlink";
@@ -61,53 +66,66 @@ export class WireMessage {
   constructor(readonly body: RemoteCall[] | RemoteResult[]) {}
 }
 
-transferHandlers.set("swarmstate:message", {
-  canHandle: (value: unknown): value is WireMessage => value instanceof WireMessage,
-  serialize: (message: WireMessage) => {
-    // A copy of msgpackr's reused buffer, owned by this message, so it can be transferred.
-    const bytes = new Uint8Array(encodeChecked(message.body));
-    return [bytes, [bytes.buffer]];
-  },
-  deserialize: (bytes: Uint8Array) =>
-    new WireMessage(decodeValue(bytes) as Value[] as unknown as RemoteCall[]),
-} as TransferHandler<unknown, unknown>);
+let registered = false;
 
 /**
- * A `Snapshot` passed through comlink (say, returned by an agent thread's exposed function)
- * arrives as a `Snapshot` of the same store, usable in the receiving thread if that thread holds
- * the store or is connected to it.
+ * Installs swarmstate's comlink transfer handlers in this thread; later calls do nothing. What
+ * it changes for every user of comlink in the thread:
+ *
+ * - `"swarmstate:message"`: a `WireMessage` travels as one transferred msgpack buffer.
+ * - `"swarmstate:snapshot"`: a `Snapshot` passed through comlink (say, returned by an agent
+ *   thread's exposed function) arrives as a `Snapshot` of the same store, usable in the
+ *   receiving thread if that thread holds the store or is connected to it.
+ * - `"throw"` is wrapped: errors thrown by any comlink-exposed function keep their class, so a
+ *   `SnapshotReleasedError` thrown in one thread is a `SnapshotReleasedError` where it is
+ *   caught. Comlink's own handler rebuilds every error as a plain `Error`; the wrapper keeps
+ *   comlink's wire shape and adds one field, read only by this wrapper, carrying the class,
+ *   `shard` and `cause` of swarmstate's errors and of the `TypeError`/`RangeError` of argument
+ *   checks. Every other error, and a thread without swarmstate, gets what comlink gives.
  */
-transferHandlers.set("swarmstate:snapshot", {
-  canHandle: (value: unknown): value is Snapshot => value instanceof Snapshot,
-  serialize: (snapshot: Snapshot) => [toWire(snapshot), []],
-  deserialize: (wire: SnapshotOnTheWire) => fromWire(wire),
-} as TransferHandler<unknown, unknown>);
+export function registerTransferHandlers(): void {
+  if (registered) return;
+  registered = true;
+  transferHandlers.set("swarmstate:message", {
+    canHandle: (value: unknown): value is WireMessage => value instanceof WireMessage,
+    serialize: (message: WireMessage) => {
+      // A copy of msgpackr's reused buffer, owned by this message, so it can be transferred.
+      const bytes = new Uint8Array(encodeChecked(message.body));
+      return [bytes, [bytes.buffer]];
+    },
+    deserialize: (bytes: Uint8Array) =>
+      new WireMessage(decodeValue(bytes) as Value[] as unknown as RemoteCall[]),
+  } as TransferHandler<unknown, unknown>);
 
-/**
- * Errors thrown by any comlink-exposed function (an agent's API, say) keep their class: a
- * `SnapshotReleasedError` thrown in one thread is a `SnapshotReleasedError` where it is caught.
- * Comlink's own "throw" handler rebuilds every error as a plain `Error`; ours wraps it, adding
- * the class of swarmstate's errors and of the `TypeError`/`RangeError` of argument checks.
- */
-const comlinkThrow = transferHandlers.get("throw") as TransferHandler<{ value: unknown }, unknown>;
-transferHandlers.set("throw", {
-  canHandle: comlinkThrow.canHandle,
-  serialize: (thrown: { value: unknown }) => {
-    const error = thrown.value;
-    const ours =
-      error instanceof SwarmStateError || error instanceof TypeError || error instanceof RangeError;
-    const [wire, transfers] = comlinkThrow.serialize(thrown);
-    // Comlink's own shape, plus a field only this handler reads: a thread that never imported
-    // swarmstate still gets the error comlink would have given it.
-    if (ours) return [{ ...(wire as object), swarmstate: serializeError(error) }, transfers];
-    return [wire, transfers];
-  },
-  deserialize: (wire: unknown) => {
-    const ours = (wire as { swarmstate?: SerializedError }).swarmstate;
-    if (ours !== undefined) throw rebuildError(ours);
-    return comlinkThrow.deserialize(wire);
-  },
-} as TransferHandler<unknown, unknown>);
+  transferHandlers.set("swarmstate:snapshot", {
+    canHandle: (value: unknown): value is Snapshot => value instanceof Snapshot,
+    serialize: (snapshot: Snapshot) => [toWire(snapshot), []],
+    deserialize: (wire: SnapshotOnTheWire) => fromWire(wire),
+  } as TransferHandler<unknown, unknown>);
+
+  const comlinkThrow = transferHandlers.get("throw") as TransferHandler<
+    { value: unknown },
+    unknown
+  >;
+  transferHandlers.set("throw", {
+    canHandle: comlinkThrow.canHandle,
+    serialize: (thrown: { value: unknown }) => {
+      const error = thrown.value;
+      const ours =
+        error instanceof SwarmStateError ||
+        error instanceof TypeError ||
+        error instanceof RangeError;
+      const [wire, transfers] = comlinkThrow.serialize(thrown);
+      if (ours) return [{ ...(wire as object), swarmstate: serializeError(error) }, transfers];
+      return [wire, transfers];
+    },
+    deserialize: (wire: unknown) => {
+      const ours = (wire as { swarmstate?: SerializedError }).swarmstate;
+      if (ours !== undefined) throw rebuildError(ours);
+      return comlinkThrow.deserialize(wire);
+    },
+  } as TransferHandler<unknown, unknown>);
+}
 
 /**
  * A Node `MessagePort` as comlink's endpoint. Node's ports are EventTargets with `postMessage`

@@ -4,6 +4,7 @@ import {
   connectStore,
   type Diff,
   exposeStore,
+  ShardFailedError,
   Snapshot,
   SnapshotReleasedError,
   Store,
@@ -19,6 +20,7 @@ interface Agent {
   diff(snapshot: Snapshot, base: Snapshot): Promise<Diff>;
   readFrom(snapshot: Snapshot, namespace: string, key: string): Promise<unknown>;
   writeThenDie(namespace: string): Promise<void>;
+  throwError(name: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -80,6 +82,37 @@ describe("remote stores", () => {
     const error = await agent.readFrom(snap, "n", "k").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SnapshotReleasedError);
     expect((error as Error).message).toContain("snapshot 1 was released");
+  });
+
+  it("keep every error class, with its code, shard and cause, through comlink's throw", async () => {
+    const store = openStore(0);
+    const { agent } = startAgent(store);
+    const thrown: [new (...args: never[]) => Error, Record<string, unknown>][] = [
+      [SwarmStateError, { code: "ERR_SWARMSTATE" }],
+      [StoreClosedError, { code: "ERR_SWARMSTATE_CLOSED" }],
+      [SnapshotReleasedError, { code: "ERR_SWARMSTATE_SNAPSHOT_RELEASED" }],
+      [
+        ShardFailedError,
+        {
+          code: "ERR_SWARMSTATE_SHARD_FAILED",
+          shard: 3,
+          message: "shard 3 failed: thrown in the agent",
+        },
+      ],
+      [TypeError, {}],
+      [RangeError, {}],
+    ];
+    for (const [kind, fields] of thrown) {
+      const error = await agent.throwError(kind.name).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(kind);
+      expect(error).toMatchObject({ name: kind.name, message: "thrown in the agent", ...fields });
+      expect(((error as Error).cause as Error).message).toBe("the cause");
+    }
+    // Any other error is what comlink alone makes of it: a plain Error with the message.
+    const other = await agent.throwError("Error").catch((e: unknown) => e);
+    expect(other).toBeInstanceOf(Error);
+    expect(other).not.toBeInstanceOf(SwarmStateError);
+    expect((other as Error).message).toBe("thrown in the agent");
   });
 
   it("check arguments and values in the client's thread, as Store does", async () => {
