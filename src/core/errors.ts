@@ -12,6 +12,7 @@
 export class SwarmStateError extends Error {
   /** Stable machine-readable code, e.g. `"ERR_SWARMSTATE"`. */
   readonly code: string = "ERR_SWARMSTATE";
+  /** Stable class name, the same in every thread: the class is rebuilt from it across threads. */
   override readonly name: string = "SwarmStateError";
 }
 

@@ -1,10 +1,20 @@
 /**
- * The interface every store handle shares: the `Store` itself and a `RemoteStore` reaching it
- * from another thread. Code written against `StoreApi` runs unchanged with either.
+ * The interface every store handle shares, and the one place its methods are documented:
+ * `Store` and `RemoteStore` implement it and inherit these comments.
  */
 import type { Value } from "../core/value.js";
 import type { Snapshot } from "./snapshot.js";
 
+/**
+ * What every handle on a store offers: the `Store` itself, and a `RemoteStore` reaching it from
+ * another thread. Code written against `StoreApi` runs unchanged with either.
+ *
+ * Every method is `async`: a refused call rejects (it never throws synchronously) and has
+ * changed nothing. Calls take effect in the order they are made on a handle, awaited or not;
+ * calls made in the same tick are batched. A `namespace` or `key` is any string, the empty one
+ * included, that is well-formed Unicode; anything else is refused with a `TypeError` naming
+ * the method and the argument.
+ */
 export interface StoreApi {
   /** Number of worker threads (`0`: everything runs in the store's own thread). */
   readonly shards: number;
@@ -12,11 +22,19 @@ export interface StoreApi {
   readonly maxHistory: number | null;
   /** The value codec: standard msgpack (see `dumps`/`loads`). */
   readonly codec: "msgpack";
-  /** Stores `value` under `(namespace, key)`, replacing any value there. */
+  /**
+   * Stores `value` under `(namespace, key)`, replacing any value there. The store keeps its own
+   * copy: changing `value` afterwards changes nothing stored.
+   * @throws TypeError / RangeError (as a rejection) for a value that cannot be stored, naming
+   * where in it the problem is, e.g. `set: value.data.when: Date is not supported`.
+   */
   set(namespace: string, key: string, value: Value): Promise<void>;
   /** The value under `(namespace, key)`, a fresh copy, or `defaultValue` when absent. */
   get<D = undefined>(namespace: string, key: string, defaultValue?: D): Promise<Value | D>;
-  /** Applies many `[namespace, key, value]` triples in order; all or nothing on bad input. */
+  /**
+   * Applies many `[namespace, key, value]` triples in order. All or nothing on bad input: one
+   * invalid item refuses the whole call before anything is written.
+   */
   setMany(items: readonly (readonly [string, string, Value])[]): Promise<void>;
   /** Values of many `[namespace, key]` pairs, in input order; missing ones are `undefined`. */
   getMany(pairs: readonly (readonly [string, string])[]): Promise<(Value | undefined)[]>;
@@ -32,10 +50,22 @@ export interface StoreApi {
   size(): Promise<number>;
   /** Removes every entry; snapshots already taken are kept. */
   clear(): Promise<void>;
-  /** A frozen view of the whole store, taken in O(1). */
+  /**
+   * A frozen view of the whole store, taken in O(1): it holds exactly the calls this handle
+   * made before it. With `maxHistory: n`, taking snapshot n+1 releases the oldest one still
+   * held. Usable through every handle on the same store.
+   */
   snapshot(): Promise<Snapshot>;
-  /** Replaces the whole store with the snapshot's contents, in O(1). */
+  /**
+   * Replaces the whole store (every namespace and key) with the snapshot's contents, in O(1).
+   * @throws SwarmStateError (as a rejection) for a snapshot of another store.
+   */
   restore(snapshot: Snapshot): Promise<void>;
-  /** Finishes the calls already made, then closes this handle; later calls reject. */
+  /**
+   * Lets every call this handle already made finish, then closes it: a `Store` stops its
+   * workers (so a program that closes its store exits on its own), a `RemoteStore` disconnects
+   * (the store stays open). Idempotent; every later call on the handle rejects with
+   * `StoreClosedError`.
+   */
   close(): Promise<void>;
 }

@@ -22,8 +22,9 @@ let coordinatorOfStore: (store: Store) => Coordinator;
  * A state store for agents: values under `(namespace, key)`, namespaces sharded across worker
  * threads, O(1) snapshots and restores, and diffs that cost what changed.
  *
- * Calls take effect in the order they are made, awaited or not; calls made in the same tick are
- * batched into one message per shard.
+ * Its methods are those of {@link StoreApi}, documented there. Calls take effect in the order
+ * they are made, awaited or not; calls made in the same tick are batched into one message per
+ * shard.
  *
  * @example
  * const store = new Store({ shards: 2 });
@@ -39,11 +40,8 @@ export class Store implements StoreApi {
     coordinatorOfStore = (store) => store.#coordinator;
   }
 
-  /** Number of worker threads (`0`: everything runs in the calling thread). */
   readonly shards: number;
-  /** Most snapshots kept before the oldest is released, or `null` for no limit. */
   readonly maxHistory: number | null;
-  /** The value codec: standard msgpack (see `dumps`/`loads`). */
   readonly codec = "msgpack" as const;
   readonly #coordinator: Coordinator;
 
@@ -61,7 +59,6 @@ export class Store implements StoreApi {
     coordinator.afterClose(() => makeUnreachable(coordinator));
   }
 
-  /** Stores `value` under `(namespace, key)`, replacing any value there. */
   async set(namespace: string, key: string, value: Value): Promise<void> {
     checkNamespace("set", namespace);
     checkKey("set", key);
@@ -69,7 +66,6 @@ export class Store implements StoreApi {
     return this.#coordinator.set(namespace, key, value);
   }
 
-  /** The value under `(namespace, key)`, a fresh copy, or `defaultValue` when absent. */
   async get<D = undefined>(namespace: string, key: string, defaultValue?: D): Promise<Value | D> {
     checkNamespace("get", namespace);
     checkKey("get", key);
@@ -77,74 +73,54 @@ export class Store implements StoreApi {
     return value === undefined ? (defaultValue as D) : value;
   }
 
-  /**
-   * Applies many `[namespace, key, value]` triples in order. All or nothing on bad input: one
-   * invalid item refuses the whole call before anything is written.
-   */
   async setMany(items: readonly (readonly [string, string, Value])[]): Promise<void> {
     checkItems(items);
     return this.#coordinator.setMany(items);
   }
 
-  /** Values of many `[namespace, key]` pairs, in input order; missing ones are `undefined`. */
   async getMany(pairs: readonly (readonly [string, string])[]): Promise<(Value | undefined)[]> {
     checkPairs(pairs);
     return this.#coordinator.getMany(pairs);
   }
 
-  /** Whether `(namespace, key)` holds a value. */
   async has(namespace: string, key: string): Promise<boolean> {
     checkNamespace("has", namespace);
     checkKey("has", key);
     return this.#coordinator.has(namespace, key);
   }
 
-  /** Removes `(namespace, key)`; `true` if a value was removed. */
   async delete(namespace: string, key: string): Promise<boolean> {
     checkNamespace("delete", namespace);
     checkKey("delete", key);
     return this.#coordinator.delete(namespace, key);
   }
 
-  /** Keys of one namespace, sorted; `[]` for an unknown namespace. */
   async keys(namespace: string): Promise<string[]> {
     checkNamespace("keys", namespace);
     return this.#coordinator.keys(namespace);
   }
 
-  /** Namespaces holding at least one key, sorted. */
   async namespaces(): Promise<string[]> {
     return this.#coordinator.namespaces();
   }
 
-  /** Total number of `(namespace, key)` entries. */
   async size(): Promise<number> {
     return this.#coordinator.size();
   }
 
-  /** Removes every entry; snapshots already taken are kept. */
   async clear(): Promise<void> {
     return this.#coordinator.clear();
   }
 
-  /**
-   * A frozen view of the whole store, taken in O(1): it holds exactly the calls made before
-   * it. With `maxHistory: n`, taking snapshot n+1 releases the oldest one still held.
-   */
   async snapshot(): Promise<Snapshot> {
     return createSnapshot(this.#coordinator, await this.#coordinator.snapshot());
   }
 
-  /** Replaces the whole store with the snapshot's contents, in O(1). */
   async restore(snapshot: Snapshot): Promise<void> {
     checkSameStore(this.#coordinator, snapshot, "restore", "snapshot");
     return this.#coordinator.restore(snapshot.id);
   }
 
-  /**
-   * Lets every call already made finish, then stops the workers, so a program that closes its
-   * store exits on its own. Idempotent; every later call rejects with `StoreClosedError`.
-   */
   async close(): Promise<void> {
     return this.#coordinator.close();
   }

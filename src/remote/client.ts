@@ -64,7 +64,10 @@ export async function connectStore(port: MessagePort): Promise<RemoteStore> {
   return new RemoteStore(port, service, description);
 }
 
-/** A client of a store in another thread; see `connectStore`. */
+/**
+ * A client of a store in another thread, made by {@link connectStore}: the same
+ * {@link StoreApi} as `Store`, with the same checks and errors, reaching the one store.
+ */
 export class RemoteStore implements StoreApi {
   readonly shards: number;
   readonly maxHistory: number | null;
@@ -171,7 +174,6 @@ export class RemoteStore implements StoreApi {
     await this.call(["restore", snapshot.id]);
   }
 
-  /** Finishes the calls this client already made, then disconnects it (the store stays open). */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
