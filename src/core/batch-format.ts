@@ -1,13 +1,16 @@
 /**
- * The message format between the coordinator and a shard, whichever thread the shard lives in.
+ * The messages between clients, the coordinator and a shard, whichever thread the shard lives in.
  *
- * A batch is every call queued for one shard during one flush, in call order. It is flat on
- * purpose: structured clone handles one array of strings and numbers far faster than thousands
- * of small objects, and the encoded values travel in one buffer that is transferred, not copied.
+ * A batch is every call one client queued for one shard during one flush, in call order. It is
+ * flat on purpose: structured clone handles one array of strings and numbers far faster than
+ * thousands of small objects, and the encoded values travel in one buffer that is transferred,
+ * not copied. It carries the sequence numbers of the cut rule (see cut.ts).
  *
  * Every op except `set` produces exactly one result slot, in order; `set` produces none, which
- * keeps replies to write bursts tiny.
+ * keeps replies to write bursts tiny. Store-wide operations (snapshot, restore, clear) are not
+ * batch ops: they are cuts, ordered by the coordinator (`CutAction`).
  */
+import type { Sequenced } from "./cut.js";
 import type { SerializedError } from "./errors.js";
 
 /** Op codes; each is followed in `Batch.ops` by the arguments listed. */
@@ -26,13 +29,7 @@ export const Op = {
   namespaces: 6,
   /** → entry count */
   size: 7,
-  /** → null */
-  clear: 8,
-  /** snapshot id → encoded bytes of the shard at that moment */
-  snapshot: 9,
-  /** snapshot id → null */
-  restore: 10,
-  /** snapshot id → null */
+  /** snapshot id → null (a no-op if this shard no longer holds it) */
   release: 11,
   /** snapshot id, namespace, key → encoded value or undefined */
   snapshotGet: 12,
@@ -53,9 +50,6 @@ export const ARITY: Readonly<Record<OpCode, number>> = {
   5: 1,
   6: 0,
   7: 0,
-  8: 0,
-  9: 1,
-  10: 1,
   11: 1,
   12: 3,
   13: 1,
@@ -69,12 +63,23 @@ export interface Batch {
   values: Uint8Array;
 }
 
-/** What the coordinator sends a shard's host for each batch. */
-export interface ShardTask {
-  /** Set on the first batch only: the shard is created then (see src/worker/shard-worker.ts). */
-  init: boolean;
-  batch: Batch;
-}
+/** A batch as a client sends it to a shard. */
+export interface ClientBatch extends Batch, Sequenced {}
+
+/** What a shard sends each client before closing their channel because the store is closing. */
+export const GOODBYE = "swarmstate:goodbye";
+
+/** What a store-wide operation does at its cut, on every shard. */
+export type CutAction =
+  /** Takes snapshot `id`, then releases the ones `maxHistory` let go. */
+  | { kind: "snapshot"; id: number; release: number[] }
+  | { kind: "restore"; id: number }
+  | { kind: "clear" }
+  /** Nothing: the cut was abandoned (a shard failed while preparing), the shard resumes. */
+  | { kind: "abort" };
+
+/** A shard's answer to a cut: its encoded size after the action, or why the action failed. */
+export type CutOutcome = { bytes: number } | { failure: SerializedError };
 
 /**
  * A sorted `[namespace, key]` list packed as msgpack chunks in `bytes` (chunk i ends at

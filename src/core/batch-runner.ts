@@ -55,14 +55,6 @@ function runOp(shard: Shard, code: OpCode, args: (number | string)[]): unknown {
       return shard.namespaces();
     case Op.size:
       return shard.size();
-    case Op.clear:
-      shard.clear();
-      return null;
-    case Op.snapshot:
-      return shard.snapshot(a as number);
-    case Op.restore:
-      shard.restore(a as number);
-      return null;
     case Op.release:
       shard.release(a as number);
       return null;

@@ -19,8 +19,9 @@
  *     costs what was written, so `restore` never folds (it must cost the same at any size):
  *     a node it leaves with one branch is folded by the next release that walks past it.
  * - The tree starts as one released root (id 0): the empty state nothing refers to.
- * - A request for a snapshot the shard no longer holds is a coordinator bug (it never sends one
- *   after a release it ordered), so it throws instead of answering from some other state.
+ * - Ids here are history node ids; the shard maps the store's snapshot ids onto them and refuses
+ *   a released one itself (see shard.ts), so a request for a node not held is a bug in the shard
+ *   and throws instead of answering from some other state.
  */
 import { SwarmStateError } from "./errors.js";
 import { Journal } from "./journal.js";
@@ -62,6 +63,15 @@ export class History {
 
   recordClear(): void {
     if (this.live.size > 0) this.headJournal.cleared = true;
+  }
+
+  /**
+   * The id of a held snapshot whose state the current one is, or `null`: the head, when it is
+   * held and nothing was written since (while a snapshot is held every write is journaled, and
+   * a journal folded into the head's is not empty, so an empty one means no write at all).
+   */
+  liveHeadId(): number | null {
+    return this.head.state !== null && this.headJournal.isEmpty() ? this.head.id : null;
   }
 
   /** Keeps `state` (the current one) as snapshot `id`. O(1). */

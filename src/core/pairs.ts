@@ -3,6 +3,7 @@
  */
 import { Packr } from "msgpackr";
 import type { PackedPairs } from "./batch-format.js";
+import type { Pair } from "./pair.js";
 
 /** Pairs per chunk: decoding one chunk takes a few milliseconds at most. */
 export const PAIRS_PER_CHUNK = 8192;
@@ -37,7 +38,7 @@ export function chunkCount(packed: PackedPairs): number {
 }
 
 /** Decodes chunk `index` into `[namespace, key]` tuples appended to `into`. */
-export function unpackChunk(packed: PackedPairs, index: number, into: [string, string][]): void {
+export function unpackChunk(packed: PackedPairs, index: number, into: Pair[]): void {
   const start = index === 0 ? 0 : (packed.ends[index - 1] as number);
   const flat = packr.unpack(packed.bytes.subarray(start, packed.ends[index])) as string[];
   for (let i = 0; i < flat.length; i += 2) into.push([flat[i] as string, flat[i + 1] as string]);

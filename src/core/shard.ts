@@ -11,9 +11,17 @@
  * not once per write: bulk loads make almost no garbage. A snapshot first turns the drafts
  * into a new persistent version (`seal`). Invariant: the current contents are `sealed` with
  * each namespace in `drafts` replaced by its draft, and `count`/`bytes` describe them.
+ *
+ * Snapshots are named by the store's (global) snapshot ids. A shard not written since its last
+ * snapshot (or since the snapshot it was restored to) has the same contents, so a new global
+ * snapshot reuses that shard snapshot instead of taking another: `held` maps each global id to
+ * the history node holding its contents, and `uses` counts the global ids per node; the node is
+ * released with its last one. An id the shard does not hold was released (by any client: the
+ * shard is where a release takes effect), hence `SnapshotReleasedError`.
  */
 import { BucketMap, type BucketMapDraft } from "./bucket-map.js";
 import { diffStates, type FlatDiff } from "./diff.js";
+import { SnapshotReleasedError } from "./errors.js";
 import { History } from "./history.js";
 import { allPairs, EMPTY_STATE, type EncodedValue, lookup, type ShardState } from "./state.js";
 
@@ -23,6 +31,10 @@ export class Shard {
   private count = 0;
   private bytes = 0;
   private readonly history = new History();
+  /** Global snapshot id → id of the history node holding its contents. */
+  private readonly held = new Map<number, number>();
+  /** History node id → how many global snapshots use it. */
+  private readonly uses = new Map<number, number>();
 
   set(namespace: string, key: string, value: EncodedValue): void {
     const previous = this.draftOf(namespace).set(key, value);
@@ -66,44 +78,82 @@ export class Shard {
     return this.count;
   }
 
+  /** Total encoded size of the current values. */
+  sizeBytes(): number {
+    return this.bytes;
+  }
+
   clear(): void {
     if (this.count === 0) return;
     this.replaceWith(EMPTY_STATE);
     this.history.recordClear();
   }
 
-  /** Keeps the current contents as snapshot `id`; returns their encoded size in bytes. */
+  /**
+   * Keeps the current contents as global snapshot `id` (reusing the last shard snapshot when
+   * nothing was written since); returns their encoded size in bytes.
+   */
   snapshot(id: number): number {
-    this.seal();
-    this.history.take(id, this.sealed);
+    let node = this.history.liveHeadId();
+    if (node === null) {
+      this.seal();
+      this.history.take(id, this.sealed);
+      node = id;
+    }
+    this.held.set(id, node);
+    this.uses.set(node, (this.uses.get(node) ?? 0) + 1);
     return this.bytes;
   }
 
   restore(id: number): void {
-    this.replaceWith(this.history.checkout(id));
+    this.replaceWith(this.history.checkout(this.nodeOf(id)));
   }
 
+  /** Releases global snapshot `id`; releasing one not held is a no-op (any client may). */
   release(id: number): void {
-    this.history.release(id);
+    const node = this.held.get(id);
+    if (node === undefined) return;
+    this.held.delete(id);
+    const left = (this.uses.get(node) as number) - 1;
+    if (left > 0) {
+      this.uses.set(node, left);
+      return;
+    }
+    this.uses.delete(node);
+    this.history.release(node);
   }
 
   snapshotGet(id: number, namespace: string, key: string): EncodedValue | undefined {
-    return lookup(this.history.stateOf(id), namespace, key);
+    return lookup(this.history.stateOf(this.nodeOf(id)), namespace, key);
   }
 
   snapshotKeys(id: number): string[] {
-    return allPairs(this.history.stateOf(id));
+    return allPairs(this.history.stateOf(this.nodeOf(id)));
   }
 
   /** What happened to get from snapshot `baseId` to snapshot `id`. */
   diff(id: number, baseId: number): FlatDiff {
-    const journals = this.history.journalsBetween(baseId, id);
-    return diffStates(this.history.stateOf(baseId), this.history.stateOf(id), journals);
+    const node = this.nodeOf(id);
+    const baseNode = this.nodeOf(baseId);
+    const journals = this.history.journalsBetween(baseNode, node);
+    return diffStates(this.history.stateOf(baseNode), this.history.stateOf(node), journals);
   }
 
-  /** Snapshots held (for tests of history compaction). */
+  /** Snapshots held (global ids). */
   get heldSnapshots(): number {
+    return this.held.size;
+  }
+
+  /** History nodes held: at most one per snapshot, fewer where some share one (for tests). */
+  get heldNodes(): number {
     return this.history.liveCount;
+  }
+
+  /** The history node holding global snapshot `id`. */
+  private nodeOf(id: number): number {
+    const node = this.held.get(id);
+    if (node === undefined) throw new SnapshotReleasedError(`snapshot ${id} was released`);
+    return node;
   }
 
   private entriesOf(namespace: string): BucketMap | BucketMapDraft | undefined {

@@ -1,40 +1,39 @@
 /**
- * The coordinator: the only place that knows shards are separate. It routes each call to the
- * shard owning its namespace, queues it in that shard's batcher, fans store-wide calls out to
- * every shard and combines their answers.
+ * The store's coordinator, in the store's own thread. Clients reach the shards directly (see
+ * client.ts); the coordinator starts the shards, connects clients to them, and places
+ * store-wide operations (snapshot, restore, clear) as cuts, one at a time (see core/cut.ts for
+ * the protocol and its invariant). It keeps the list of live snapshots and applies `maxHistory`.
  *
- * Ordering: every call is queued synchronously, at the moment it is made, in the batcher of
- * each shard it concerns. Each shard applies its queue in order, so a store-wide call (snapshot,
- * restore, clear) sits at the same point in every shard's sequence: a snapshot holds exactly
- * the writes made before it, whether or not the caller awaited them.
- *
- * Arguments arrive validated (the public `Store` checks them); this module trusts them. Every
- * call checks first that the store is still usable (not closed, no shard failed).
+ * A cut whose prepare phase fails (a shard died) is aborted on the shards that did prepare, so
+ * they go back to serving their clients, who then learn of the failure from their own channel
+ * to the dead shard.
  */
-
 import { randomUUID } from "node:crypto";
-import { Op, type OpCode, type PackedDiff, type PackedPairs } from "../core/batch-format.js";
-import { decodeValue, encodeChecked } from "../core/codec.js";
-import { ShardFailedError, SnapshotReleasedError, StoreClosedError } from "../core/errors.js";
-import { shardOf } from "../core/hash.js";
-import type { Value } from "../core/value.js";
-import { ShardBatcher } from "./batcher.js";
-import { mergePairs, type Pair } from "./merge.js";
-import type { ShardHost } from "./shard-host.js";
-import type { Diff, SnapshotBackend, SnapshotInfo } from "./snapshot.js";
-import { type SnapshotRecord, SnapshotRegistry } from "./snapshot-registry.js";
+import type { CutAction } from "../core/batch-format.js";
+import { type ClientId, type CutRequester, decideCut } from "../core/cut.js";
+import {
+  rebuildError,
+  ShardFailedError,
+  SnapshotReleasedError,
+  StoreClosedError,
+} from "../core/errors.js";
+import type { HostFactory } from "../worker/hosts.js";
+import type { DataPort } from "../worker/port.js";
+import type { ShardHost } from "../worker/shard-host.js";
+import { type CutService, StoreClient } from "./client.js";
+import type { SnapshotInfo } from "./snapshot.js";
+import { SnapshotRegistry } from "./snapshot-registry.js";
 
-/** Creates the host of shard `index`; `onLost` reports a host that died between batches. */
-export type HostFactory = (index: number, onLost: (error: Error) => void) => ShardHost;
-
-export class Coordinator implements SnapshotBackend {
+export class Coordinator implements CutService {
   /** Identifies this store to snapshots, wherever (in whichever thread) they are used. */
   readonly storeId = randomUUID();
+  /** The store thread's own client: the `Store`'s calls. */
+  readonly own: StoreClient;
   private readonly hosts: ShardHost[];
-  private readonly batchers: ShardBatcher[];
-  private readonly registry: SnapshotRegistry;
-  /** Per shard: encoded size of each shard snapshot it holds. */
-  private readonly shardSizes: Map<number, Promise<number>>[];
+  private readonly registry = new SnapshotRegistry();
+  private nextClient: ClientId = 0;
+  /** The last cut placed (settled either way): the next one starts after it. */
+  private lastCut: Promise<unknown> = Promise.resolve();
   private failure: ShardFailedError | null = null;
   private closing: Promise<void> | null = null;
   private readonly closed: (() => void)[] = [];
@@ -44,175 +43,64 @@ export class Coordinator implements SnapshotBackend {
     createHost: HostFactory,
     private readonly maxHistory: number | null,
   ) {
-    this.hosts = [];
-    this.batchers = [];
-    for (let index = 0; index < hostCount; index++) {
-      const host = createHost(index, (cause) => this.lose(index, cause));
-      this.hosts.push(host);
-      this.batchers.push(new ShardBatcher(index, host, (error) => this.failWith(error)));
-    }
-    this.registry = new SnapshotRegistry(hostCount);
-    this.shardSizes = this.batchers.map(() => new Map());
+    this.hosts = Array.from({ length: hostCount }, (_, index) =>
+      createHost(index, (cause) => this.lose(index, cause)),
+    );
+    const { client, ports } = this.connect(true);
+    this.own = new StoreClient(this.storeId, client, ports, this);
   }
 
-  /** Throws the error every call gets once the store is closed or a shard has failed. */
+  /** Throws the error store-wide calls get once the store is closed or a shard has failed. */
   ensureUsable(): void {
     if (this.closing !== null) throw new StoreClosedError();
     if (this.failure !== null) throw this.failure;
   }
 
-  set(namespace: string, key: string, value: Value): Promise<void> {
-    this.ensureUsable(); // before encoding: a closed or failed store wastes no work
-    return this.setEncoded(namespace, key, encodeChecked(value));
-  }
-
-  /** `set` with the value already checked and encoded (by the caller's thread or a client's). */
-  setEncoded(namespace: string, key: string, encoded: Uint8Array): Promise<void> {
+  /**
+   * Connects a new client to every shard; returns its id and its ends of the channels.
+   * `sameThread`: the client lives in this thread; otherwise the ends are `MessagePort`s.
+   */
+  connect(sameThread: boolean): { client: ClientId; ports: DataPort[] } {
     this.ensureUsable();
-    const shard = this.shardFor(namespace);
-    this.registry.markDirty(shard);
-    return this.batcher(shard).set(namespace, key, encoded);
+    const client = this.nextClient++;
+    return { client, ports: this.hosts.map((host) => host.connect(client, sameThread)) };
   }
 
-  async setMany(items: readonly (readonly [string, string, Value])[]): Promise<void> {
-    this.ensureUsable();
-    const touched = new Set<Promise<void>>();
-    for (const [namespace, key, value] of items) touched.add(this.set(namespace, key, value));
-    await Promise.all(touched);
-  }
-
-  async get(namespace: string, key: string): Promise<Value | undefined> {
-    return decodeStored(await this.getEncoded(namespace, key));
-  }
-
-  async getMany(pairs: readonly (readonly [string, string])[]): Promise<(Value | undefined)[]> {
-    return (await this.getManyEncoded(pairs)).map(decodeStored);
-  }
-
-  /** `get` without decoding: the stored msgpack bytes. */
-  async getEncoded(namespace: string, key: string): Promise<Uint8Array | undefined> {
-    this.ensureUsable();
-    return bytesOf(await this.onShardOf(namespace, Op.get, namespace, key));
-  }
-
-  async getManyEncoded(
-    pairs: readonly (readonly [string, string])[],
-  ): Promise<(Uint8Array | undefined)[]> {
-    this.ensureUsable();
-    const results = pairs.map(([namespace, key]) =>
-      this.onShardOf(namespace, Op.get, namespace, key),
-    );
-    return (await Promise.all(results)).map(bytesOf);
-  }
-
-  async has(namespace: string, key: string): Promise<boolean> {
-    this.ensureUsable();
-    return (await this.onShardOf(namespace, Op.has, namespace, key)) as boolean;
-  }
-
-  async delete(namespace: string, key: string): Promise<boolean> {
-    this.ensureUsable();
-    this.registry.markDirty(this.shardFor(namespace));
-    return (await this.onShardOf(namespace, Op.delete, namespace, key)) as boolean;
-  }
-
-  async keys(namespace: string): Promise<string[]> {
-    this.ensureUsable();
-    return (await this.onShardOf(namespace, Op.keys, namespace)) as string[];
-  }
-
-  async namespaces(): Promise<string[]> {
-    this.ensureUsable();
-    // A namespace lives on one shard only, so the lists are disjoint.
-    return (await this.onEveryShard(Op.namespaces)).flat().sort() as string[];
-  }
-
-  async size(): Promise<number> {
-    this.ensureUsable();
-    return ((await this.onEveryShard(Op.size)) as number[]).reduce((sum, n) => sum + n, 0);
-  }
-
-  async clear(): Promise<void> {
-    this.ensureUsable();
-    this.registry.markAllDirty();
-    await this.onEveryShard(Op.clear);
-  }
-
-  /** Takes a snapshot; resolves to what describes it. */
-  async snapshot(): Promise<SnapshotInfo> {
-    this.ensureUsable();
-    const { record, fresh } = this.registry.take();
-    for (const shard of fresh) {
-      const size = this.batcher(shard).call(Op.snapshot, record.id) as Promise<number>;
-      size.catch(() => {}); // a failure reaches the caller below, through `sizes`
-      this.sizesOf(shard).set(record.id, size);
-    }
-    const oldest = this.registry.oldest();
-    if (this.maxHistory !== null && this.registry.liveCount > this.maxHistory && oldest) {
-      void this.release(oldest.id).catch(() => {});
-    }
-    // Every shard snapshot a live snapshot uses has its size recorded (see release()).
-    const sizes = record.shardIds.map(
-      (id, shard) => this.sizesOf(shard).get(id) as Promise<number>,
-    );
-    const sizeBytes = (await Promise.all(sizes)).reduce((sum, n) => sum + n, 0);
-    const { id, parent, timestamp } = record;
-    return { id, parent, timestamp, sizeBytes };
-  }
-
-  async restore(id: number): Promise<void> {
-    const record = this.liveRecord(id, "restore");
-    const moved = this.registry.restore(record);
-    const shardIds = record.shardIds;
-    await Promise.all(moved.map((s) => this.batcher(s).call(Op.restore, shardIds[s] as number)));
-  }
-
-  /** Releases a snapshot (idempotent) and tells shards to drop what no snapshot uses any more. */
-  async release(id: number): Promise<void> {
-    this.ensureUsable();
-    const record = this.registry.record(id);
-    if (record === undefined) return;
-    const unused = this.registry.release(record);
-    const dropped = unused.map(([shard, shardId]) => {
-      this.sizesOf(shard).delete(shardId);
-      return this.batcher(shard).call(Op.release, shardId);
+  snapshot(requester: CutRequester): Promise<SnapshotInfo> {
+    return this.serialized(async () => {
+      const { id, parent } = this.registry.reserve();
+      const timestamp = (performance.timeOrigin + performance.now()) / 1000;
+      // `maxHistory` releases the oldest at the same cut, so that no call after it sees them.
+      const release = this.beyondMaxHistory();
+      const sizeBytes = await this.cut(requester, { kind: "snapshot", id, release });
+      const info: SnapshotInfo = { id, parent, timestamp, sizeBytes };
+      this.registry.add(info);
+      return info;
     });
-    await Promise.all(dropped);
   }
 
-  async snapshotGet(id: number, namespace: string, key: string): Promise<Value | undefined> {
-    const record = this.liveRecord(id, "get");
-    const shard = this.shardFor(namespace);
-    const shardId = record.shardIds[shard] as number;
-    const stored = await this.batcher(shard).call(Op.snapshotGet, shardId, namespace, key);
-    return decodeStored(bytesOf(stored));
-  }
-
-  async snapshotKeys(id: number): Promise<Pair[]> {
-    const record = this.liveRecord(id, "keys");
-    const lists = record.shardIds.map((shardId, shard) =>
-      this.batcher(shard).call(Op.snapshotKeys, shardId),
-    );
-    return mergePairs((await Promise.all(lists)) as PackedPairs[]);
-  }
-
-  /** What happened to get from `baseId` to `id`; shards where both share a state are skipped. */
-  async diff(id: number, baseId: number): Promise<Diff> {
-    const target = this.liveRecord(id, "diff");
-    const base = this.liveRecord(baseId, "diff");
-    const asked: Promise<unknown>[] = [];
-    target.shardIds.forEach((shardId, shard) => {
-      const baseShardId = base.shardIds[shard] as number;
-      if (shardId !== baseShardId) {
-        asked.push(this.batcher(shard).call(Op.diff, shardId, baseShardId));
+  restore(requester: CutRequester, id: number): Promise<void> {
+    return this.serialized(async () => {
+      if (!this.registry.holds(id)) {
+        throw new SnapshotReleasedError(`restore: snapshot ${id} was released`);
       }
+      await this.cut(requester, { kind: "restore", id });
     });
-    const diffs = (await Promise.all(asked)) as PackedDiff[];
-    return {
-      added: await mergePairs(diffs.map((d) => d.added)),
-      removed: await mergePairs(diffs.map((d) => d.removed)),
-      changed: await mergePairs(diffs.map((d) => d.changed)),
-    };
+  }
+
+  clear(requester: CutRequester): Promise<void> {
+    return this.serialized(async () => {
+      await this.cut(requester, { kind: "clear" });
+    });
+  }
+
+  async forget(id: number): Promise<void> {
+    this.registry.drop(id);
+  }
+
+  /** The live snapshots, oldest first. */
+  snapshots(): SnapshotInfo[] {
+    return this.registry.list();
   }
 
   /**
@@ -228,66 +116,78 @@ export class Coordinator implements SnapshotBackend {
     };
   }
 
-  /** Lets every queued call finish, then stops every shard. Idempotent. */
+  /**
+   * Lets the own client's calls and the cuts under way finish, then says goodbye to every
+   * client and stops every shard. Idempotent.
+   */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      await Promise.all(this.batchers.map((batcher) => batcher.drained()));
+      await this.own.drained();
+      await this.lastCut;
       await Promise.all(this.hosts.map((host) => host.close()));
       for (const listener of this.closed) listener();
     })();
     return this.closing;
   }
 
-  /** The record of a snapshot that must still be held, after checking the store is usable. */
-  private liveRecord(id: number, method: string): SnapshotRecord {
-    this.ensureUsable();
-    const record = this.registry.record(id);
-    if (record === undefined) {
-      throw new SnapshotReleasedError(`${method}: snapshot ${id} was released`);
+  /**
+   * Runs `work` once every cut placed before has finished. Refused once the store is closing;
+   * a cut asked for before still runs (closing waits for it).
+   */
+  private serialized<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      this.ensureUsable();
+    } catch (error) {
+      return Promise.reject(error);
     }
-    return record;
+    const run = async () => {
+      if (this.failure !== null) throw this.failure;
+      return work();
+    };
+    const result = this.lastCut.then(run, run);
+    this.lastCut = result.catch(() => {});
+    return result;
   }
 
-  private sizesOf(shard: number): Map<number, Promise<number>> {
-    return this.shardSizes[shard] as Map<number, Promise<number>>;
+  /** Places a cut and runs `action` there on every shard; resolves to the store's total bytes. */
+  private async cut(requester: CutRequester, action: CutAction): Promise<number> {
+    const prepared = await Promise.allSettled(this.hosts.map((host) => host.prepare()));
+    const failed = prepared.find((outcome) => outcome.status === "rejected");
+    if (failed !== undefined) {
+      await Promise.allSettled(
+        this.hosts.map((host, shard) =>
+          prepared[shard]?.status === "fulfilled" ? host.commit([], { kind: "abort" }) : null,
+        ),
+      );
+      this.ensureUsable();
+      throw failed.reason;
+    }
+    const reports = prepared.map((outcome) => (outcome as PromiseFulfilledResult<never>).value);
+    const needs = decideCut(reports, this.hosts.length, requester);
+    const outcomes = await Promise.all(
+      this.hosts.map((host, shard) => host.commit(needs[shard] ?? [], action)),
+    );
+    let bytes = 0;
+    for (const outcome of outcomes) {
+      if ("failure" in outcome) throw rebuildError(outcome.failure);
+      bytes += outcome.bytes;
+    }
+    return bytes;
   }
 
-  private shardFor(namespace: string): number {
-    return shardOf(namespace, this.batchers.length);
-  }
-
-  private batcher(shard: number): ShardBatcher {
-    return this.batchers[shard] as ShardBatcher;
-  }
-
-  private onShardOf(
-    namespace: string,
-    code: OpCode,
-    ...args: (number | string)[]
-  ): Promise<unknown> {
-    return this.batcher(this.shardFor(namespace)).call(code, ...args);
-  }
-
-  private onEveryShard(code: OpCode): Promise<unknown[]> {
-    return Promise.all(this.batchers.map((batcher) => batcher.call(code)));
+  /** Drops the oldest snapshots that one more would put beyond `maxHistory`; returns their ids. */
+  private beyondMaxHistory(): number[] {
+    const released: number[] = [];
+    if (this.maxHistory === null) return released;
+    for (const oldest of this.registry.list()) {
+      if (this.registry.liveCount < this.maxHistory) break;
+      this.registry.drop(oldest.id);
+      released.push(oldest.id);
+    }
+    return released;
   }
 
   private lose(index: number, cause: Error): void {
-    const error = new ShardFailedError(index, cause.message, { cause });
-    this.failWith(error);
-    this.batcher(index).fail(error);
+    this.failure ??= new ShardFailedError(index, cause.message, { cause });
   }
-
-  private failWith(error: ShardFailedError): void {
-    this.failure ??= error;
-  }
-}
-
-/** A shard's answer to `get` (an encoded value as a latin1 string) as bytes. */
-function bytesOf(stored: unknown): Uint8Array | undefined {
-  return stored === undefined ? undefined : Buffer.from(stored as string, "latin1");
-}
-
-function decodeStored(bytes: Uint8Array | undefined): Value | undefined {
-  return bytes === undefined ? undefined : decodeValue(bytes);
 }

@@ -3,11 +3,12 @@
  * the backend that reaches its store: the coordinator in the store's own thread, or a remote
  * connection from another thread. Either way the same class, the same checks, the same errors.
  */
+
 import { SwarmStateError } from "../core/errors.js";
+import type { Pair } from "../core/pair.js";
 import { typeName } from "../core/type-name.js";
 import type { Value } from "../core/value.js";
 import { checkKey, checkNamespace } from "./arguments.js";
-import type { Pair } from "./merge.js";
 
 /** What happened between two snapshots; each list sorted by namespace, then key. */
 export interface Diff {

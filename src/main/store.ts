@@ -1,19 +1,13 @@
 /**
- * The public `Store`: it validates arguments and delegates to the coordinator. Every method is
- * `async`, so a refused call rejects (it never throws synchronously) and has changed nothing.
+ * The public `Store`: it owns the shards (through its coordinator) and is the store thread's own
+ * client of them. Argument checks and the data path are shared with `RemoteStore` (see
+ * store-handle.ts).
  */
-import type { Value } from "../core/value.js";
-import { checkItems, checkKey, checkNamespace, checkPairs, checkStoredValue } from "./arguments.js";
+
+import { hostFactoryFor } from "../worker/hosts.js";
 import { Coordinator } from "./coordinator.js";
-import { hostFactoryFor } from "./hosts.js";
-import {
-  checkSameStore,
-  createSnapshot,
-  makeReachable,
-  makeUnreachable,
-  type Snapshot,
-} from "./snapshot.js";
-import type { StoreApi } from "./store-api.js";
+import { makeReachable, makeUnreachable } from "./snapshot.js";
+import { StoreHandle } from "./store-handle.js";
 import { resolveOptions, type StoreOptions } from "./store-options.js";
 
 let coordinatorOfStore: (store: Store) => Coordinator;
@@ -22,9 +16,8 @@ let coordinatorOfStore: (store: Store) => Coordinator;
  * A state store for agents: values under `(namespace, key)`, namespaces sharded across worker
  * threads, O(1) snapshots and restores, and diffs that cost what changed.
  *
- * Its methods are those of {@link StoreApi}, documented there. Calls take effect in the order
- * they are made, awaited or not; calls made in the same tick are batched into one message per
- * shard.
+ * Calls take effect in the order they are made, awaited or not; calls made in the same tick are
+ * batched into one message per shard.
  *
  * @example
  * const store = new Store({ shards: 2 });
@@ -35,14 +28,15 @@ let coordinatorOfStore: (store: Store) => Coordinator;
  * await store.get("workflow", "onboarding"); // { step: 3 }
  * await store.close();
  */
-export class Store implements StoreApi {
+export class Store extends StoreHandle {
   static {
     coordinatorOfStore = (store) => store.#coordinator;
   }
 
+  /** Number of worker threads (`0`: everything runs in the calling thread). */
   readonly shards: number;
+  /** Most snapshots kept before the oldest is released, or `null` for no limit. */
   readonly maxHistory: number | null;
-  readonly codec = "msgpack" as const;
   readonly #coordinator: Coordinator;
 
   /**
@@ -51,77 +45,21 @@ export class Store implements StoreApi {
    */
   constructor(options?: StoreOptions) {
     const { shards, maxHistory } = resolveOptions(options);
+    const coordinator = new Coordinator(Math.max(1, shards), hostFactoryFor(shards), maxHistory);
+    super(coordinator.own);
     this.shards = shards;
     this.maxHistory = maxHistory;
-    const coordinator = new Coordinator(Math.max(1, shards), hostFactoryFor(shards), maxHistory);
     this.#coordinator = coordinator;
-    makeReachable(coordinator);
-    coordinator.afterClose(() => makeUnreachable(coordinator));
+    makeReachable(this.client);
+    coordinator.afterClose(() => makeUnreachable(this.client));
   }
 
-  async set(namespace: string, key: string, value: Value): Promise<void> {
-    checkNamespace("set", namespace);
-    checkKey("set", key);
-    checkStoredValue("set", "value", value);
-    return this.#coordinator.set(namespace, key, value);
-  }
-
-  async get<D = undefined>(namespace: string, key: string, defaultValue?: D): Promise<Value | D> {
-    checkNamespace("get", namespace);
-    checkKey("get", key);
-    const value = await this.#coordinator.get(namespace, key);
-    return value === undefined ? (defaultValue as D) : value;
-  }
-
-  async setMany(items: readonly (readonly [string, string, Value])[]): Promise<void> {
-    checkItems(items);
-    return this.#coordinator.setMany(items);
-  }
-
-  async getMany(pairs: readonly (readonly [string, string])[]): Promise<(Value | undefined)[]> {
-    checkPairs(pairs);
-    return this.#coordinator.getMany(pairs);
-  }
-
-  async has(namespace: string, key: string): Promise<boolean> {
-    checkNamespace("has", namespace);
-    checkKey("has", key);
-    return this.#coordinator.has(namespace, key);
-  }
-
-  async delete(namespace: string, key: string): Promise<boolean> {
-    checkNamespace("delete", namespace);
-    checkKey("delete", key);
-    return this.#coordinator.delete(namespace, key);
-  }
-
-  async keys(namespace: string): Promise<string[]> {
-    checkNamespace("keys", namespace);
-    return this.#coordinator.keys(namespace);
-  }
-
-  async namespaces(): Promise<string[]> {
-    return this.#coordinator.namespaces();
-  }
-
-  async size(): Promise<number> {
-    return this.#coordinator.size();
-  }
-
-  async clear(): Promise<void> {
-    return this.#coordinator.clear();
-  }
-
-  async snapshot(): Promise<Snapshot> {
-    return createSnapshot(this.#coordinator, await this.#coordinator.snapshot());
-  }
-
-  async restore(snapshot: Snapshot): Promise<void> {
-    checkSameStore(this.#coordinator, snapshot, "restore", "snapshot");
-    return this.#coordinator.restore(snapshot.id);
-  }
-
+  /**
+   * Lets every call already made finish, then stops the workers, so a program that closes its
+   * store exits on its own. Idempotent; every later call rejects with `StoreClosedError`.
+   */
   async close(): Promise<void> {
+    this.client.refuse();
     return this.#coordinator.close();
   }
 }

@@ -1,49 +1,25 @@
 /**
  * `RemoteStore`: the store as seen from another thread, through a port from `exposeStore`.
- * Same interface, same argument and value checks, same errors as `Store`.
+ * Same interface, same argument and value checks, same errors as `Store` (see
+ * main/store-handle.ts), and the same direct channels to the shards: the store's own thread is
+ * asked only for store-wide operations (snapshot, restore, clear).
  *
- * Calls made in one tick travel as one message; each client's calls keep their order (the
- * server queues a message's calls in order, and messages arrive in order). Snapshots taken
- * through any client of a store are `Snapshot` objects usable with every other client of it.
+ * Calls made in one tick travel as one message per shard; each client's calls keep their order.
+ * Snapshots taken through any client of a store are `Snapshot` objects usable with every other
+ * client of it.
  */
 import type { MessagePort } from "node:worker_threads";
 import { type Remote, wrap } from "comlink";
-import { decodeValue, encodeChecked } from "../core/codec.js";
-import { rebuildError, StoreClosedError } from "../core/errors.js";
-import type { Value } from "../core/value.js";
-import {
-  checkItems,
-  checkKey,
-  checkNamespace,
-  checkPairs,
-  checkStoredValue,
-} from "../main/arguments.js";
-import type { Pair } from "../main/merge.js";
-import {
-  checkSameStore,
-  createSnapshot,
-  type Diff,
-  makeReachable,
-  makeUnreachable,
-  type Snapshot,
-  type SnapshotBackend,
-  type SnapshotInfo,
-} from "../main/snapshot.js";
-import type { StoreApi } from "../main/store-api.js";
+import { StoreClosedError } from "../core/errors.js";
+import { type CutService, StoreClient } from "../main/client.js";
+import { makeReachable, makeUnreachable } from "../main/snapshot.js";
+import { StoreHandle } from "../main/store-handle.js";
 import {
   asEndpoint,
-  type RemoteCall,
-  type RemoteResult,
   registerTransferHandlers,
   type StoreDescription,
   type StoreService,
-  WireMessage,
 } from "./wire.js";
-
-interface Waiter {
-  resolve(value: unknown): void;
-  reject(error: unknown): void;
-}
 
 /**
  * Connects to a store served by `exposeStore` in another thread.
@@ -60,7 +36,7 @@ interface Waiter {
 export async function connectStore(port: MessagePort): Promise<RemoteStore> {
   registerTransferHandlers();
   const service = wrap<StoreService>(asEndpoint(port));
-  const description = await untilClosed(port, service.describe());
+  const description = await untilClosed(port, service.connect());
   return new RemoteStore(port, service, description);
 }
 
@@ -68,166 +44,38 @@ export async function connectStore(port: MessagePort): Promise<RemoteStore> {
  * A client of a store in another thread, made by {@link connectStore}: the same
  * {@link StoreApi} as `Store`, with the same checks and errors, reaching the one store.
  */
-export class RemoteStore implements StoreApi {
+export class RemoteStore extends StoreHandle {
   readonly shards: number;
   readonly maxHistory: number | null;
-  readonly codec = "msgpack" as const;
-  /** How this client's snapshots reach the store (kept off the public surface). */
-  private readonly backend: SnapshotBackend;
-  private calls: RemoteCall[] = [];
-  private waiters: Waiter[] = [];
-  /** Batches sent and not answered yet: the promise of their handling, and their waiters. */
-  private readonly inFlight = new Map<Promise<void>, Waiter[]>();
-  private closed = false;
-  /** Settles when the port closes, from either side. */
-  private readonly disconnected: Promise<void>;
 
   /** @internal use `connectStore(port)`. */
   constructor(
     private readonly port: MessagePort,
-    private readonly service: Remote<StoreService>,
+    service: Remote<StoreService>,
     description: StoreDescription,
   ) {
-    this.backend = {
-      storeId: description.storeId,
-      snapshotKeys: async (id) => (await this.call(["snapshotKeys", id])) as Pair[],
-      snapshotGet: async (id, namespace, key) =>
-        (await this.call(["snapshotGet", id, namespace, key])) as Value | undefined,
-      diff: async (id, baseId) => (await this.call(["diff", id, baseId])) as Diff,
-      release: async (id) => {
-        await this.call(["release", id]);
-      },
+    const cuts: CutService = {
+      snapshot: (requester) => untilClosed(port, service.snapshot(requester)),
+      restore: (requester, id) => untilClosed(port, service.restore(requester, id)),
+      clear: (requester) => untilClosed(port, service.clear(requester)),
+      forget: (id) => untilClosed(port, service.forget(id)),
     };
+    super(new StoreClient(description.storeId, description.client, description.ports, cuts));
     this.shards = description.shards;
     this.maxHistory = description.maxHistory;
-    makeReachable(this.backend);
+    const client = this.client;
+    makeReachable(client);
     // The store closed (its side of the port closed), or this thread closed the port.
-    this.disconnected = new Promise((resolve) => {
-      port.once("close", () => {
-        this.shutDown();
-        resolve();
-      });
+    port.once("close", () => {
+      client.refuse();
+      makeUnreachable(client);
     });
   }
 
-  async set(namespace: string, key: string, value: Value): Promise<void> {
-    checkNamespace("set", namespace);
-    checkKey("set", key);
-    checkStoredValue("set", "value", value);
-    await this.call(["set", namespace, key, encodeChecked(value)]);
-  }
-
-  async get<D = undefined>(namespace: string, key: string, defaultValue?: D): Promise<Value | D> {
-    checkNamespace("get", namespace);
-    checkKey("get", key);
-    const bytes = (await this.call(["get", namespace, key])) as Uint8Array | undefined;
-    return bytes === undefined ? (defaultValue as D) : decodeValue(bytes);
-  }
-
-  async setMany(items: readonly (readonly [string, string, Value])[]): Promise<void> {
-    checkItems(items);
-    const encoded = items.map(([namespace, key, value]) => [namespace, key, encodeChecked(value)]);
-    await this.call(["setMany", encoded]);
-  }
-
-  async getMany(pairs: readonly (readonly [string, string])[]): Promise<(Value | undefined)[]> {
-    checkPairs(pairs);
-    const found = (await this.call(["getMany", pairs])) as (Uint8Array | undefined)[];
-    return found.map((bytes) => (bytes === undefined ? undefined : decodeValue(bytes)));
-  }
-
-  async has(namespace: string, key: string): Promise<boolean> {
-    checkNamespace("has", namespace);
-    checkKey("has", key);
-    return (await this.call(["has", namespace, key])) as boolean;
-  }
-
-  async delete(namespace: string, key: string): Promise<boolean> {
-    checkNamespace("delete", namespace);
-    checkKey("delete", key);
-    return (await this.call(["delete", namespace, key])) as boolean;
-  }
-
-  async keys(namespace: string): Promise<string[]> {
-    checkNamespace("keys", namespace);
-    return (await this.call(["keys", namespace])) as string[];
-  }
-
-  async namespaces(): Promise<string[]> {
-    return (await this.call(["namespaces"])) as string[];
-  }
-
-  async size(): Promise<number> {
-    return (await this.call(["size"])) as number;
-  }
-
-  async clear(): Promise<void> {
-    await this.call(["clear"]);
-  }
-
-  async snapshot(): Promise<Snapshot> {
-    return createSnapshot(this.backend, (await this.call(["snapshot"])) as SnapshotInfo);
-  }
-
-  async restore(snapshot: Snapshot): Promise<void> {
-    checkSameStore(this.backend, snapshot, "restore", "snapshot");
-    await this.call(["restore", snapshot.id]);
-  }
-
+  /** Finishes the calls this client already made, then disconnects it (the store stays open). */
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    if (this.calls.length > 0) this.flush();
-    // Batches in flight when the port closes never get an answer: stop waiting then.
-    await Promise.race([Promise.all(this.inFlight.keys()), this.disconnected]);
+    await this.client.close();
     this.port.close();
-  }
-
-  private call(call: RemoteCall): Promise<unknown> {
-    if (this.closed) return Promise.reject(new StoreClosedError("this store client is closed"));
-    if (this.calls.length === 0) {
-      queueMicrotask(() => {
-        if (this.calls.length > 0) this.flush();
-      });
-    }
-    this.calls.push(call);
-    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
-  }
-
-  private flush(): void {
-    const calls = this.calls;
-    const waiters = this.waiters;
-    this.calls = [];
-    this.waiters = [];
-    const handled: Promise<void> = this.service.run(new WireMessage(calls)).then(
-      (reply) => {
-        this.inFlight.delete(handled);
-        (reply.body as RemoteResult[]).forEach(([failed, outcome], i) => {
-          const waiter = waiters[i] as Waiter;
-          if (failed) waiter.reject(rebuildError(outcome as never));
-          else waiter.resolve(outcome);
-        });
-      },
-      (error: unknown) => {
-        this.inFlight.delete(handled);
-        for (const waiter of waiters) waiter.reject(error);
-      },
-    );
-    this.inFlight.set(handled, waiters);
-  }
-
-  /** The port closed: every call not answered yet, and every later call, gets StoreClosedError. */
-  private shutDown(): void {
-    this.closed = true;
-    makeUnreachable(this.backend);
-    const error = new StoreClosedError("the store's connection is closed");
-    for (const waiters of this.inFlight.values()) {
-      for (const waiter of waiters) waiter.reject(error);
-    }
-    this.inFlight.clear();
-    for (const waiter of this.waiters) waiter.reject(error);
-    this.calls = [];
-    this.waiters = [];
   }
 }
 

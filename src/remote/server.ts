@@ -1,28 +1,20 @@
 /**
- * The store's side of a connection from another thread: applies each batch of client calls to
- * the store, in order, and answers with their results.
- *
- * Ordering: a batch's calls are all queued on the store synchronously, before any is awaited,
- * so they keep their order and are batched per shard like local calls. Batches from different
- * clients interleave whole, in the order their messages arrive.
+ * The store's side of a connection from another thread. Connecting gives the client its own
+ * channels to every shard (it sends its calls there directly, see main/client.ts); afterwards
+ * this connection only carries the client's store-wide operations (snapshot, restore, clear),
+ * which the coordinator places as cuts, and the releases it reports.
  *
  * Trust: only `RemoteStore` speaks this protocol. It checks every argument and encodes every
- * value with the store's codec before sending, so the server passes encoded values straight to
- * the shards instead of decoding and re-encoding them in the store's thread.
+ * value with the store's codec before sending, so the shards take encoded values as they come.
  */
 import { MessageChannel, type MessagePort } from "node:worker_threads";
-import { expose } from "comlink";
-import { serializeError } from "../core/errors.js";
-import type { Coordinator } from "../main/coordinator.js";
+import { expose, transfer } from "comlink";
 import { coordinatorOf, type Store } from "../main/store.js";
 import {
   asEndpoint,
-  type RemoteCall,
-  type RemoteResult,
   registerTransferHandlers,
   type StoreDescription,
   type StoreService,
-  WireMessage,
 } from "./wire.js";
 
 /**
@@ -40,16 +32,26 @@ import {
  */
 export function exposeStore(store: Store): MessagePort {
   const coordinator = coordinatorOf(store);
+  coordinator.ensureUsable();
   registerTransferHandlers();
   const { port1, port2 } = new MessageChannel();
   const service: StoreService = {
-    describe: (): StoreDescription => ({
-      storeId: coordinator.storeId,
-      shards: store.shards,
-      maxHistory: store.maxHistory,
-    }),
-    run: async (message) =>
-      new WireMessage(await runCalls(coordinator, message.body as RemoteCall[])),
+    connect: (): StoreDescription => {
+      const { client, ports } = coordinator.connect(false);
+      const description: StoreDescription = {
+        storeId: coordinator.storeId,
+        shards: store.shards,
+        maxHistory: store.maxHistory,
+        client,
+        // Channels for another thread are MessagePorts (see ShardHost.connect).
+        ports: ports as unknown as MessagePort[],
+      };
+      return transfer(description, description.ports);
+    },
+    snapshot: (requester) => coordinator.snapshot(requester),
+    restore: (requester, id) => coordinator.restore(requester, id),
+    clear: (requester) => coordinator.clear(requester),
+    forget: (id) => coordinator.forget(id),
   };
   expose(service, asEndpoint(port1));
   // A served port alone must not keep the store's thread alive; clients keep theirs alive.
@@ -58,60 +60,4 @@ export function exposeStore(store: Store): MessagePort {
   port1.once("close", cancel); // the client went away first: forget this port
 
   return port2;
-}
-
-async function runCalls(coordinator: Coordinator, calls: RemoteCall[]): Promise<RemoteResult[]> {
-  const pending = calls.map((call) => {
-    try {
-      return Promise.resolve(apply(coordinator, call));
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  });
-  const settled = await Promise.allSettled(pending);
-  return settled.map((outcome) =>
-    outcome.status === "fulfilled" ? [0, outcome.value] : [1, serializeError(outcome.reason)],
-  );
-}
-
-type Triple = [string, string, Uint8Array];
-
-function apply(coordinator: Coordinator, [method, ...args]: RemoteCall): Promise<unknown> {
-  const [a, b, c] = args as [never, never, never];
-  switch (method) {
-    case "set":
-      return coordinator.setEncoded(a, b, c);
-    case "setMany":
-      return Promise.all(
-        (a as Triple[]).map(([ns, key, bytes]) => coordinator.setEncoded(ns, key, bytes)),
-      );
-    case "get":
-      return coordinator.getEncoded(a, b);
-    case "getMany":
-      return coordinator.getManyEncoded(a);
-    case "has":
-      return coordinator.has(a, b);
-    case "delete":
-      return coordinator.delete(a, b);
-    case "keys":
-      return coordinator.keys(a);
-    case "namespaces":
-      return coordinator.namespaces();
-    case "size":
-      return coordinator.size();
-    case "clear":
-      return coordinator.clear();
-    case "snapshot":
-      return coordinator.snapshot();
-    case "restore":
-      return coordinator.restore(a);
-    case "release":
-      return coordinator.release(a);
-    case "snapshotGet":
-      return coordinator.snapshotGet(a, b, c);
-    case "snapshotKeys":
-      return coordinator.snapshotKeys(a);
-    case "diff":
-      return coordinator.diff(a, b);
-  }
 }

@@ -1,11 +1,8 @@
 /**
- * What crosses the port between a `RemoteStore` and the store it reaches.
- *
- * A client sends the calls made in one tick as one `WireMessage` and gets one back with their
- * results, in order. A comlink transfer handler turns a message into a single msgpack buffer
- * (the store's own codec, so values keep the value rules: bigints, bytes, fresh objects) and
- * transfers it rather than copying it. Snapshots travel as ids and errors as `SerializedError`;
- * each side rebuilds its own objects from them.
+ * What crosses the port between a `RemoteStore` and the store it reaches: a comlink service for
+ * connecting and for store-wide operations (the data path has channels of its own, see
+ * main/client.ts). Snapshots travel as ids and errors as `SerializedError`; each side rebuilds
+ * its own objects from them.
  *
  * Comlink's transfer handlers are one table per thread, shared by every user of comlink in it,
  * so importing this module changes nothing: `registerTransferHandlers` installs ours, once, and
@@ -14,56 +11,34 @@
  */
 import type { MessagePort } from "node:worker_threads";
 import { type Endpoint, type TransferHandler, transferHandlers } from "comlink";
-import { decodeValue, encodeChecked } from "../core/codec.js";
+import type { ClientId } from "../core/cut.js";
 import {
   rebuildError,
   type SerializedError,
   SwarmStateError,
   serializeError,
 } from "../core/errors.js";
-import type { Value } from "../core/value.js";
+import type { CutService } from "../main/client.js";
 import { fromWire, Snapshot, type SnapshotOnTheWire, toWire } from "../main/snapshot.js";
 
-/** Calls a client can make; arguments as in `StoreApi`, snapshots as ids, values pre-encoded. */
-export type RemoteMethod =
-  | "set"
-  | "setMany"
-  | "get"
-  | "getMany"
-  | "has"
-  | "delete"
-  | "keys"
-  | "namespaces"
-  | "size"
-  | "clear"
-  | "snapshot"
-  | "restore"
-  | "release"
-  | "snapshotGet"
-  | "snapshotKeys"
-  | "diff";
-
-export type RemoteCall = [RemoteMethod, ...unknown[]];
-
-/** `[0, result]` or `[1, error]`, one per call. */
-export type RemoteResult = [0, unknown] | [1, SerializedError];
-
-/** What `exposeStore` tells a client when it connects. */
+/** What `exposeStore` gives a client when it connects. */
 export interface StoreDescription {
   storeId: string;
   shards: number;
   maxHistory: number | null;
+  /** The client's id at the shards (see core/cut.ts). */
+  client: ClientId;
+  /** Its ends of its channels to the shards, in shard order. */
+  ports: MessagePort[];
 }
 
-/** The server's side of the connection, as comlink exposes it. */
-export interface StoreService {
-  describe(): StoreDescription;
-  run(calls: WireMessage): Promise<WireMessage>;
-}
-
-/** A batch of calls or of results, packed into one transferred buffer on the way. */
-export class WireMessage {
-  constructor(readonly body: RemoteCall[] | RemoteResult[]) {}
+/**
+ * The store's side of a connection, as comlink exposes it: connecting, and the store-wide
+ * operations a client asks the coordinator for (`CutService`). Calls and values never go this
+ * way: the client sends them straight to the shards.
+ */
+export interface StoreService extends CutService {
+  connect(): StoreDescription;
 }
 
 let registered = false;
@@ -72,7 +47,6 @@ let registered = false;
  * Installs swarmstate's comlink transfer handlers in this thread; later calls do nothing. What
  * it changes for every user of comlink in the thread:
  *
- * - `"swarmstate:message"`: a `WireMessage` travels as one transferred msgpack buffer.
  * - `"swarmstate:snapshot"`: a `Snapshot` passed through comlink (say, returned by an agent
  *   thread's exposed function) arrives as a `Snapshot` of the same store, usable in the
  *   receiving thread if that thread holds the store or is connected to it.
@@ -86,17 +60,6 @@ let registered = false;
 export function registerTransferHandlers(): void {
   if (registered) return;
   registered = true;
-  transferHandlers.set("swarmstate:message", {
-    canHandle: (value: unknown): value is WireMessage => value instanceof WireMessage,
-    serialize: (message: WireMessage) => {
-      // A copy of msgpackr's reused buffer, owned by this message, so it can be transferred.
-      const bytes = new Uint8Array(encodeChecked(message.body));
-      return [bytes, [bytes.buffer]];
-    },
-    deserialize: (bytes: Uint8Array) =>
-      new WireMessage(decodeValue(bytes) as Value[] as unknown as RemoteCall[]),
-  } as TransferHandler<unknown, unknown>);
-
   transferHandlers.set("swarmstate:snapshot", {
     canHandle: (value: unknown): value is Snapshot => value instanceof Snapshot,
     serialize: (snapshot: Snapshot) => [toWire(snapshot), []],

@@ -1,29 +1,47 @@
 /**
- * A shard worker thread: hosts exactly one shard for the thread's whole life and applies the
- * batches the coordinator sends it (piscina calls the default export once per batch).
+ * A shard worker thread: hosts exactly one shard for the thread's whole life. Clients' batches
+ * reach it on their own channels (see shard-server.ts); piscina delivers only the control tasks
+ * below, one at a time, in the order the store's coordinator sent them.
  *
  * A thread that was never sent `init` holds no shard. That is what a replacement thread looks
- * like after piscina restarts a crashed worker, so it refuses every batch instead of answering
- * from an empty shard; the coordinator then fails the store with `ShardFailedError`.
+ * like after piscina restarts a crashed worker, so it refuses every task instead of serving an
+ * empty shard; the clients' channels to the dead thread have closed, so they fail with
+ * `ShardFailedError`.
  */
-import { move, transferableSymbol, valueSymbol } from "piscina";
-import type { ShardTask } from "../core/batch-format.js";
-import { runBatch, transferablesOf } from "../core/batch-runner.js";
-import { Shard } from "../core/shard.js";
+import type { MessagePort } from "node:worker_threads";
+import type { CutAction, CutOutcome } from "../core/batch-format.js";
+import type { ClientId, CutNeed, CutReport } from "../core/cut.js";
+import { ShardServer } from "./shard-server.js";
 
-let shard: Shard | undefined;
+/** What the coordinator asks of a shard's thread. */
+export type ShardTask =
+  | { kind: "init" }
+  | { kind: "attach"; client: ClientId; port: MessagePort }
+  | { kind: "prepare" }
+  | { kind: "commit"; need: CutNeed; action: CutAction }
+  | { kind: "shutdown" };
 
-export default function handle(task: ShardTask): unknown {
-  if (task.init) {
-    if (shard !== undefined) throw new Error("this thread already hosts a shard");
-    shard = new Shard();
-  } else if (shard === undefined) {
+let server: ShardServer | undefined;
+
+export default function handle(task: ShardTask): null | CutReport | Promise<CutOutcome> {
+  if (task.kind === "init") {
+    if (server !== undefined) throw new Error("this thread already hosts a shard");
+    server = new ShardServer();
+    return null;
+  }
+  if (server === undefined) {
     throw new Error("its worker thread was replaced and the shard's state is lost");
   }
-  const reply = runBatch(shard, task.batch);
-  const buffers = transferablesOf(reply);
-  if (buffers.length === 0) return reply;
-  // Piscina sends `valueSymbol`'s value and transfers (rather than copies) the listed buffers.
-  const movable = { [transferableSymbol]: buffers, [valueSymbol]: reply };
-  return move(movable as unknown as Parameters<typeof move>[0]);
+  switch (task.kind) {
+    case "attach":
+      server.attach(task.client, task.port);
+      return null;
+    case "prepare":
+      return server.prepare();
+    case "commit":
+      return server.commit(task.need, task.action);
+    case "shutdown":
+      server.shutdown();
+      return null;
+  }
 }

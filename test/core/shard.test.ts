@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SwarmStateError } from "../../src/core/errors.js";
+import { SnapshotReleasedError } from "../../src/core/errors.js";
 import { Shard } from "../../src/core/shard.js";
 
 function diffOf(shard: Shard, id: number, baseId: number) {
@@ -157,10 +157,48 @@ describe("Shard", () => {
 
   it("refuses a snapshot id it does not hold instead of answering from another state", () => {
     const shard = new Shard();
+    shard.set("n", "k", "1");
     shard.snapshot(1);
     shard.release(1);
-    expect(() => shard.snapshotGet(1, "n", "k")).toThrow(SwarmStateError);
-    expect(() => shard.restore(7)).toThrow("holds no snapshot 7");
-    expect(() => shard.snapshot(1)).toThrow(SwarmStateError);
+    shard.release(1); // any client may release: twice is a no-op
+    expect(() => shard.snapshotGet(1, "n", "k")).toThrow(SnapshotReleasedError);
+    expect(() => shard.restore(7)).toThrow(new SnapshotReleasedError("snapshot 7 was released"));
+    expect(() => shard.diff(1, 1)).toThrow(SnapshotReleasedError);
+    expect(() => shard.snapshot(1)).toThrow("snapshot id 1 is not new to this shard");
+  });
+
+  it("shares one history node among snapshots taken with nothing written between them", () => {
+    const shard = new Shard();
+    shard.set("n", "a", "1");
+    shard.snapshot(1);
+    shard.snapshot(2); // nothing written since 1
+    shard.set("n", "a", "1"); // the same value again: no change
+    shard.snapshot(3);
+    expect(shard.heldSnapshots).toBe(3);
+    expect(shard.heldNodes).toBe(1);
+    shard.restore(1);
+    shard.snapshot(4); // restored to 1, nothing written: 1's contents again
+    expect(shard.heldNodes).toBe(1);
+    shard.set("n", "b", "2");
+    shard.snapshot(5);
+    expect(shard.heldNodes).toBe(2);
+    // The shared node lives while any of its snapshots does.
+    for (const id of [1, 2, 3]) shard.release(id);
+    expect(shard.snapshotKeys(4)).toEqual(["n", "a"]);
+    expect(diffOf(shard, 5, 4)).toEqual({ added: [["n", "b"]], removed: [], changed: [] });
+    shard.release(4);
+    expect(shard.heldNodes).toBe(1);
+    expect(shard.snapshotKeys(5)).toEqual(["n", "a", "n", "b"]);
+  });
+
+  it("does not reuse a released head once its journal was folded into the one before", () => {
+    const shard = new Shard();
+    shard.snapshot(1);
+    shard.set("n", "x", "1");
+    shard.snapshot(2);
+    shard.release(2); // the head's writes fold back onto snapshot 1
+    shard.snapshot(3); // must hold x, so it cannot be snapshot 1's node
+    expect(shard.snapshotKeys(3)).toEqual(["n", "x"]);
+    expect(diffOf(shard, 3, 1)).toEqual({ added: [["n", "x"]], removed: [], changed: [] });
   });
 });

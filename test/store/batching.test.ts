@@ -1,20 +1,28 @@
 import { describe, expect, it } from "vitest";
-import { Coordinator, type HostFactory } from "../../src/main/coordinator.js";
-import { hostFactoryFor } from "../../src/main/hosts.js";
+import { dumps } from "../../src/core/codec.js";
+import { Coordinator } from "../../src/main/coordinator.js";
+import { type HostFactory, hostFactoryFor } from "../../src/worker/hosts.js";
 
 const worker = new URL("../../dist/worker/shard-worker.js", import.meta.url);
 
-/** Real worker hosts, counting the batches (messages) each receives. */
+/** Real worker hosts whose channels count the batches (messages) each shard is sent. */
 function countingHosts(shards: number, counts: number[]): HostFactory {
   const real = hostFactoryFor(shards, worker);
   return (index, onLost) => {
     const host = real(index, onLost);
     counts[index] = 0;
     return {
-      run: (task) => {
-        counts[index] = (counts[index] ?? 0) + 1;
-        return host.run(task);
+      connect: (client, sameThread) => {
+        const port = host.connect(client, sameThread);
+        const post = port.postMessage.bind(port);
+        port.postMessage = (message, transfer) => {
+          counts[index] = (counts[index] ?? 0) + 1;
+          post(message, transfer);
+        };
+        return port;
       },
+      prepare: () => host.prepare(),
+      commit: (need, action) => host.commit(need, action),
       close: () => host.close(),
     };
   };
@@ -24,13 +32,14 @@ describe("batching", () => {
   it("sends calls made in one tick as one message per shard", async () => {
     const counts: number[] = [];
     const store = new Coordinator(2, countingHosts(2, counts), null);
+    const client = store.own;
     try {
       await Promise.all(
-        Array.from({ length: 10_000 }, (_, i) => store.set(`agent${i % 50}`, `k${i}`, i)),
+        Array.from({ length: 10_000 }, (_, i) => client.set(`agent${i % 50}`, `k${i}`, dumps(i))),
       );
       expect(counts).toEqual([1, 1]);
-      const values = await store.getMany(
-        Array.from({ length: 10_000 }, (_, i) => [`agent${i % 50}`, `k${i}`]),
+      const values = await client.getMany(
+        Array.from({ length: 10_000 }, (_, i) => [`agent${i % 50}`, `k${i}`] as const),
       );
       expect(values).toEqual(Array.from({ length: 10_000 }, (_, i) => i));
       expect(counts).toEqual([2, 2]);
@@ -39,20 +48,19 @@ describe("batching", () => {
     }
   });
 
-  it("gathers calls made while a batch is in flight into the next one", async () => {
+  it("sends each tick's calls at once, without waiting for the last batch's answer", async () => {
     const counts: number[] = [];
     const store = new Coordinator(1, countingHosts(1, counts), null);
+    const client = store.own;
     try {
-      const first = store.set("n", "k", 0);
-      await Promise.resolve(); // the first batch leaves here
-      const rest: Promise<unknown>[] = [];
-      for (let i = 1; i <= 100; i++) {
-        rest.push(store.set("n", "k", i));
-        await Promise.resolve(); // a new tick each time, while the first batch is in flight
+      const writes: Promise<unknown>[] = [];
+      for (let i = 0; i <= 100; i++) {
+        writes.push(client.set("n", "k", dumps(i)));
+        await Promise.resolve(); // the batch leaves here, before any answer can come back
       }
-      await Promise.all([first, ...rest]);
-      expect(counts[0]).toBeLessThan(10);
-      expect(await store.get("n", "k")).toBe(100);
+      expect(counts[0]).toBe(101);
+      await Promise.all(writes);
+      expect(await client.get("n", "k")).toBe(100); // applied in the order they were made
     } finally {
       await store.close();
     }

@@ -1,70 +1,74 @@
-import { describe, expect, it, vi } from "vitest";
-import { Op } from "../../src/core/batch-format.js";
+import { describe, expect, it } from "vitest";
+import { dumps } from "../../src/core/codec.js";
 import { ShardFailedError } from "../../src/core/errors.js";
 import { shardOf } from "../../src/core/hash.js";
 import { Coordinator } from "../../src/main/coordinator.js";
-import { hostFactoryFor } from "../../src/main/hosts.js";
+import { hostFactoryFor } from "../../src/worker/hosts.js";
 import handle from "../../src/worker/shard-worker.js";
 
 // The fixture is the real (built) shard worker, except that a set into namespace "crash-now"
-// kills its thread in the middle of the batch, and one into "crash-later" kills it once idle.
+// kills its thread in the middle of the batch, and one into "crash-later" just after it.
 const crashing = new URL("../fixtures/crashing-shard-worker.mjs", import.meta.url);
-// Between tasks piscina's workers block in Atomics.wait, where no timer runs, so a thread could
-// never die "while idle" on its own. Without atomics they wait on their port instead, with a
-// live event loop; workers copy this process's environment when they start.
-process.env.PISCINA_DISABLE_ATOMICS = "1";
+
+function openStore(): Coordinator {
+  return new Coordinator(2, hostFactoryFor(2, crashing), null);
+}
 
 describe("a shard worker that dies", () => {
   it("fails the calls in flight and every later call with ShardFailedError naming the shard", async () => {
-    // With 2 shards "crash-now" lives on shard 1, "healthy" on shard 0.
-    expect([shardOf("crash-now", 2), shardOf("healthy", 2)]).toEqual([1, 0]);
-    const store = new Coordinator(2, hostFactoryFor(2, crashing), null);
+    const store = openStore();
+    const client = store.own;
     try {
-      await store.set("healthy", "k", 1);
-      const snap = await store.snapshot();
-      const doomed = store.set("crash-now", "k", 1);
+      await client.set("healthy", "k", dumps(1));
+      const snap = await client.snapshot();
+      const doomed = client.set("crash-now", "k", dumps(1));
       const error = await doomed.catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ShardFailedError);
-      expect((error as ShardFailedError).shard).toBe(1);
-      expect((error as Error).message).toBe("shard 1 failed: worker exited with code: 1");
+      const shard = shardOf("crash-now", 2);
+      expect((error as ShardFailedError).shard).toBe(shard);
+      expect((error as Error).message).toBe(`shard ${shard} failed: its worker thread exited`);
       // Every later call fails, on either shard: nothing is answered from an empty replacement.
-      for (const call of [
-        store.get("healthy", "k"),
-        store.get("crash-now", "k"),
-        store.size(),
-        store.restore(snap.id),
-      ]) {
-        await expect(call).rejects.toMatchObject({ name: "ShardFailedError", shard: 1 });
-      }
+      await expect(client.get("healthy", "k")).rejects.toBeInstanceOf(ShardFailedError);
+      await expect(client.get("crash-now", "k")).rejects.toBeInstanceOf(ShardFailedError);
+      await expect(client.size()).rejects.toBeInstanceOf(ShardFailedError);
+      await expect(client.restore(snap.id)).rejects.toBeInstanceOf(ShardFailedError);
     } finally {
       await store.close();
     }
   });
 
-  it("is reported at once when it dies while idle, naming that shard", async () => {
-    // With 3 shards "crash-later" lives on shard 0, "healthy" on shard 2.
-    expect([shardOf("crash-later", 3), shardOf("healthy", 3)]).toEqual([0, 2]);
-    const store = new Coordinator(3, hostFactoryFor(3, crashing), null);
+  it("fails every later call once it dies while idle, naming its shard", async () => {
+    const store = openStore();
+    const client = store.own;
     try {
-      await store.set("healthy", "k", 1);
-      await store.set("crash-later", "k", 1); // answered; shard 0's thread dies 20 ms later
-      // Nothing is asked of shard 0 after that: its death alone must fail the store.
-      await vi.waitFor(() => expect(() => store.ensureUsable()).toThrow(ShardFailedError), {
-        timeout: 10_000,
-      });
-      const error = await store.get("healthy", "k").catch((e: unknown) => e);
+      const shard = shardOf("crash-later", 2);
+      await client.set("crash-later", "k", dumps(1)); // answered, then the thread dies
+      const error = await untilRejected(() => client.get("healthy", "k"));
       expect(error).toBeInstanceOf(ShardFailedError);
-      expect((error as ShardFailedError).shard).toBe(0);
-      expect((error as Error).message).toBe("shard 0 failed: its worker thread exited");
+      expect((error as ShardFailedError).shard).toBe(shard);
+      await expect(client.snapshot()).rejects.toMatchObject({ name: "ShardFailedError", shard });
     } finally {
       await store.close();
     }
   });
 
-  it("is replaced by a thread that refuses every batch rather than serve an empty shard", () => {
-    const batch = { ops: [Op.size], values: new Uint8Array(0) };
-    expect(() => handle({ init: false, batch })).toThrow("the shard's state is lost");
-    expect(handle({ init: true, batch })).toEqual({ results: [0], failures: [] });
-    expect(() => handle({ init: true, batch })).toThrow("already hosts a shard");
+  it("is replaced by a thread that refuses every task rather than serve an empty shard", () => {
+    expect(() => handle({ kind: "prepare" })).toThrow("the shard's state is lost");
+    expect(handle({ kind: "init" })).toBeNull();
+    expect(handle({ kind: "prepare" })).toEqual([]);
+    expect(() => handle({ kind: "init" })).toThrow("already hosts a shard");
   });
 });
+
+/** Calls `call` until it rejects (the death is noticed asynchronously); returns the error. */
+async function untilRejected(call: () => Promise<unknown>): Promise<unknown> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const error = await call().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    if (error !== undefined) return error;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error("the shard's death was never noticed");
+}

@@ -1,0 +1,324 @@
+/**
+ * A client's data path: what every store handle (the `Store` in its own thread, a `RemoteStore`
+ * in another) uses to reach the shards directly, each through its own channel.
+ *
+ * Calls are routed to the shard owning their namespace and gathered per shard; what a client
+ * calls in one tick leaves together when the tick's microtasks run, as one batch per shard
+ * (see protocol.ts), and several batches may be in flight at once. Store-wide operations
+ * (snapshot, restore, clear) are cuts, placed by the store's coordinator (see core/cut.ts).
+ *
+ * Ordering, for the calls of this client:
+ * - Calls reach each shard in the order they were made (one FIFO channel per shard).
+ * - A cut holds every call made before it and none made after: asking for one first sends
+ *   what is queued, and what is called afterwards waits in the `backlog` until the cut is over.
+ *   Calls made between two cuts go out between them.
+ *
+ * Arguments arrive validated and values encoded (see store-handle.ts); this module trusts them.
+ */
+
+import { Op, type OpCode, type PackedDiff, type PackedPairs } from "../core/batch-format.js";
+import { decodeValue } from "../core/codec.js";
+import type { ClientId, CutRequester } from "../core/cut.js";
+import { StoreClosedError } from "../core/errors.js";
+import { shardOf } from "../core/hash.js";
+import type { Pair } from "../core/pair.js";
+import type { Value } from "../core/value.js";
+import type { DataPort } from "../worker/port.js";
+import { mergePairs } from "./merge.js";
+import { PendingBatch } from "./pending-batch.js";
+import { ShardLink } from "./shard-link.js";
+import type { Diff, SnapshotBackend, SnapshotInfo } from "./snapshot.js";
+
+/** The store-wide operations a client asks of the store's coordinator. */
+export interface CutService {
+  snapshot(requester: CutRequester): Promise<SnapshotInfo>;
+  restore(requester: CutRequester, id: number): Promise<void>;
+  clear(requester: CutRequester): Promise<void>;
+  /** Drops released snapshot `id` from the store's books (the shards were told by the client). */
+  forget(id: number): Promise<void>;
+}
+
+/** What one flush sends: per shard, the batch of calls queued for it (if any). */
+class Segment {
+  readonly batches: (PendingBatch | undefined)[] = [];
+
+  batchFor(shard: number): PendingBatch {
+    let batch = this.batches[shard];
+    if (batch === undefined) {
+      batch = new PendingBatch();
+      this.batches[shard] = batch;
+    }
+    return batch;
+  }
+}
+
+interface CutJob {
+  start(requester: CutRequester): Promise<unknown>;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+export class StoreClient implements SnapshotBackend {
+  private readonly links: ShardLink[];
+  private current = new Segment();
+  private flushQueued = false;
+  /** A cut of this client is under way; calls made since wait in `backlog`, in order. */
+  private cutting = false;
+  private readonly backlog: (Segment | CutJob | (() => void))[] = [];
+  private cutsDone: Promise<void> = Promise.resolve();
+  /** Why every call now fails: the store closed, this client closed, or a shard died. */
+  private failure: Error | null = null;
+  /** Set once this client closes: new calls are refused, those already made still go out. */
+  private refusal: Error | null = null;
+
+  constructor(
+    readonly storeId: string,
+    readonly id: ClientId,
+    ports: readonly DataPort[],
+    private readonly cuts: CutService,
+  ) {
+    const events = {
+      closed: () => {
+        this.failure ??= new StoreClosedError();
+      },
+      lost: (error: Error) => {
+        this.failure ??= error;
+      },
+    };
+    this.links = ports.map((port, shard) => new ShardLink(shard, port, events));
+  }
+
+  /** Throws the error every call gets once the store is closed or a shard has failed. */
+  ensureUsable(): void {
+    const error = this.refusal ?? this.failure;
+    if (error !== null) throw error;
+  }
+
+  /** Refuses every later call with `StoreClosedError`; calls already made still go out. */
+  refuse(): void {
+    this.refusal ??= new StoreClosedError();
+  }
+
+  async set(namespace: string, key: string, encoded: Uint8Array): Promise<void> {
+    this.ensureUsable();
+    return this.batchFor(this.shardOf(namespace)).set(namespace, key, encoded);
+  }
+
+  async setMany(items: readonly (readonly [string, string, Uint8Array])[]): Promise<void> {
+    this.ensureUsable();
+    const touched = new Set<Promise<void>>();
+    for (const [namespace, key, encoded] of items) {
+      touched.add(this.batchFor(this.shardOf(namespace)).set(namespace, key, encoded));
+    }
+    await Promise.all(touched);
+  }
+
+  async get(namespace: string, key: string): Promise<Value | undefined> {
+    return decodeStored(await this.onShardOf(namespace, Op.get, namespace, key));
+  }
+
+  async getMany(pairs: readonly (readonly [string, string])[]): Promise<(Value | undefined)[]> {
+    const results = pairs.map(([namespace, key]) =>
+      this.onShardOf(namespace, Op.get, namespace, key),
+    );
+    return (await Promise.all(results)).map(decodeStored);
+  }
+
+  async has(namespace: string, key: string): Promise<boolean> {
+    return (await this.onShardOf(namespace, Op.has, namespace, key)) as boolean;
+  }
+
+  async delete(namespace: string, key: string): Promise<boolean> {
+    return (await this.onShardOf(namespace, Op.delete, namespace, key)) as boolean;
+  }
+
+  async keys(namespace: string): Promise<string[]> {
+    return (await this.onShardOf(namespace, Op.keys, namespace)) as string[];
+  }
+
+  /**
+   * Namespaces, read from every shard in order with this client's calls (not a cut: another
+   * client's concurrent writes may show on one shard and not yet on another).
+   */
+  async namespaces(): Promise<string[]> {
+    // A namespace lives on one shard only, so the lists are disjoint.
+    return (await Promise.all(this.onEveryShard(Op.namespaces))).flat().sort() as string[];
+  }
+
+  /** Entries, counted like `namespaces`. */
+  async size(): Promise<number> {
+    const counts = (await Promise.all(this.onEveryShard(Op.size))) as number[];
+    return counts.reduce((sum, n) => sum + n, 0);
+  }
+
+  async snapshot(): Promise<SnapshotInfo> {
+    return this.cut((requester) => this.cuts.snapshot(requester));
+  }
+
+  async restore(id: number): Promise<void> {
+    await this.cut((requester) => this.cuts.restore(requester, id));
+  }
+
+  async clear(): Promise<void> {
+    await this.cut((requester) => this.cuts.clear(requester));
+  }
+
+  async snapshotGet(id: number, namespace: string, key: string): Promise<Value | undefined> {
+    return decodeStored(await this.onShardOf(namespace, Op.snapshotGet, id, namespace, key));
+  }
+
+  async snapshotKeys(id: number): Promise<Pair[]> {
+    return mergePairs(this.onEveryShard(Op.snapshotKeys, id) as Promise<PackedPairs>[]);
+  }
+
+  /** Every shard diffs its part; each list is decoded as it arrives, then they are merged. */
+  async diff(id: number, baseId: number): Promise<Diff> {
+    const parts = this.onEveryShard(Op.diff, id, baseId) as Promise<PackedDiff>[];
+    const [added, removed, changed] = await Promise.all([
+      mergePairs(parts.map(async (part) => (await part).added)),
+      mergePairs(parts.map(async (part) => (await part).removed)),
+      mergePairs(parts.map(async (part) => (await part).changed)),
+    ]);
+    return { added, removed, changed };
+  }
+
+  /**
+   * Releases snapshot `id` on every shard and in the store's list, both in order with this
+   * client's other calls and cuts (so `maxHistory` counts it gone from the next cut on).
+   */
+  async release(id: number): Promise<void> {
+    const released = Promise.all(this.onEveryShard(Op.release, id));
+    const forgotten = new Promise<void>((resolve, reject) => {
+      this.inOrder(() => this.cuts.forget(id).then(resolve, reject));
+    });
+    await Promise.all([released, forgotten]);
+  }
+
+  /** Settles once every call made so far has been answered (or failed). */
+  async drained(): Promise<void> {
+    for (;;) {
+      const cuts = this.cutsDone;
+      if (this.flushQueued) this.flush();
+      await cuts;
+      await Promise.all(this.links.map((link) => link.drained()));
+      if (cuts === this.cutsDone && !this.cutting && !this.flushQueued) return;
+    }
+  }
+
+  /** Lets every call made so far finish, then closes the channels; later calls fail. */
+  async close(): Promise<void> {
+    this.refusal ??= new StoreClosedError("this store client is closed");
+    await this.drained();
+    this.failure ??= this.refusal;
+    for (const link of this.links) link.close();
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Queuing and sending
+
+  private shardOf(namespace: string): number {
+    return shardOf(namespace, this.links.length);
+  }
+
+  private batchFor(shard: number): PendingBatch {
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      queueMicrotask(() => this.flush());
+    }
+    return this.current.batchFor(shard);
+  }
+
+  private onShardOf(namespace: string, code: OpCode, ...args: (number | string)[]) {
+    this.ensureUsable();
+    return this.batchFor(this.shardOf(namespace)).call(code, args);
+  }
+
+  private onEveryShard(code: OpCode, ...args: (number | string)[]): Promise<unknown>[] {
+    this.ensureUsable();
+    return this.links.map((link) => this.batchFor(link.shard).call(code, args));
+  }
+
+  /** Sends what is queued, unless a cut holds it back. */
+  private flush(): void {
+    this.flushQueued = false;
+    if (this.cutting) return; // sent when the cut is over (see afterCut)
+    this.send(this.current);
+    this.current = new Segment();
+  }
+
+  private send(segment: Segment): void {
+    if (this.failure !== null) {
+      for (const batch of segment.batches) batch?.fail(this.failure);
+      return;
+    }
+    const parts: [ShardLink, PendingBatch][] = [];
+    segment.batches.forEach((batch, shard) => {
+      const link = this.links[shard] as ShardLink;
+      if (batch === undefined) return;
+      link.sent++;
+      parts.push([link, batch]);
+    });
+    if (parts.length === 0) return;
+    const sent = this.links.map((link) => link.sent);
+    for (const [link, batch] of parts) link.post(batch, sent);
+  }
+
+  /** Runs a cut at this point of this client's calls (see the module comment). */
+  private cut<T>(start: (requester: CutRequester) => Promise<T>): Promise<T> {
+    this.ensureUsable();
+    const done = new Promise<T>((resolve, reject) => {
+      const job: CutJob = { start, resolve: resolve as (value: unknown) => void, reject };
+      if (this.cutting) {
+        this.backlog.push(this.current, job);
+        this.current = new Segment();
+      } else {
+        this.send(this.current);
+        this.current = new Segment();
+        this.startCut(job);
+      }
+    });
+    this.cutsDone = done.then(
+      () => {},
+      () => {},
+    );
+    return done;
+  }
+
+  /** Runs `call` now, or after the cuts this client asked for before, if one is under way. */
+  private inOrder(call: () => void): void {
+    if (!this.cutting) {
+      call();
+      return;
+    }
+    this.backlog.push(this.current, call);
+    this.current = new Segment();
+  }
+
+  private startCut(job: CutJob): void {
+    this.cutting = true;
+    const requester: CutRequester = { client: this.id, sent: this.links.map((l) => l.sent) };
+    const started = this.failure === null ? job.start(requester) : Promise.reject(this.failure);
+    started.then(job.resolve, job.reject).finally(() => this.afterCut());
+  }
+
+  private afterCut(): void {
+    for (let item = this.backlog.shift(); item !== undefined; item = this.backlog.shift()) {
+      if (item instanceof Segment) {
+        this.send(item);
+      } else if (typeof item === "function") {
+        item();
+      } else {
+        this.startCut(item);
+        return;
+      }
+    }
+    this.cutting = false;
+    this.send(this.current);
+    this.current = new Segment();
+  }
+}
+
+/** A shard's answer to `get` (an encoded value as a latin1 string), decoded. */
+function decodeStored(stored: unknown): Value | undefined {
+  return stored === undefined ? undefined : decodeValue(Buffer.from(stored as string, "latin1"));
+}

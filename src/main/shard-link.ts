@@ -1,0 +1,84 @@
+/**
+ * A client's end of its channel to one shard (see worker/port.ts for the transport and why).
+ * Batches are posted as they leave the client and answered in the order they were posted, so
+ * several can be in flight at once: a client never waits for one reply to send its next batch.
+ *
+ * Invariants:
+ * - `sent` counts the batches posted here; each carries its number (`seq`) and the client's
+ *   `sent` vector of that moment, which the cut rule reads (core/cut.ts).
+ * - Every posted batch is settled once: by its reply, or failed when the channel ends (the shard
+ *   said goodbye because the store is closing, or closed without one because its thread died):
+ *   the batches of this channel only, since other shards still answer theirs.
+ */
+
+import { type ClientBatch, GOODBYE, type Reply } from "../core/batch-format.js";
+import { ShardFailedError, StoreClosedError } from "../core/errors.js";
+import type { DataPort } from "../worker/port.js";
+import type { PendingBatch } from "./pending-batch.js";
+
+/** How a link tells its client that the channel ended. */
+export interface LinkEvents {
+  /** The store is closing (the shard said goodbye). */
+  closed(): void;
+  /** The shard's thread died (its channel closed without a goodbye). */
+  lost(error: ShardFailedError): void;
+}
+
+export class ShardLink {
+  /** Batches posted so far. */
+  sent = 0;
+  private readonly waiting: PendingBatch[] = [];
+  private ended = false;
+
+  constructor(
+    readonly shard: number,
+    private readonly port: DataPort,
+    events: LinkEvents,
+  ) {
+    port.on("message", (message) => {
+      const reply = message as Reply | typeof GOODBYE;
+      if (reply === GOODBYE) {
+        this.ended = true;
+        this.fail(new StoreClosedError());
+        events.closed();
+        return;
+      }
+      this.waiting.shift()?.answer(reply);
+    });
+    port.on("close", () => {
+      if (this.ended) return;
+      this.ended = true;
+      const error = new ShardFailedError(this.shard, "its worker thread exited");
+      this.fail(error);
+      events.lost(error);
+    });
+  }
+
+  /**
+   * Posts `batch` as batch number `sent[this.shard]`: the caller counts it in `sent` (and here)
+   * first, so that every part of one flush carries the same vector.
+   */
+  post(batch: PendingBatch, sent: readonly number[]): void {
+    const values = batch.values.take();
+    const message: ClientBatch = { seq: sent[this.shard] as number, sent, ops: batch.ops, values };
+    this.port.postMessage(message, [values.buffer as ArrayBuffer]);
+    this.waiting.push(batch);
+  }
+
+  /** Fails every batch in flight with `error`. */
+  fail(error: Error): void {
+    for (const batch of this.waiting.splice(0)) batch.fail(error);
+  }
+
+  /** Settles once every batch posted so far has been answered. */
+  async drained(): Promise<void> {
+    await Promise.all(this.waiting.map((batch) => batch.settled()));
+  }
+
+  /** Closes the channel (the shard then forgets this client); batches in flight fail. */
+  close(): void {
+    this.ended = true;
+    this.port.close();
+    this.fail(new StoreClosedError("this store client is closed"));
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * `shards: 0`: the one shard lives in the store's own thread. The store's own client reaches it
+ * through an in-process channel (batches run one per microtask, as they would in a worker);
+ * clients in other threads through MessagePorts served by this thread.
+ */
+import { MessageChannel } from "node:worker_threads";
+import type { CutAction, CutOutcome } from "../core/batch-format.js";
+import type { ClientId, CutNeed, CutReport } from "../core/cut.js";
+import { type DataPort, localPortPair } from "./port.js";
+import type { ShardHost } from "./shard-host.js";
+import { ShardServer } from "./shard-server.js";
+
+export class LocalShardHost implements ShardHost {
+  private readonly server = new ShardServer();
+
+  connect(client: ClientId, sameThread: boolean): DataPort {
+    if (sameThread) {
+      const [clientEnd, shardEnd] = localPortPair();
+      this.server.attach(client, shardEnd);
+      return clientEnd;
+    }
+    const { port1, port2 } = new MessageChannel();
+    // A served port alone must not keep the store's thread alive; the client keeps its own.
+    port2.unref();
+    this.server.attach(client, port2);
+    return port1;
+  }
+
+  async prepare(): Promise<CutReport> {
+    return this.server.prepare();
+  }
+
+  commit(need: CutNeed, action: CutAction): Promise<CutOutcome> {
+    return this.server.commit(need, action);
+  }
+
+  async close(): Promise<void> {
+    this.server.shutdown();
+  }
+}

@@ -1,0 +1,21 @@
+/**
+ * Where a shard lives, seen from the store's coordinator: it connects clients to the shard and
+ * runs the two phases of a cut there (see core/cut.ts).
+ */
+
+import type { CutAction, CutOutcome } from "../core/batch-format.js";
+import type { ClientId, CutNeed, CutReport } from "../core/cut.js";
+import type { DataPort } from "./port.js";
+
+export interface ShardHost {
+  /**
+   * Opens a channel between client `client` and the shard; returns the client's end, usable at
+   * once. `sameThread`: the client lives in this thread (an in-process channel may serve it);
+   * otherwise the end is a `MessagePort` to transfer to the client's thread.
+   */
+  connect(client: ClientId, sameThread: boolean): DataPort;
+  prepare(): Promise<CutReport>;
+  commit(need: CutNeed, action: CutAction): Promise<CutOutcome>;
+  /** Says goodbye to every client, then stops the shard; called once, after the last cut. */
+  close(): Promise<void>;
+}
