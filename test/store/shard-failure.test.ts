@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { dumps } from "../../src/core/codec.js";
 import { ShardFailedError } from "../../src/core/errors.js";
 import { shardOf } from "../../src/core/hash.js";
@@ -6,47 +6,58 @@ import { Coordinator } from "../../src/main/coordinator.js";
 import { hostFactoryFor } from "../../src/worker/hosts.js";
 import handle from "../../src/worker/shard-worker.js";
 
-// The fixture is the real (built) shard worker, except that a set into namespace "crash-now"
-// kills its thread in the middle of the batch, and one into "crash-later" just after it.
+// The fixture is the real (built) shard worker, except that a batch setting a key in namespace
+// "crash-now" kills its thread before it is applied, and one in "crash-later" kills it once the
+// batch was answered, while idle.
 const crashing = new URL("../fixtures/crashing-shard-worker.mjs", import.meta.url);
-
-function openStore(): Coordinator {
-  return new Coordinator(2, hostFactoryFor(2, crashing), null);
-}
 
 describe("a shard worker that dies", () => {
   it("fails the calls in flight and every later call with ShardFailedError naming the shard", async () => {
-    const store = openStore();
+    // With 2 shards "crash-now" lives on shard 1, "healthy" on shard 0.
+    expect([shardOf("crash-now", 2), shardOf("healthy", 2)]).toEqual([1, 0]);
+    const store = new Coordinator(2, hostFactoryFor(2, crashing), null);
     const client = store.own;
     try {
       await client.set("healthy", "k", dumps(1));
       const snap = await client.snapshot();
-      const doomed = client.set("crash-now", "k", dumps(1));
-      const error = await doomed.catch((e: unknown) => e);
+      const error = await client.set("crash-now", "k", dumps(1)).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ShardFailedError);
-      const shard = shardOf("crash-now", 2);
-      expect((error as ShardFailedError).shard).toBe(shard);
-      expect((error as Error).message).toBe(`shard ${shard} failed: its worker thread exited`);
+      expect((error as ShardFailedError).shard).toBe(1);
+      expect((error as Error).message).toBe("shard 1 failed: its worker thread exited");
       // Every later call fails, on either shard: nothing is answered from an empty replacement.
-      await expect(client.get("healthy", "k")).rejects.toBeInstanceOf(ShardFailedError);
-      await expect(client.get("crash-now", "k")).rejects.toBeInstanceOf(ShardFailedError);
-      await expect(client.size()).rejects.toBeInstanceOf(ShardFailedError);
-      await expect(client.restore(snap.id)).rejects.toBeInstanceOf(ShardFailedError);
+      for (const call of [
+        client.get("healthy", "k"),
+        client.get("crash-now", "k"),
+        client.size(),
+        client.restore(snap.id),
+      ]) {
+        await expect(call).rejects.toMatchObject({ name: "ShardFailedError", shard: 1 });
+      }
     } finally {
       await store.close();
     }
   });
 
-  it("fails every later call once it dies while idle, naming its shard", async () => {
-    const store = openStore();
+  it("is noticed at once when it dies while idle, naming that shard", async () => {
+    // With 3 shards "crash-later" lives on shard 0, "healthy" on shard 2.
+    expect([shardOf("crash-later", 3), shardOf("healthy", 3)]).toEqual([0, 2]);
+    const store = new Coordinator(3, hostFactoryFor(3, crashing), null);
     const client = store.own;
     try {
-      const shard = shardOf("crash-later", 2);
-      await client.set("crash-later", "k", dumps(1)); // answered, then the thread dies
-      const error = await untilRejected(() => client.get("healthy", "k"));
+      await client.set("healthy", "k", dumps(1));
+      await client.set("crash-later", "k", dumps(1)); // answered; then shard 0's thread dies
+      // Nothing is asked of shard 0 after that: its death alone must fail the store.
+      await vi.waitFor(() => expect(() => client.ensureUsable()).toThrow(ShardFailedError), {
+        timeout: 10_000,
+      });
+      await vi.waitFor(() => expect(() => store.ensureUsable()).toThrow(ShardFailedError), {
+        timeout: 10_000,
+      });
+      const error = await client.get("healthy", "k").catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ShardFailedError);
-      expect((error as ShardFailedError).shard).toBe(shard);
-      await expect(client.snapshot()).rejects.toMatchObject({ name: "ShardFailedError", shard });
+      expect((error as ShardFailedError).shard).toBe(0);
+      expect((error as Error).message).toBe("shard 0 failed: its worker thread exited");
+      await expect(client.snapshot()).rejects.toMatchObject({ name: "ShardFailedError", shard: 0 });
     } finally {
       await store.close();
     }
@@ -59,16 +70,3 @@ describe("a shard worker that dies", () => {
     expect(() => handle({ kind: "init" })).toThrow("already hosts a shard");
   });
 });
-
-/** Calls `call` until it rejects (the death is noticed asynchronously); returns the error. */
-async function untilRejected(call: () => Promise<unknown>): Promise<unknown> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const error = await call().then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    if (error !== undefined) return error;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error("the shard's death was never noticed");
-}

@@ -24,7 +24,6 @@ describe("comlink transfer handlers", () => {
       const registered = new Map(transferHandlers);
       expect([...registered.keys()].sort()).toEqual([
         "proxy",
-        "swarmstate:message",
         "swarmstate:snapshot",
         "throw",
       ]);
