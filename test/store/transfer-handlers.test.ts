@@ -22,11 +22,7 @@ describe("comlink transfer handlers", () => {
       const client = await connectStore(exposeStore(store));
       await client.close();
       const registered = new Map(transferHandlers);
-      expect([...registered.keys()].sort()).toEqual([
-        "proxy",
-        "swarmstate:snapshot",
-        "throw",
-      ]);
+      expect([...registered.keys()].sort()).toEqual(["proxy", "swarmstate:snapshot", "throw"]);
       expect(registered.get("proxy")).toBe(comlinkOwn.get("proxy"));
       expect(registered.get("throw")).not.toBe(comlinkOwn.get("throw"));
 
