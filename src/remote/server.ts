@@ -9,6 +9,7 @@
  */
 import { MessageChannel, type MessagePort } from "node:worker_threads";
 import { expose, transfer } from "comlink";
+import type { Coordinator } from "../main/coordinator.js";
 import { coordinatorOf, type Store } from "../main/store.js";
 import {
   asEndpoint,
@@ -31,7 +32,18 @@ import {
  * const worker = new Worker(url, { workerData: { port: exposeStore(store) }, transferList: [port] });
  */
 export function exposeStore(store: Store): MessagePort {
-  const coordinator = coordinatorOf(store);
+  return serve(coordinatorOf(store), store.shards, store.maxHistory);
+}
+
+/**
+ * Serves the store behind `coordinator` (tests serve one whose shards are fixtures).
+ * @internal
+ */
+export function serve(
+  coordinator: Coordinator,
+  shards: number,
+  maxHistory: number | null,
+): MessagePort {
   coordinator.ensureUsable();
   registerTransferHandlers();
   const { port1, port2 } = new MessageChannel();
@@ -40,8 +52,8 @@ export function exposeStore(store: Store): MessagePort {
       const { client, ports } = coordinator.connect(false);
       const description: StoreDescription = {
         storeId: coordinator.storeId,
-        shards: store.shards,
-        maxHistory: store.maxHistory,
+        shards,
+        maxHistory,
         client,
         // Channels for another thread are MessagePorts (see ShardHost.connect).
         ports: ports as unknown as MessagePort[],

@@ -52,6 +52,11 @@ export class ShardServer {
     });
   }
 
+  /** Clients whose channel is open (for tests: a closed one leaves nothing behind). */
+  get connectedClients(): number {
+    return this.ports.size;
+  }
+
   /** First phase of a cut: stop applying batches; report what was applied. */
   prepare(): CutReport {
     return this.cut.prepare();

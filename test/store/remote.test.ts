@@ -11,7 +11,11 @@ import {
   StoreClosedError,
   SwarmStateError,
 } from "swarmstate";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { shardOf } from "../../src/core/hash.js";
+import { Coordinator } from "../../src/main/coordinator.js";
+import { serve } from "../../src/remote/server.js";
+import { hostFactoryFor } from "../../src/worker/hosts.js";
 
 interface Agent {
   writeBurst(namespace: string, count: number): Promise<void>;
@@ -20,6 +24,7 @@ interface Agent {
   diff(snapshot: Snapshot, base: Snapshot): Promise<Diff>;
   readFrom(snapshot: Snapshot, namespace: string, key: string): Promise<unknown>;
   writeThenDie(namespace: string): Promise<void>;
+  burstForever(namespaces: string[]): Promise<void>;
   throwError(name: string): Promise<void>;
   close(): Promise<void>;
 }
@@ -38,7 +43,11 @@ function openStore(shards: number): Store {
 
 /** Starts an agent thread connected to `store`; returns its comlink handle and its thread. */
 function startAgent(store: Store): { agent: Remote<Agent>; worker: Worker } {
-  const storePort = exposeStore(store);
+  return startAgentOn(exposeStore(store));
+}
+
+/** Starts an agent thread connected to the store served on `storePort`. */
+function startAgentOn(storePort: MessagePort): { agent: Remote<Agent>; worker: Worker } {
   const { port1, port2 } = new MessageChannel();
   const worker = new Worker(agentScript, {
     workerData: { store: storePort, control: port2 },
@@ -212,6 +221,62 @@ describe("remote stores", () => {
     await store.close();
     expect(await pending).toBeInstanceOf(StoreClosedError);
     await expect(second.size()).rejects.toBeInstanceOf(StoreClosedError);
+  });
+
+  it("carry on when a client thread is killed mid-burst, leaving no shard with part of a batch", async () => {
+    const store = openStore(2);
+    const namespaces = ["d0", "d1", "d2", "d3", "d4", "d5"];
+    // Both shards hold some of them.
+    expect(new Set(namespaces.map((ns) => shardOf(ns, 2)))).toEqual(new Set([0, 1]));
+    const { agent, worker } = startAgent(store);
+    void agent.burstForever(namespaces).catch(() => {});
+    await vi.waitFor(async () => expect(await store.has("d0", "b50")).toBe(true));
+    await worker.terminate();
+    // Cuts still complete and other clients carry on.
+    const after = await store.snapshot();
+    const other = startAgent(store).agent;
+    await other.writeBurst("other", 100);
+    expect(await store.size()).toBeGreaterThan(100);
+    // Per shard, the dead client's bursts form a prefix, each one whole: every namespace of the
+    // shard holds b0…b(m-1) for the same m. Across shards m differs by at most the one flush the
+    // thread was killed in the middle of posting.
+    const reached = [0, 1].map((shard) => {
+      const counts = namespaces
+        .filter((ns) => shardOf(ns, 2) === shard)
+        .map(async (ns) => {
+          const keys = (await after.keys()).filter(([n]) => n === ns).map(([, key]) => key);
+          expect(keys.sort()).toEqual(
+            Array.from({ length: keys.length }, (_, n) => `b${n}`).sort(),
+          );
+          return keys.length;
+        });
+      return Promise.all(counts);
+    });
+    const [first, second] = await Promise.all(reached);
+    expect(new Set(first).size).toBe(1);
+    expect(new Set(second).size).toBe(1);
+    expect(Math.abs((first?.[0] ?? 0) - (second?.[0] ?? 0))).toBeLessThanOrEqual(1);
+  });
+
+  it("fail every client with ShardFailedError naming the shard when a shard dies", async () => {
+    // The store's shards are the crashing fixture: a set in "crash-now" kills shard 1.
+    const crashing = new URL("../fixtures/crashing-shard-worker.mjs", import.meta.url);
+    const coordinator = new Coordinator(2, hostFactoryFor(2, crashing), null);
+    cleanup.push(() => coordinator.close());
+    const { agent } = startAgentOn(serve(coordinator, 2, null));
+    await agent.writeBurst("healthy", 10);
+    // (Rebuilt by the sources' comlink handlers that `serve` registered, hence no instanceof.)
+    const error = await agent.writeBurst("crash-now", 1).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      name: "ShardFailedError",
+      shard: 1,
+      message: "shard 1 failed: its worker thread exited",
+    });
+    await expect(agent.writeBurst("healthy", 1)).rejects.toMatchObject({
+      name: "ShardFailedError",
+      shard: 1,
+    });
+    await vi.waitFor(() => expect(() => coordinator.own.ensureUsable()).toThrow("shard 1 failed"));
   });
 
   it("lose nothing already applied when a client thread dies", async () => {

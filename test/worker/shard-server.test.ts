@@ -1,0 +1,79 @@
+import { describe, expect, it } from "vitest";
+import { Op, type Reply } from "../../src/core/batch-format.js";
+import { decideCut } from "../../src/core/cut.js";
+import { type DataPort, localPortPair } from "../../src/worker/port.js";
+import { ShardServer } from "../../src/worker/shard-server.js";
+
+/** A client of one shard, in-process: posts batches, collects replies. */
+function connect(server: ShardServer, client: number) {
+  const [mine, theirs] = localPortPair();
+  server.attach(client, theirs);
+  const replies: Reply[] = [];
+  mine.on("message", (reply) => replies.push(reply as Reply));
+  let seq = 0;
+  const post = (ops: (number | string)[]) => {
+    seq++;
+    mine.postMessage({ seq, sent: [seq], ops, values: new Uint8Array(0) });
+  };
+  return { port: mine as DataPort, replies, post };
+}
+
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+describe("ShardServer", () => {
+  it("answers each client on its own channel, in the order it sent", async () => {
+    const server = new ShardServer();
+    const a = connect(server, 1);
+    const b = connect(server, 2);
+    a.post([Op.size]);
+    b.post([Op.has, "n", "k"]);
+    a.post([Op.keys, "n"]);
+    await settle();
+    expect(a.replies).toEqual([
+      { results: [0], failures: [] },
+      { results: [[]], failures: [] },
+    ]);
+    expect(b.replies).toEqual([{ results: [false], failures: [] }]);
+  });
+
+  it("forgets a client whose channel closed, and no cut waits for it", async () => {
+    const server = new ShardServer();
+    const a = connect(server, 1);
+    a.post([Op.size]);
+    await settle();
+    const report = server.prepare();
+    expect(report).toEqual([[1, [1]]]);
+    a.port.close();
+    await settle();
+    expect(server.connectedClients).toBe(0);
+    // Another shard saw a later batch of client 1 that never came here: the cut still ends.
+    const [need] = decideCut([report, [[1, [5]]]], 1, null);
+    await expect(server.commit(need ?? [], { kind: "clear" })).resolves.toEqual({ bytes: 0 });
+  });
+
+  it("holds batches that arrive during a cut, then applies them after it", async () => {
+    const server = new ShardServer();
+    const a = connect(server, 1);
+    const report = server.prepare();
+    a.post([Op.size]); // arrives while prepared: after the cut
+    await settle();
+    expect(a.replies).toEqual([]);
+    const [need] = decideCut([report], 1, null);
+    await expect(
+      server.commit(need ?? [], { kind: "snapshot", id: 1, release: [] }),
+    ).resolves.toEqual({
+      bytes: 0,
+    });
+    expect(a.replies).toEqual([{ results: [0], failures: [] }]);
+  });
+
+  it("says goodbye to every client when the store closes", async () => {
+    const server = new ShardServer();
+    const a = connect(server, 1);
+    const closed = new Promise((resolve) => a.port.on("close", () => resolve("closed")));
+    server.shutdown();
+    await expect(closed).resolves.toBe("closed");
+    expect(a.replies).toEqual(["swarmstate:goodbye"]);
+    expect(server.connectedClients).toBe(0);
+  });
+});
