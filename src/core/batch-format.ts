@@ -81,14 +81,16 @@ export type CutAction =
 /** A shard's answer to a cut: its encoded size after the action, or why the action failed. */
 export type CutOutcome = { bytes: number } | { failure: SerializedError };
 
-/**
- * A sorted `[namespace, key]` list packed as msgpack chunks in `bytes` (chunk i ends at
- * `ends[i]`), so the receiving thread can decode a long list a chunk at a time, between other
- * work, instead of in one long stall.
- */
+/** A sorted `[namespace, key]` list as it crosses threads (see core/pairs.ts). */
 export interface PackedPairs {
-  bytes: Uint8Array;
-  ends: number[];
+  /** Each namespace once, in order. */
+  namespaces: string[];
+  /** How many keys each namespace has here. */
+  counts: Uint32Array;
+  /** Every key, in order, joined. */
+  keys: string;
+  /** The length of each key in `keys` (UTF-16 code units). */
+  lengths: Uint32Array;
 }
 
 export interface PackedDiff {

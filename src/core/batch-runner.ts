@@ -6,9 +6,16 @@
  * they were queued) fails alone; the ops after it still run, as they would have if called one
  * by one.
  */
-import { ARITY, type Batch, Op, type OpCode, type PackedDiff, type Reply } from "./batch-format.js";
+import {
+  ARITY,
+  type Batch,
+  Op,
+  type OpCode,
+  type PackedDiff,
+  type PackedPairs,
+  type Reply,
+} from "./batch-format.js";
 import { serializeError } from "./errors.js";
-import { packPairs } from "./pairs.js";
 import type { Shard } from "./shard.js";
 
 export function runBatch(shard: Shard, batch: Batch): Reply {
@@ -61,33 +68,27 @@ function runOp(shard: Shard, code: OpCode, args: (number | string)[]): unknown {
     case Op.snapshotGet:
       return shard.snapshotGet(a as number, b as string, c as string);
     case Op.snapshotKeys:
-      return packPairs(shard.snapshotKeys(a as number));
-    case Op.diff: {
-      const diff = shard.diff(a as number, b as number);
-      const packed: PackedDiff = {
-        added: packPairs(diff.added),
-        removed: packPairs(diff.removed),
-        changed: packPairs(diff.changed),
-      };
-      return packed;
-    }
+      return shard.snapshotKeys(a as number);
+    case Op.diff:
+      return shard.diff(a as number, b as number);
     case Op.set:
       throw new TypeError("set is applied by runBatch itself");
   }
 }
 
-/** Buffers in a reply that can be transferred instead of copied. */
+/** Buffers in a reply that can be transferred instead of copied (those of packed pairs). */
 export function transferablesOf(reply: Reply): ArrayBuffer[] {
   const buffers: ArrayBuffer[] = [];
+  const add = (pairs: PackedPairs) => {
+    // Fresh arrays of their own (see pairs.ts), never shared memory.
+    buffers.push(pairs.counts.buffer as ArrayBuffer, pairs.lengths.buffer as ArrayBuffer);
+  };
   for (const result of reply.results) {
     if (result === null || typeof result !== "object") continue;
-    if ("bytes" in result)
-      buffers.push((result as { bytes: Uint8Array }).bytes.buffer as ArrayBuffer);
+    if ("lengths" in result) add(result as PackedPairs);
     else if ("added" in result) {
-      const diff = result as PackedDiff;
-      for (const list of [diff.added, diff.removed, diff.changed]) {
-        buffers.push(list.bytes.buffer as ArrayBuffer);
-      }
+      const { added, removed, changed } = result as PackedDiff;
+      for (const list of [added, removed, changed]) add(list);
     }
   }
   return buffers;

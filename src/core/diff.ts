@@ -1,31 +1,44 @@
 /**
- * Diff of two shard states, driven by the journals between them.
- *
- * Output lists are flat `[ns, key, ns, key, …]` arrays sorted by namespace then key (UTF-16
- * order): flat because they cross a thread boundary, and a flat array of strings is the
- * cheapest shape to send.
+ * Diff of two shard states, driven by the journals between them. The three lists come out
+ * sorted by namespace then key (UTF-16 order), packed for the trip to the caller's thread (see
+ * pairs.ts).
  */
+import type { PackedDiff } from "./batch-format.js";
 import type { Journal } from "./journal.js";
+import { PairsBuilder } from "./pairs.js";
 import type { NamespaceMap, ShardState } from "./state.js";
 
-export interface FlatDiff {
-  added: string[];
-  removed: string[];
-  changed: string[];
+interface DiffBuilder {
+  added: PairsBuilder;
+  removed: PairsBuilder;
+  changed: PairsBuilder;
 }
 
 /** What it took to get from `base` to `target`; `journals` must cover every write between them. */
-export function diffStates(base: ShardState, target: ShardState, journals: Journal[]): FlatDiff {
-  const diff: FlatDiff = { added: [], removed: [], changed: [] };
-  if (base === target) return diff;
+export function diffStates(base: ShardState, target: ShardState, journals: Journal[]): PackedDiff {
+  const diff = {
+    added: new PairsBuilder(),
+    removed: new PairsBuilder(),
+    changed: new PairsBuilder(),
+  };
+  compare(diff, base, target, journals);
+  return {
+    added: diff.added.finish(),
+    removed: diff.removed.finish(),
+    changed: diff.changed.finish(),
+  };
+}
+
+function compare(diff: DiffBuilder, base: ShardState, target: ShardState, journals: Journal[]) {
+  if (base === target) return;
   let candidates = 0;
   for (const journal of journals) {
-    if (journal.cleared) return diffInFull(base, target);
+    if (journal.cleared) return diffInFull(diff, base, target);
     candidates += journal.size;
   }
   // Looking up a candidate costs about what visiting an entry costs, so past this point a
   // full comparison (which still skips shared namespaces) is the cheaper one.
-  if (candidates > base.count + target.count) return diffInFull(base, target);
+  if (candidates > base.count + target.count) return diffInFull(diff, base, target);
   const touched = unionOf(journals);
   for (const namespace of [...touched.keys()].sort()) {
     const keys = touched.get(namespace) as Set<string>;
@@ -33,7 +46,6 @@ export function diffStates(base: ShardState, target: ShardState, journals: Journ
       ...keys,
     ]);
   }
-  return diff;
 }
 
 function unionOf(journals: Journal[]): Map<string, Set<string>> {
@@ -51,8 +63,7 @@ function unionOf(journals: Journal[]): Map<string, Set<string>> {
 }
 
 /** Compares every namespace of both states, skipping namespace maps the two share. */
-function diffInFull(base: ShardState, target: ShardState): FlatDiff {
-  const diff: FlatDiff = { added: [], removed: [], changed: [] };
+function diffInFull(diff: DiffBuilder, base: ShardState, target: ShardState): void {
   const namespaces = new Set([...base.root.keys(), ...target.root.keys()]);
   for (const namespace of [...namespaces].sort()) {
     const before = base.root.get(namespace);
@@ -61,11 +72,10 @@ function diffInFull(base: ShardState, target: ShardState): FlatDiff {
     const keys = new Set([...(before?.keys() ?? []), ...(after?.keys() ?? [])]);
     compareNamespace(diff, namespace, before, after, [...keys]);
   }
-  return diff;
 }
 
 function compareNamespace(
-  diff: FlatDiff,
+  diff: DiffBuilder,
   namespace: string,
   before: NamespaceMap | undefined,
   after: NamespaceMap | undefined,
@@ -77,8 +87,8 @@ function compareNamespace(
     const old = before?.get(key);
     const now = after?.get(key);
     if (old === now) continue;
-    if (old === undefined) diff.added.push(namespace, key);
-    else if (now === undefined) diff.removed.push(namespace, key);
-    else diff.changed.push(namespace, key);
+    if (old === undefined) diff.added.add(namespace, key);
+    else if (now === undefined) diff.removed.add(namespace, key);
+    else diff.changed.add(namespace, key);
   }
 }

@@ -1,45 +1,84 @@
 /**
- * Packing of sorted `(namespace, key)` lists for the trip between threads (see `PackedPairs`).
+ * Sorted `(namespace, key)` lists as they cross threads (`PackedPairs`): each namespace once,
+ * with how many keys follow it, and every key joined into one string, with their lengths.
+ *
+ * Why this shape: a diff or a listing can hold a million pairs. Structured clone copies a few
+ * large strings and typed arrays as flat memory, where a million small strings (or their
+ * msgpack encoding, measured at ~150 ns a string to pack) cost a visit each. The receiver cuts
+ * the keys back out a slice at a time (`PairsReader`), so it can yield between slices.
  */
-import { Packr } from "msgpackr";
 import type { PackedPairs } from "./batch-format.js";
 import type { Pair } from "./pair.js";
 
-/** Pairs per chunk: decoding one chunk takes a few milliseconds at most. */
-export const PAIRS_PER_CHUNK = 8192;
+/** Gathers pairs in sorted order (namespace, then key) into `PackedPairs`. */
+export class PairsBuilder {
+  private readonly namespaces: string[] = [];
+  private readonly counts: number[] = [];
+  private readonly keys: string[] = [];
 
-const packr = new Packr({ useRecords: false });
+  add(namespace: string, key: string): void {
+    const last = this.namespaces.length - 1;
+    if (last < 0 || this.namespaces[last] !== namespace) {
+      this.namespaces.push(namespace);
+      this.counts.push(1);
+    } else {
+      this.counts[last] = (this.counts[last] as number) + 1;
+    }
+    this.keys.push(key);
+  }
 
-/** Packs a flat `[ns, key, ns, key, …]` list into a fresh, transferable buffer. */
-export function packPairs(flat: string[]): PackedPairs {
-  const chunks: Uint8Array[] = [];
-  const ends: number[] = [];
-  let total = 0;
-  const stride = PAIRS_PER_CHUNK * 2;
-  for (let start = 0; start < flat.length; start += stride) {
-    // pack() returns a view into msgpackr's reused buffer: copy before packing the next chunk.
-    const chunk = new Uint8Array(packr.pack(flat.slice(start, start + stride)));
-    chunks.push(chunk);
-    total += chunk.byteLength;
-    ends.push(total);
+  get size(): number {
+    return this.keys.length;
   }
-  // Allocated directly (never from Buffer's shared pool) so the buffer can be transferred.
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
+
+  /** The list; its typed arrays are fresh, so they can be transferred. */
+  finish(): PackedPairs {
+    const lengths = new Uint32Array(this.keys.length);
+    for (let i = 0; i < this.keys.length; i++) lengths[i] = (this.keys[i] as string).length;
+    return {
+      namespaces: this.namespaces,
+      counts: Uint32Array.from(this.counts),
+      keys: this.keys.join(""),
+      lengths,
+    };
   }
-  return { bytes, ends };
 }
 
-export function chunkCount(packed: PackedPairs): number {
-  return packed.ends.length;
+/** Reads a `PackedPairs` back, a slice at a time. */
+export class PairsReader {
+  private namespace = 0;
+  /** Keys left in the current namespace. */
+  private left: number;
+  private key = 0;
+  private offset = 0;
+
+  constructor(private readonly packed: PackedPairs) {
+    this.left = packed.counts[0] ?? 0;
+  }
+
+  get done(): boolean {
+    return this.key >= this.packed.lengths.length;
+  }
+
+  /** Appends up to `max` more pairs to `into`. */
+  read(max: number, into: Pair[]): void {
+    const { namespaces, counts, keys, lengths } = this.packed;
+    const end = Math.min(lengths.length, this.key + max);
+    while (this.key < end) {
+      while (this.left === 0) this.left = counts[++this.namespace] as number;
+      const namespace = namespaces[this.namespace] as string;
+      const next = this.offset + (lengths[this.key] as number);
+      into.push([namespace, keys.slice(this.offset, next)]);
+      this.offset = next;
+      this.key++;
+      this.left--;
+    }
+  }
 }
 
-/** Decodes chunk `index` into `[namespace, key]` tuples appended to `into`. */
-export function unpackChunk(packed: PackedPairs, index: number, into: Pair[]): void {
-  const start = index === 0 ? 0 : (packed.ends[index - 1] as number);
-  const flat = packr.unpack(packed.bytes.subarray(start, packed.ends[index])) as string[];
-  for (let i = 0; i < flat.length; i += 2) into.push([flat[i] as string, flat[i + 1] as string]);
+/** Every pair of `packed`, in order. */
+export function unpackPairs(packed: PackedPairs): Pair[] {
+  const pairs: Pair[] = [];
+  new PairsReader(packed).read(Number.POSITIVE_INFINITY, pairs);
+  return pairs;
 }

@@ -19,8 +19,10 @@
  * released with its last one. An id the shard does not hold was released (by any client: the
  * shard is where a release takes effect), hence `SnapshotReleasedError`.
  */
+
+import type { PackedDiff, PackedPairs } from "./batch-format.js";
 import { BucketMap, type BucketMapDraft } from "./bucket-map.js";
-import { diffStates, type FlatDiff } from "./diff.js";
+import { diffStates } from "./diff.js";
 import { SnapshotReleasedError } from "./errors.js";
 import { History } from "./history.js";
 import { allPairs, EMPTY_STATE, type EncodedValue, lookup, type ShardState } from "./state.js";
@@ -127,12 +129,12 @@ export class Shard {
     return lookup(this.history.stateOf(this.nodeOf(id)), namespace, key);
   }
 
-  snapshotKeys(id: number): string[] {
+  snapshotKeys(id: number): PackedPairs {
     return allPairs(this.history.stateOf(this.nodeOf(id)));
   }
 
   /** What happened to get from snapshot `baseId` to snapshot `id`. */
-  diff(id: number, baseId: number): FlatDiff {
+  diff(id: number, baseId: number): PackedDiff {
     const node = this.nodeOf(id);
     const baseNode = this.nodeOf(baseId);
     const journals = this.history.journalsBetween(baseNode, node);

@@ -11,7 +11,9 @@
  *   date by every write so that `size()` and `sizeBytes` never iterate entries.
  */
 import { Map as ImmutableMap } from "immutable";
+import type { PackedPairs } from "./batch-format.js";
 import type { BucketMap } from "./bucket-map.js";
+import { PairsBuilder } from "./pairs.js";
 
 /**
  * An encoded value held as a one-byte (latin1) string, one character per msgpack byte. V8 keeps
@@ -48,11 +50,11 @@ function sortedNamespaces(state: ShardState): string[] {
   return [...state.root.keys()].sort();
 }
 
-/** Every `(namespace, key)` of a state as a flat `[ns, key, ns, key, …]` list, sorted. */
-export function allPairs(state: ShardState): string[] {
-  const pairs: string[] = [];
+/** Every `(namespace, key)` of a state, sorted, packed for the trip to the caller's thread. */
+export function allPairs(state: ShardState): PackedPairs {
+  const pairs = new PairsBuilder();
   for (const namespace of sortedNamespaces(state)) {
-    for (const key of sortedKeys(state, namespace)) pairs.push(namespace, key);
+    for (const key of sortedKeys(state, namespace)) pairs.add(namespace, key);
   }
-  return pairs;
+  return pairs.finish();
 }

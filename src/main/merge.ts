@@ -1,8 +1,8 @@
 /**
  * Turns the sorted pair lists shards reply with into one sorted list, without stalling the
- * caller's event loop, and overlapping the caller's share with the shards': each list is decoded
- * as soon as its shard answers (a chunk at a time, with a turn of the event loop between
- * chunks), while slower shards are still working.
+ * caller's event loop, and overlapping the caller's share with the shards': each list is read
+ * as soon as its shard answers (a slice at a time, with a turn of the event loop between
+ * slices), while slower shards are still working.
  *
  * Merging is cheap because a namespace lives on one shard only: each list is a run of whole
  * namespaces, so the merged list is those runs ordered by namespace, never a pair-by-pair merge.
@@ -10,7 +10,10 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
 import type { PackedPairs } from "../core/batch-format.js";
 import type { Pair } from "../core/pair.js";
-import { chunkCount, PAIRS_PER_CHUNK, unpackChunk } from "../core/pairs.js";
+import { PairsReader } from "../core/pairs.js";
+
+/** Pairs read between two turns of the event loop: a few milliseconds of work. */
+const SLICE = 16_384;
 
 /** One namespace's pairs inside a decoded list. */
 interface Run {
@@ -22,7 +25,7 @@ interface Run {
 
 /** Merges per-shard sorted lists (namespaces disjoint between them) into one sorted list. */
 export async function mergePairs(lists: Promise<PackedPairs>[]): Promise<Pair[]> {
-  const decoded = await Promise.all(lists.map(async (list) => decode(await list)));
+  const decoded = await Promise.all(lists.map(async (list) => read(await list)));
   const nonEmpty = decoded.filter((pairs) => pairs.length > 0);
   if (nonEmpty.length <= 1) return nonEmpty[0] ?? [];
   const runs = nonEmpty.flatMap(runsOf);
@@ -31,17 +34,19 @@ export async function mergePairs(lists: Promise<PackedPairs>[]): Promise<Pair[]>
   for (const { pairs, start, end } of runs) {
     for (let i = start; i < end; i++) {
       merged.push(pairs[i] as Pair);
-      if (merged.length % PAIRS_PER_CHUNK === 0) await nextTurn();
+      if (merged.length % SLICE === 0) await nextTurn();
     }
   }
   return merged;
 }
 
-async function decode(list: PackedPairs): Promise<Pair[]> {
+async function read(list: PackedPairs): Promise<Pair[]> {
   const pairs: Pair[] = [];
-  for (let i = 0; i < chunkCount(list); i++) {
-    if (i > 0) await nextTurn();
-    unpackChunk(list, i, pairs);
+  const reader = new PairsReader(list);
+  reader.read(SLICE, pairs);
+  while (!reader.done) {
+    await nextTurn();
+    reader.read(SLICE, pairs);
   }
   return pairs;
 }

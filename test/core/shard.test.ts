@@ -1,11 +1,20 @@
 import { describe, expect, it } from "vitest";
 import { SnapshotReleasedError } from "../../src/core/errors.js";
+import { unpackPairs } from "../../src/core/pairs.js";
 import { Shard } from "../../src/core/shard.js";
 
 function diffOf(shard: Shard, id: number, baseId: number) {
-  const flat = shard.diff(id, baseId);
-  const pairs = (list: string[]) => list.flatMap((_, i) => (i % 2 ? [] : [[list[i], list[i + 1]]]));
-  return { added: pairs(flat.added), removed: pairs(flat.removed), changed: pairs(flat.changed) };
+  const { added, removed, changed } = shard.diff(id, baseId);
+  return {
+    added: unpackPairs(added),
+    removed: unpackPairs(removed),
+    changed: unpackPairs(changed),
+  };
+}
+
+/** A snapshot's pairs as a flat `[ns, key, ns, key, …]` list. */
+function keysOf(shard: Shard, id: number): string[] {
+  return unpackPairs(shard.snapshotKeys(id)).flat();
 }
 
 describe("Shard", () => {
@@ -33,7 +42,7 @@ describe("Shard", () => {
     shard.set("n", "j", "333");
     expect(shard.snapshot(2)).toBe(5);
     expect(shard.snapshotGet(1, "n", "k")).toBe("1");
-    expect(shard.snapshotKeys(2)).toEqual(["n", "j", "n", "k"]);
+    expect(keysOf(shard, 2)).toEqual(["n", "j", "n", "k"]);
     shard.restore(1);
     expect(shard.get("n", "k")).toBe("1");
     expect(shard.has("n", "j")).toBe(false);
@@ -150,7 +159,7 @@ describe("Shard", () => {
     shard.release(3);
     shard.set("n", "c", "1"); // nothing held again
     shard.snapshot(4);
-    expect(shard.snapshotKeys(4)).toEqual(["n", "a", "n", "b", "n", "before", "n", "c"]);
+    expect(keysOf(shard, 4)).toEqual(["n", "a", "n", "b", "n", "before", "n", "c"]);
     shard.restore(4);
     expect(shard.get("n", "before")).toBe("1");
   });
@@ -184,11 +193,11 @@ describe("Shard", () => {
     expect(shard.heldNodes).toBe(2);
     // The shared node lives while any of its snapshots does.
     for (const id of [1, 2, 3]) shard.release(id);
-    expect(shard.snapshotKeys(4)).toEqual(["n", "a"]);
+    expect(keysOf(shard, 4)).toEqual(["n", "a"]);
     expect(diffOf(shard, 5, 4)).toEqual({ added: [["n", "b"]], removed: [], changed: [] });
     shard.release(4);
     expect(shard.heldNodes).toBe(1);
-    expect(shard.snapshotKeys(5)).toEqual(["n", "a", "n", "b"]);
+    expect(keysOf(shard, 5)).toEqual(["n", "a", "n", "b"]);
   });
 
   it("does not reuse a released head once its journal was folded into the one before", () => {
@@ -198,7 +207,7 @@ describe("Shard", () => {
     shard.snapshot(2);
     shard.release(2); // the head's writes fold back onto snapshot 1
     shard.snapshot(3); // must hold x, so it cannot be snapshot 1's node
-    expect(shard.snapshotKeys(3)).toEqual(["n", "x"]);
+    expect(keysOf(shard, 3)).toEqual(["n", "x"]);
     expect(diffOf(shard, 3, 1)).toEqual({ added: [["n", "x"]], removed: [], changed: [] });
   });
 });
