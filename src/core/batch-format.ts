@@ -3,8 +3,10 @@
  *
  * A batch is every call one client queued for one shard during one flush, in call order. It is
  * flat on purpose: structured clone handles one array of strings and numbers far faster than
- * thousands of small objects, and the encoded values travel in one buffer that is transferred,
- * not copied. It carries the sequence numbers of the cut rule (see cut.ts).
+ * thousands of small objects. Encoded values travel inside it as one-byte (latin1) strings, the
+ * form a shard keeps them in (see state.ts): cloning a string is a copy of its bytes, where a
+ * buffer, even an empty one transferred, costs about a microsecond more per message. It carries
+ * the sequence numbers of the cut rule (see cut.ts).
  *
  * Every op except `set` produces exactly one result slot, in order; `set` produces none, which
  * keeps replies to write bursts tiny. Store-wide operations (snapshot, restore, clear) are not
@@ -15,7 +17,7 @@ import type { SerializedError } from "./errors.js";
 
 /** Op codes; each is followed in `Batch.ops` by the arguments listed. */
 export const Op = {
-  /** namespace, key, encoded length (bytes taken in order from `Batch.values`) */
+  /** namespace, key, encoded value (latin1 string) */
   set: 1,
   /** namespace, key → encoded value (latin1 string) or undefined */
   get: 2,
@@ -59,8 +61,6 @@ export const ARITY: Readonly<Record<OpCode, number>> = {
 export interface Batch {
   /** Op codes, each followed by its arguments. */
   ops: (number | string)[];
-  /** Encoded values of the `set` ops, back to back. */
-  values: Uint8Array;
 }
 
 /** A batch as a client sends it to a shard. */
@@ -102,6 +102,6 @@ export interface PackedDiff {
 export interface Reply {
   /** One slot per op except `set`, in op order. */
   results: unknown[];
-  /** `[result slot, error]` for ops that failed; their slot holds `null`. */
-  failures: [number, SerializedError][];
+  /** `[result slot, error]` for ops that failed (absent if none did); their slot holds `null`. */
+  failures?: [number, SerializedError][];
 }

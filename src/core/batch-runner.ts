@@ -19,19 +19,14 @@ import { serializeError } from "./errors.js";
 import type { Shard } from "./shard.js";
 
 export function runBatch(shard: Shard, batch: Batch): Reply {
-  const { ops, values } = batch;
-  const text = Buffer.from(values.buffer, values.byteOffset, values.byteLength);
-  const reply: Reply = { results: [], failures: [] };
-  let valueStart = 0;
+  const { ops } = batch;
+  const reply: Reply = { results: [] };
   let i = 0;
   while (i < ops.length) {
     const code = ops[i] as OpCode;
     if (code === Op.set) {
       // The hot path of write bursts: read the arguments in place rather than slicing.
-      const length = ops[i + 3] as number;
-      const value = text.toString("latin1", valueStart, valueStart + length);
-      shard.set(ops[i + 1] as string, ops[i + 2] as string, value);
-      valueStart += length;
+      shard.set(ops[i + 1] as string, ops[i + 2] as string, ops[i + 3] as string);
       i += 4;
       continue;
     }
@@ -40,7 +35,7 @@ export function runBatch(shard: Shard, batch: Batch): Reply {
     try {
       reply.results.push(runOp(shard, code, args));
     } catch (error) {
-      reply.failures.push([reply.results.length, serializeError(error)]);
+      (reply.failures ??= []).push([reply.results.length, serializeError(error)]);
       reply.results.push(null);
     }
   }

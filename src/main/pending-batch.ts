@@ -1,12 +1,10 @@
 /**
- * The calls one client has queued for one shard and not yet sent: its ops, the encoded values of
- * its sets, and who waits for what. Sent whole, as one batch (see protocol.ts), and settled whole
- * from the shard's reply.
+ * The calls one client has queued for one shard and not yet sent: its ops (encoded values
+ * included, see batch-format.ts), and who waits for what. Sent whole, as one batch, and settled
+ * whole from the shard's reply.
  */
-
 import { Op, type OpCode, type Reply } from "../core/batch-format.js";
 import { rebuildError } from "../core/errors.js";
-import { ValueBuffer } from "./value-buffer.js";
 
 interface Waiter {
   resolve(value: unknown): void;
@@ -15,27 +13,18 @@ interface Waiter {
 
 export class PendingBatch {
   readonly ops: (number | string)[] = [];
-  readonly values = new ValueBuffer();
   /** One per op with a result slot, in op order. */
   private readonly waiters: Waiter[] = [];
-  /** Settles when the whole batch was applied: what its sets resolve to. */
-  private readonly done: Promise<void>;
-  private settle!: Waiter;
-
-  constructor() {
-    this.done = new Promise<void>((resolve, reject) => {
-      this.settle = { resolve: () => resolve(), reject };
-    });
-    // A batch's failure reaches callers through their own promises; this shared one may have
-    // no caller waiting on it (a batch without sets) and must not count as unhandled.
-    this.done.catch(() => {});
-  }
+  /** What the batch's sets resolve to: made on the first one (a read-only batch needs none). */
+  private applied: { promise: Promise<void>; settle: Waiter } | null = null;
+  /** How it ended, once it has: `null` applied, else the error that failed it. */
+  private outcome: Error | null | undefined;
 
   /** Queues a `set`; resolves once the batch has been applied. */
   set(namespace: string, key: string, encoded: Uint8Array): Promise<void> {
-    this.ops.push(Op.set, namespace, key, encoded.byteLength);
-    this.values.append(encoded);
-    return this.done;
+    const bytes = Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
+    this.ops.push(Op.set, namespace, key, bytes.toString("latin1"));
+    return this.whenApplied();
   }
 
   /** Queues any other op; resolves to its result. */
@@ -52,17 +41,36 @@ export class PendingBatch {
       if (failure === undefined) waiter.resolve(reply.results[slot]);
       else waiter.reject(rebuildError(failure));
     });
-    this.settle.resolve(undefined);
+    this.outcome = null;
+    this.applied?.settle.resolve(undefined);
   }
 
   /** Fails every call with `error`. */
   fail(error: Error): void {
     for (const waiter of this.waiters) waiter.reject(error);
-    this.settle.reject(error);
+    this.outcome = error;
+    this.applied?.settle.reject(error);
   }
 
   /** Settles (either way) once the batch has been answered or failed. */
   settled(): Promise<void> {
-    return this.done.catch(() => {});
+    return this.whenApplied().catch(() => {});
+  }
+
+  private whenApplied(): Promise<void> {
+    if (this.outcome !== undefined) {
+      return this.outcome === null ? Promise.resolve() : Promise.reject(this.outcome);
+    }
+    if (this.applied === null) {
+      let settle!: Waiter;
+      const promise = new Promise<void>((resolve, reject) => {
+        settle = { resolve: () => resolve(), reject };
+      });
+      // Failures reach callers through their own promises; this shared one may have no caller
+      // left waiting on it and must not count as unhandled.
+      promise.catch(() => {});
+      this.applied = { promise, settle };
+    }
+    return this.applied.promise;
   }
 }

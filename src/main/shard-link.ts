@@ -59,9 +59,8 @@ export class ShardLink {
    * first, so that every part of one flush carries the same vector.
    */
   post(batch: PendingBatch, sent: readonly number[]): void {
-    const values = batch.values.take();
-    const message: ClientBatch = { seq: sent[this.shard] as number, sent, ops: batch.ops, values };
-    this.port.postMessage(message, [values.buffer as ArrayBuffer]);
+    const message: ClientBatch = { seq: sent[this.shard] as number, sent, ops: batch.ops };
+    this.port.postMessage(message);
     this.waiting.push(batch);
   }
 
