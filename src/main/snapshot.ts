@@ -9,6 +9,7 @@ import type { Pair } from "../core/pair.js";
 import { typeName } from "../core/type-name.js";
 import type { Value } from "../core/value.js";
 import { checkKey, checkNamespace } from "./arguments.js";
+import { isReachable, reachableFor } from "./backends.js";
 
 /** What happened between two snapshots; each list sorted by namespace, then key. */
 export interface Diff {
@@ -42,12 +43,6 @@ export interface SnapshotBackend {
 }
 
 const backends = new WeakMap<Snapshot, SnapshotBackend>();
-/**
- * Per store id, a backend in this thread that reaches that store (the store itself, or a
- * client of it), so a snapshot arriving from another thread can be rebuilt here. Weak, so an
- * abandoned store is not kept alive by this table.
- */
-const reachable = new Map<string, Set<WeakRef<SnapshotBackend>>>();
 let construct: (backend: SnapshotBackend, info: SnapshotInfo) => Snapshot;
 
 /**
@@ -142,59 +137,7 @@ function backendOf(snapshot: Snapshot): SnapshotBackend {
   return reachableFor(own.storeId) ?? own;
 }
 
-function isReachable(backend: SnapshotBackend): boolean {
-  for (const ref of reachable.get(backend.storeId) ?? []) if (ref.deref() === backend) return true;
-  return false;
-}
-
-function reachableFor(storeId: string): SnapshotBackend | undefined {
-  const refs = reachable.get(storeId);
-  for (const ref of refs ?? []) {
-    const backend = ref.deref();
-    if (backend !== undefined) return backend;
-    refs?.delete(ref); // collected without being closed
-  }
-  return undefined;
-}
-
-/** Lets snapshots of `backend`'s store that arrive from other threads be used in this one. */
-export function makeReachable(backend: SnapshotBackend): void {
-  let refs = reachable.get(backend.storeId);
-  if (refs === undefined) {
-    refs = new Set();
-    reachable.set(backend.storeId, refs);
-  }
-  refs.add(new WeakRef(backend));
-}
-
-/** Undoes `makeReachable` (the backend closed). */
-export function makeUnreachable(backend: SnapshotBackend): void {
-  const refs = reachable.get(backend.storeId);
-  for (const ref of refs ?? []) if (ref.deref() === backend) refs?.delete(ref);
-  if (refs?.size === 0) reachable.delete(backend.storeId);
-}
-
-/** A snapshot as it crosses a thread boundary. */
-export interface SnapshotOnTheWire {
-  storeId: string;
-  info: SnapshotInfo;
-}
-
-export function toWire(snapshot: Snapshot): SnapshotOnTheWire {
-  const { id, parent, timestamp, sizeBytes } = snapshot;
-  return { storeId: backendOf(snapshot).storeId, info: { id, parent, timestamp, sizeBytes } };
-}
-
-/**
- * Rebuilds a snapshot that crossed a thread boundary, bound to this thread's way to its store.
- * @throws SwarmStateError when this thread neither holds that store nor is connected to it.
- */
-export function fromWire({ storeId, info }: SnapshotOnTheWire): Snapshot {
-  const backend = reachableFor(storeId);
-  if (backend === undefined) {
-    throw new SwarmStateError(
-      `snapshot ${info.id} belongs to a store this thread is not connected to (use connectStore)`,
-    );
-  }
-  return createSnapshot(backend, info);
+/** The id of the store `snapshot` belongs to. */
+export function storeIdOf(snapshot: Snapshot): string {
+  return backendOf(snapshot).storeId;
 }

@@ -5,8 +5,8 @@
  */
 
 import { hostFactoryFor } from "../worker/hosts.js";
+import { makeReachable, makeUnreachable } from "./backends.js";
 import { Coordinator } from "./coordinator.js";
-import { makeReachable, makeUnreachable } from "./snapshot.js";
 import { StoreHandle } from "./store-handle.js";
 import { resolveOptions, type StoreOptions } from "./store-options.js";
 

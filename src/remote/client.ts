@@ -11,8 +11,8 @@
 import type { MessagePort } from "node:worker_threads";
 import { type Remote, wrap } from "comlink";
 import { StoreClosedError } from "../core/errors.js";
+import { makeReachable, makeUnreachable } from "../main/backends.js";
 import { type CutService, StoreClient } from "../main/client.js";
-import { makeReachable, makeUnreachable } from "../main/snapshot.js";
 import { StoreHandle } from "../main/store-handle.js";
 import {
   asEndpoint,

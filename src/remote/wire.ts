@@ -19,7 +19,8 @@ import {
   serializeError,
 } from "../core/errors.js";
 import type { CutService } from "../main/client.js";
-import { fromWire, Snapshot, type SnapshotOnTheWire, toWire } from "../main/snapshot.js";
+import { Snapshot } from "../main/snapshot.js";
+import { fromWire, type SnapshotOnTheWire, toWire } from "./snapshot-wire.js";
 
 /** What `exposeStore` gives a client when it connects. */
 export interface StoreDescription {

@@ -1,0 +1,43 @@
+/**
+ * Per store id, the handles in this thread that reach that store (the `Store` itself, or a
+ * client of it): a snapshot whose own handle closed is served by another one of its store, and
+ * a snapshot arriving from another thread is bound to one here (see remote/snapshot-wire.ts).
+ * Weak, so an abandoned store is not kept alive by this table.
+ */
+import type { SnapshotBackend } from "./snapshot.js";
+
+const reachable = new Map<string, Set<WeakRef<SnapshotBackend>>>();
+
+/** Whether `backend` is open (registered and not yet closed). */
+export function isReachable(backend: SnapshotBackend): boolean {
+  for (const ref of reachable.get(backend.storeId) ?? []) if (ref.deref() === backend) return true;
+  return false;
+}
+
+/** An open backend of store `storeId` in this thread, if there is one. */
+export function reachableFor(storeId: string): SnapshotBackend | undefined {
+  const refs = reachable.get(storeId);
+  for (const ref of refs ?? []) {
+    const backend = ref.deref();
+    if (backend !== undefined) return backend;
+    refs?.delete(ref); // collected without being closed
+  }
+  return undefined;
+}
+
+/** Lets snapshots of `backend`'s store be used in this thread through it. */
+export function makeReachable(backend: SnapshotBackend): void {
+  let refs = reachable.get(backend.storeId);
+  if (refs === undefined) {
+    refs = new Set();
+    reachable.set(backend.storeId, refs);
+  }
+  refs.add(new WeakRef(backend));
+}
+
+/** Undoes `makeReachable` (the backend closed). */
+export function makeUnreachable(backend: SnapshotBackend): void {
+  const refs = reachable.get(backend.storeId);
+  for (const ref of refs ?? []) if (ref.deref() === backend) refs?.delete(ref);
+  if (refs?.size === 0) reachable.delete(backend.storeId);
+}
