@@ -12,7 +12,7 @@
  * keeps replies to write bursts tiny. Store-wide operations (snapshot, restore, clear) are not
  * batch ops: they are cuts, ordered by the coordinator (`CutAction`).
  */
-import type { Sequenced } from "./cut.js";
+import type { ClientId, CutNeed, Sequenced } from "./cut.js";
 import type { SerializedError } from "./errors.js";
 
 /** Op codes; each is followed in `Batch.ops` by the arguments listed. */
@@ -77,6 +77,15 @@ export type CutAction =
   | { kind: "clear" }
   /** Nothing: the cut was abandoned (a shard failed while preparing), the shard resumes. */
   | { kind: "abort" };
+
+/** What a shard is told at a cut's commit (see cut.ts). */
+export interface CutCommit {
+  /** What it must have applied at the cut. */
+  need: CutNeed;
+  /** Clients to forget (closed on every shard). */
+  forget: ClientId[];
+  action: CutAction;
+}
 
 /** A shard's answer to a cut: its encoded size after the action, or why the action failed. */
 export type CutOutcome = { bytes: number } | { failure: SerializedError };

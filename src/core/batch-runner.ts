@@ -35,7 +35,8 @@ export function runBatch(shard: Shard, batch: Batch): Reply {
     try {
       reply.results.push(runOp(shard, code, args));
     } catch (error) {
-      (reply.failures ??= []).push([reply.results.length, serializeError(error)]);
+      reply.failures ??= [];
+      reply.failures.push([reply.results.length, serializeError(error)]);
       reply.results.push(null);
     }
   }

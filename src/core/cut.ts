@@ -26,8 +26,12 @@
  * earlier one; for the requester, every batch it sent before asking and none after. No shard has
  * applied more than `need` when it prepares, since `need` is at least what each one reported.
  *
- * A client whose channel to a shard closes (it disconnected, or its thread died) has delivered
- * everything it posted there before the close; the shard stops waiting for more from it.
+ * Clients that leave. A client whose channel to a shard closes (it disconnected, or its thread
+ * died) has delivered everything it posted there before the close; the shard stops waiting for
+ * more from it. It still reports the client's last vector: another shard may not have applied
+ * what that vector covers yet, and the vector is what makes that shard catch up. Once every
+ * shard reports the client closed, nothing of it is in flight anywhere; the cut tells the
+ * shards to forget it.
  */
 
 export type ClientId = number;
@@ -40,8 +44,25 @@ export interface Sequenced {
   readonly sent: readonly number[];
 }
 
-/** A shard's answer to prepare: per client, the `sent` vector of the last batch it applied. */
-export type CutReport = [ClientId, readonly number[]][];
+/** What a shard says of one client at prepare. */
+export interface ClientReport {
+  client: ClientId;
+  /** The `sent` vector of the last batch of it applied here, or `null` for none yet. */
+  last: readonly number[] | null;
+  /** Its channel to this shard closed. */
+  closed: boolean;
+}
+
+/** A shard's answer to prepare: every client it knows. */
+export type CutReport = ClientReport[];
+
+/** What every shard is told at commit. */
+export interface CutDecision {
+  /** Per shard: what it must have applied at the cut. */
+  needs: CutNeed[];
+  /** Clients closed on every shard: to be forgotten once nothing of them is held. */
+  forget: ClientId[];
+}
 
 /** For one shard: per client, how many of its batches the shard must have applied at the cut. */
 export type CutNeed = [ClientId, number][];
@@ -57,7 +78,7 @@ export function decideCut(
   reports: readonly CutReport[],
   shardCount: number,
   requester: CutRequester | null,
-): CutNeed[] {
+): CutDecision {
   const need = new Map<ClientId, number[]>();
   const raise = (client: ClientId, sent: readonly number[]) => {
     let vector = need.get(client);
@@ -69,15 +90,23 @@ export function decideCut(
       vector[shard] = Math.max(vector[shard] as number, sent[shard] ?? 0);
     }
   };
-  for (const report of reports) for (const [client, sent] of report) raise(client, sent);
+  const closedOn = new Map<ClientId, number>();
+  for (const report of reports) {
+    for (const { client, last, closed } of report) {
+      if (last !== null) raise(client, last);
+      if (closed) closedOn.set(client, (closedOn.get(client) ?? 0) + 1);
+    }
+  }
   if (requester !== null) raise(requester.client, requester.sent);
-  return Array.from({ length: shardCount }, (_, shard) => {
+  const needs = Array.from({ length: shardCount }, (_, shard) => {
     const column: CutNeed = [];
     for (const [client, vector] of need) {
       if ((vector[shard] as number) > 0) column.push([client, vector[shard] as number]);
     }
     return column;
   });
+  const forget = [...closedOn].filter(([, shards]) => shards === reports.length).map(([c]) => c);
+  return { needs, forget };
 }
 
 interface ClientQueue {
@@ -89,6 +118,8 @@ interface ClientQueue {
   held: number;
   /** Its channel closed: nothing more will come. */
   closed: boolean;
+  /** Closed on every shard (a cut said so): forgotten once nothing of it is held. */
+  forgettable: boolean;
 }
 
 /** A batch held during a cut, with its client. */
@@ -110,7 +141,13 @@ export class CutParticipant<B extends Sequenced> {
   /** A client's channel to this shard opened. */
   join(client: ClientId): void {
     if (this.clients.has(client)) throw new Error(`client ${client} joined this shard twice`);
-    this.clients.set(client, { applied: 0, last: null, held: 0, closed: false });
+    this.clients.set(client, {
+      applied: 0,
+      last: null,
+      held: 0,
+      closed: false,
+      forgettable: false,
+    });
   }
 
   /** A client's channel closed: whatever it sent here has arrived. */
@@ -119,7 +156,6 @@ export class CutParticipant<B extends Sequenced> {
     if (queue === undefined) return;
     queue.closed = true;
     this.missing.delete(client);
-    this.forgetIfDone(client, queue);
   }
 
   /** A batch arrived from `client`; returns the batches to apply now. */
@@ -144,20 +180,22 @@ export class CutParticipant<B extends Sequenced> {
     if (this.phase !== "open") throw new Error("a cut is already under way on this shard");
     this.phase = "prepared";
     const report: CutReport = [];
-    for (const [client, queue] of this.clients) {
-      if (queue.last !== null) report.push([client, queue.last]);
-    }
+    for (const [client, { last, closed }] of this.clients) report.push({ client, last, closed });
     return report;
   }
 
   /** Starts the commit; returns the held batches to apply before the cut. */
-  commit(need: CutNeed): Held<B>[] {
+  commit(need: CutNeed, forget: readonly ClientId[]): Held<B>[] {
     if (this.phase !== "prepared") throw new Error("commit without prepare");
     this.phase = "committing";
+    for (const client of forget) {
+      const queue = this.clients.get(client);
+      if (queue !== undefined) queue.forgettable = true;
+    }
     const counts = new Map(need);
     for (const [client, count] of counts) {
       const queue = this.clients.get(client);
-      // Unknown: it left and everything it sent here was applied.
+      // Unknown: forgotten, so everything it ever sent here was applied.
       if (queue !== undefined && !queue.closed && count > queue.applied) {
         this.missing.set(client, count - queue.applied);
       }
@@ -216,8 +254,8 @@ export class CutParticipant<B extends Sequenced> {
     return queue;
   }
 
-  /** A closed client with nothing held is forgotten; a later need for it is already met. */
+  /** A client closed everywhere with nothing held here is forgotten (see the module comment). */
   private forgetIfDone(client: ClientId, queue: ClientQueue): void {
-    if (queue.closed && queue.held === 0) this.clients.delete(client);
+    if (queue.forgettable && queue.held === 0) this.clients.delete(client);
   }
 }

@@ -156,16 +156,18 @@ export class Coordinator implements CutService {
     if (failed !== undefined) {
       await Promise.allSettled(
         this.hosts.map((host, shard) =>
-          prepared[shard]?.status === "fulfilled" ? host.commit([], { kind: "abort" }) : null,
+          prepared[shard]?.status === "fulfilled"
+            ? host.commit({ need: [], forget: [], action: { kind: "abort" } })
+            : null,
         ),
       );
       this.ensureUsable();
       throw failed.reason;
     }
     const reports = prepared.map((outcome) => (outcome as PromiseFulfilledResult<never>).value);
-    const needs = decideCut(reports, this.hosts.length, requester);
+    const { needs, forget } = decideCut(reports, this.hosts.length, requester);
     const outcomes = await Promise.all(
-      this.hosts.map((host, shard) => host.commit(needs[shard] ?? [], action)),
+      this.hosts.map((host, shard) => host.commit({ need: needs[shard] ?? [], forget, action })),
     );
     let bytes = 0;
     for (const outcome of outcomes) {

@@ -4,8 +4,8 @@
  * clients in other threads through MessagePorts served by this thread.
  */
 import { MessageChannel } from "node:worker_threads";
-import type { CutAction, CutOutcome } from "../core/batch-format.js";
-import type { ClientId, CutNeed, CutReport } from "../core/cut.js";
+import type { CutCommit, CutOutcome } from "../core/batch-format.js";
+import type { ClientId, CutReport } from "../core/cut.js";
 import { type DataPort, localPortPair } from "./port.js";
 import type { ShardHost } from "./shard-host.js";
 import { ShardServer } from "./shard-server.js";
@@ -30,8 +30,8 @@ export class LocalShardHost implements ShardHost {
     return this.server.prepare();
   }
 
-  commit(need: CutNeed, action: CutAction): Promise<CutOutcome> {
-    return this.server.commit(need, action);
+  commit(commit: CutCommit): Promise<CutOutcome> {
+    return this.server.commit(commit);
   }
 
   async close(): Promise<void> {

@@ -3,8 +3,8 @@
  * runs the two phases of a cut there (see core/cut.ts).
  */
 
-import type { CutAction, CutOutcome } from "../core/batch-format.js";
-import type { ClientId, CutNeed, CutReport } from "../core/cut.js";
+import type { CutCommit, CutOutcome } from "../core/batch-format.js";
+import type { ClientId, CutReport } from "../core/cut.js";
 import type { DataPort } from "./port.js";
 
 export interface ShardHost {
@@ -15,7 +15,7 @@ export interface ShardHost {
    */
   connect(client: ClientId, sameThread: boolean): DataPort;
   prepare(): Promise<CutReport>;
-  commit(need: CutNeed, action: CutAction): Promise<CutOutcome>;
+  commit(commit: CutCommit): Promise<CutOutcome>;
   /** Says goodbye to every client, then stops the shard; called once, after the last cut. */
   close(): Promise<void>;
 }

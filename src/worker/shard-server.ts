@@ -16,11 +16,12 @@
 import {
   type ClientBatch,
   type CutAction,
+  type CutCommit,
   type CutOutcome,
   GOODBYE,
 } from "../core/batch-format.js";
 import { runBatch, transferablesOf } from "../core/batch-runner.js";
-import { type ClientId, type CutNeed, CutParticipant, type CutReport } from "../core/cut.js";
+import { type ClientId, CutParticipant, type CutReport } from "../core/cut.js";
 import { serializeError } from "../core/errors.js";
 import { Shard } from "../core/shard.js";
 import type { DataPort } from "./port.js";
@@ -62,9 +63,9 @@ export class ShardServer {
     return this.cut.prepare();
   }
 
-  /** Second phase: apply what the cut needs, run `action`, resume; resolves to the outcome. */
-  commit(need: CutNeed, action: CutAction): Promise<CutOutcome> {
-    for (const [client, batch] of this.cut.commit(need)) this.apply(client, batch);
+  /** Second phase: apply what the cut needs, run its action, resume; resolves to the outcome. */
+  commit({ need, forget, action }: CutCommit): Promise<CutOutcome> {
+    for (const [client, batch] of this.cut.commit(need, forget)) this.apply(client, batch);
     return new Promise((done) => {
       this.pending = { action, done };
       this.finishCut();

@@ -9,8 +9,8 @@
  * `ShardFailedError`.
  */
 import type { MessagePort } from "node:worker_threads";
-import type { CutAction, CutOutcome } from "../core/batch-format.js";
-import type { ClientId, CutNeed, CutReport } from "../core/cut.js";
+import type { CutCommit, CutOutcome } from "../core/batch-format.js";
+import type { ClientId, CutReport } from "../core/cut.js";
 import { ShardServer } from "./shard-server.js";
 
 /** What the coordinator asks of a shard's thread. */
@@ -18,7 +18,7 @@ export type ShardTask =
   | { kind: "init" }
   | { kind: "attach"; client: ClientId; port: MessagePort }
   | { kind: "prepare" }
-  | { kind: "commit"; need: CutNeed; action: CutAction }
+  | { kind: "commit"; commit: CutCommit }
   | { kind: "shutdown" };
 
 let server: ShardServer | undefined;
@@ -39,7 +39,7 @@ export default function handle(task: ShardTask): null | CutReport | Promise<CutO
     case "prepare":
       return server.prepare();
     case "commit":
-      return server.commit(task.need, task.action);
+      return server.commit(task.commit);
     case "shutdown":
       server.shutdown();
       return null;

@@ -13,8 +13,8 @@
  */
 import { MessageChannel, type MessagePort } from "node:worker_threads";
 import { Piscina } from "piscina";
-import type { CutAction, CutOutcome } from "../core/batch-format.js";
-import type { ClientId, CutNeed, CutReport } from "../core/cut.js";
+import type { CutCommit, CutOutcome } from "../core/batch-format.js";
+import type { ClientId, CutReport } from "../core/cut.js";
 import type { DataPort } from "./port.js";
 import type { ShardHost } from "./shard-host.js";
 import type { ShardTask } from "./shard-worker.js";
@@ -58,8 +58,8 @@ export class WorkerShardHost implements ShardHost {
     return this.pool.run({ kind: "prepare" } satisfies ShardTask);
   }
 
-  commit(need: CutNeed, action: CutAction): Promise<CutOutcome> {
-    return this.pool.run({ kind: "commit", need, action } satisfies ShardTask);
+  commit(commit: CutCommit): Promise<CutOutcome> {
+    return this.pool.run({ kind: "commit", commit } satisfies ShardTask);
   }
 
   async close(): Promise<void> {

@@ -113,12 +113,12 @@ function runCut(sim: Simulation, requester: Client, steps: () => void): Applied[
   const request: CutRequester = { client: requester.id, sent: [...requester.sent] };
   const reports = sim.participants.map((participant) => participant.prepare());
   steps();
-  const needs = decideCut(reports, sim.shards, request);
+  const { needs, forget } = decideCut(reports, sim.shards, request);
   const held: (Applied | null)[] = sim.participants.map(() => null);
   sim.participants.forEach((participant, shard) => {
     sim.apply(
       shard,
-      participant.commit(needs[shard] ?? []).map(([, batch]) => batch),
+      participant.commit(needs[shard] ?? [], forget).map(([, batch]) => batch),
     );
   });
   for (let guard = 0; ; guard++) {
@@ -203,29 +203,54 @@ describe("the cut rule", () => {
           }
         },
       ),
-      { numRuns: 3000 },
+      {
+        numRuns: 3000,
+        examples: [
+          // A client leaves after one shard applied its flush and before another did: the
+          // first shard must still report the client's vector, or the cut splits the flush.
+          [
+            3,
+            2,
+            [
+              [0, 3, 2],
+              [35, 0, 0],
+              [80, 9, 0],
+              [35, 2, 1],
+              [85, 0, 0],
+            ],
+          ],
+        ],
+      },
     );
   });
 
-  it("decides, per shard, the highest count any report or the requester names", () => {
-    const needs = decideCut(
+  it("decides, per shard, the highest count any report or the requester names, and who is gone", () => {
+    const { needs, forget } = decideCut(
       [
         [
-          [1, [2, 0, 1]],
-          [2, [0, 3, 0]],
+          { client: 1, last: [2, 0, 1], closed: false },
+          { client: 2, last: [0, 3, 0], closed: false },
+          { client: 3, last: null, closed: true },
         ],
-        [[1, [1, 0, 4]]],
-        [],
+        [
+          { client: 1, last: [1, 0, 4], closed: true },
+          { client: 3, last: [0, 1, 0], closed: true },
+        ],
+        [{ client: 3, last: null, closed: true }],
       ],
       3,
       { client: 2, sent: [1, 3, 0] },
     );
+    expect(forget).toEqual([3]); // closed on every shard; client 1 only on one
     expect(needs).toEqual([
       [
         [1, 2],
         [2, 1],
       ],
-      [[2, 3]],
+      [
+        [2, 3],
+        [3, 1],
+      ],
       [[1, 4]],
     ]);
   });

@@ -22,7 +22,7 @@ function countingHosts(shards: number, counts: number[]): HostFactory {
         return port;
       },
       prepare: () => host.prepare(),
-      commit: (need, action) => host.commit(need, action),
+      commit: (commit) => host.commit(commit),
       close: () => host.close(),
     };
   };

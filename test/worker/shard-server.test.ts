@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Op, type Reply } from "../../src/core/batch-format.js";
+import { type CutAction, Op, type Reply } from "../../src/core/batch-format.js";
 import { decideCut } from "../../src/core/cut.js";
 import { type DataPort, localPortPair } from "../../src/worker/port.js";
 import { ShardServer } from "../../src/worker/shard-server.js";
@@ -29,10 +29,7 @@ describe("ShardServer", () => {
     b.post([Op.has, "n", "k"]);
     a.post([Op.keys, "n"]);
     await settle();
-    expect(a.replies).toEqual([
-      { results: [0] },
-      { results: [[]] },
-    ]);
+    expect(a.replies).toEqual([{ results: [0] }, { results: [[]] }]);
     expect(b.replies).toEqual([{ results: [false] }]);
   });
 
@@ -41,14 +38,26 @@ describe("ShardServer", () => {
     const a = connect(server, 1);
     a.post([Op.size]);
     await settle();
-    const report = server.prepare();
-    expect(report).toEqual([[1, [1]]]);
+    expect(server.prepare()).toEqual([{ client: 1, last: [1], closed: false }]);
+    await server.commit({ need: [], forget: [], action: { kind: "abort" } });
     a.port.close();
     await settle();
     expect(server.connectedClients).toBe(0);
+    const report = server.prepare();
+    expect(report).toEqual([{ client: 1, last: [1], closed: true }]);
     // Another shard saw a later batch of client 1 that never came here: the cut still ends.
-    const [need] = decideCut([report, [[1, [5]]]], 1, null);
-    await expect(server.commit(need ?? [], { kind: "clear" })).resolves.toEqual({ bytes: 0 });
+    // Closed everywhere, the client is forgotten at this cut.
+    const { needs, forget } = decideCut(
+      [report, [{ client: 1, last: [5], closed: true }]],
+      1,
+      null,
+    );
+    expect(forget).toEqual([1]);
+    const action = { kind: "clear" } as const;
+    await expect(server.commit({ need: needs[0] ?? [], forget, action })).resolves.toEqual({
+      bytes: 0,
+    });
+    expect(server.prepare()).toEqual([]);
   });
 
   it("holds batches that arrive during a cut, then applies them after it", async () => {
@@ -58,10 +67,9 @@ describe("ShardServer", () => {
     a.post([Op.size]); // arrives while prepared: after the cut
     await settle();
     expect(a.replies).toEqual([]);
-    const [need] = decideCut([report], 1, null);
-    await expect(
-      server.commit(need ?? [], { kind: "snapshot", id: 1, release: [] }),
-    ).resolves.toEqual({
+    const { needs } = decideCut([report], 1, null);
+    const action: CutAction = { kind: "snapshot", id: 1, release: [] };
+    await expect(server.commit({ need: needs[0] ?? [], forget: [], action })).resolves.toEqual({
       bytes: 0,
     });
     expect(a.replies).toEqual([{ results: [0] }]);
