@@ -1,11 +1,12 @@
 /**
- * The value codec: standard msgpack through msgpackr, with no record or structure extensions,
- * so any msgpack library in any language can read stored state.
+ * The value codec: standard msgpack, with no record or structure extensions, so any msgpack
+ * library in any language can read stored state. Values are encoded by the value rules' own
+ * walk (value.ts), which checks as it writes, and decoded by msgpackr.
  */
 import { Packr } from "msgpackr";
 import { describe } from "./describe.js";
 import { SwarmStateError } from "./errors.js";
-import { checkValue, type Value } from "./value.js";
+import { checkValue, encodeValue, type Value } from "./value.js";
 
 // `skipValues` is missing from msgpackr's typings, hence the separate object (no excess check).
 const options = {
@@ -24,16 +25,21 @@ const UINT64_MARK = 0xcf;
 const INT64_MARK = 0xd3;
 
 /**
- * Encodes a value already checked by {@link checkValue}. The bytes are a view into msgpackr's
- * output buffer, which msgpackr never writes over (each encoding continues after the last, and
- * a full buffer is replaced, not reused): they stay valid, but must be copied before they are
+ * Encodes one of the store's own messages between threads, built by swarmstate and holding no
+ * user value (values travel in them already encoded, as bytes), so nothing is checked; it may
+ * hold `undefined`, which msgpackr writes as an extension. The bytes are a view into msgpackr's
+ * output buffer, which msgpackr never writes over (each encoding continues after the last, and a
+ * full buffer is replaced, not reused): they stay valid, but must be copied before they are
  * transferred to another thread, which would detach msgpackr's buffer.
  */
-export function encodeChecked(value: unknown): Uint8Array {
-  return packr.pack(value);
+export function encodeMessage(message: unknown): Uint8Array {
+  return packr.pack(message);
 }
 
-/** Decodes stored bytes into a fresh value. */
+/**
+ * Decodes stored bytes (or a message) into a fresh value. Trusts them to nest no deeper than
+ * the value rules allow, as everything `encodeValue` writes does: decoding recurses.
+ */
 export function decodeValue(bytes: Uint8Array): Value {
   // msgpackr returns binary as the input's own class: read from a plain view so that bytes come
   // back as a plain Uint8Array wherever the encoded value came from (a Buffer or not).
@@ -66,12 +72,12 @@ function narrowSafeBigInts(value: Value): Value {
  * Encodes `value` as standard msgpack, exactly as the store does.
  *
  * @throws TypeError naming the path into the value when it breaks the value rules.
- * @throws RangeError for a bigint that does not fit in 64 bits.
+ * @throws RangeError for a bigint that does not fit in 64 bits, or arrays and objects nested
+ *   more than 512 deep.
  * @example dumps({ step: 3 }) // Uint8Array [0x81, 0xa4, 0x73, 0x74, 0x65, 0x70, 0x03]
  */
 export function dumps(value: Value): Uint8Array {
-  checkValue(value, "value");
-  return new Uint8Array(encodeChecked(value));
+  return new Uint8Array(encodeValue(value, "value"));
 }
 
 /**

@@ -13,11 +13,12 @@
  */
 
 import { randomUUID } from "node:crypto";
-import { decodeValue, encodeChecked } from "../core/codec.js";
+import { decodeValue } from "../core/codec.js";
 import { ShardFailedError, SnapshotReleasedError, StoreClosedError } from "../core/errors.js";
 import { shardOf } from "../core/hash.js";
 import { Op, type OpCode, type PackedDiff, type PackedPairs } from "../core/protocol.js";
 import type { Value } from "../core/value.js";
+import type { EncodedItem } from "./arguments.js";
 import { ShardBatcher } from "./batcher.js";
 import { mergePairs, type Pair } from "./merge.js";
 import type { ShardHost } from "./shard-host.js";
@@ -61,12 +62,7 @@ export class Coordinator implements SnapshotBackend {
     if (this.failure !== null) throw this.failure;
   }
 
-  set(namespace: string, key: string, value: Value): Promise<void> {
-    this.ensureUsable(); // before encoding: a closed or failed store wastes no work
-    return this.setEncoded(namespace, key, encodeChecked(value));
-  }
-
-  /** `set` with the value already checked and encoded (by the caller's thread or a client's). */
+  /** `set`, the value checked and encoded (by the caller's thread or a client's). */
   setEncoded(namespace: string, key: string, encoded: Uint8Array): Promise<void> {
     this.ensureUsable();
     const shard = this.shardFor(namespace);
@@ -74,10 +70,13 @@ export class Coordinator implements SnapshotBackend {
     return this.batcher(shard).set(namespace, key, encoded);
   }
 
-  async setMany(items: readonly (readonly [string, string, Value])[]): Promise<void> {
+  /** `setMany`, the values checked and encoded. */
+  async setManyEncoded(items: readonly EncodedItem[]): Promise<void> {
     this.ensureUsable();
     const touched = new Set<Promise<void>>();
-    for (const [namespace, key, value] of items) touched.add(this.set(namespace, key, value));
+    for (const [namespace, key, encoded] of items) {
+      touched.add(this.setEncoded(namespace, key, encoded));
+    }
     await Promise.all(touched);
   }
 

@@ -3,7 +3,7 @@
  * `async`, so a refused call rejects (it never throws synchronously) and has changed nothing.
  */
 import type { Value } from "../core/value.js";
-import { checkItems, checkName, checkPairs, checkStoredValue } from "./arguments.js";
+import { checkName, checkPairs, encodeItems, encodeStoredValue } from "./arguments.js";
 import { Coordinator } from "./coordinator.js";
 import { hostFactoryFor } from "./hosts.js";
 import { resolveOptions, type StoreOptions } from "./options.js";
@@ -65,8 +65,8 @@ export class Store implements StoreApi {
   async set(namespace: string, key: string, value: Value): Promise<void> {
     checkName("set", "namespace", namespace);
     checkName("set", "key", key);
-    checkStoredValue("set", "value", value);
-    return this.#coordinator.set(namespace, key, value);
+    const encoded = encodeStoredValue("set", "value", value);
+    return this.#coordinator.setEncoded(namespace, key, encoded);
   }
 
   /** The value under `(namespace, key)`, a fresh copy, or `defaultValue` when absent. */
@@ -82,8 +82,7 @@ export class Store implements StoreApi {
    * invalid item refuses the whole call before anything is written.
    */
   async setMany(items: readonly (readonly [string, string, Value])[]): Promise<void> {
-    checkItems(items);
-    return this.#coordinator.setMany(items);
+    return this.#coordinator.setManyEncoded(encodeItems(items));
   }
 
   /** Values of many `[namespace, key]` pairs, in input order; missing ones are `undefined`. */

@@ -8,10 +8,10 @@
  */
 import type { MessagePort } from "node:worker_threads";
 import { type Remote, wrap } from "comlink";
-import { decodeValue, encodeChecked } from "../core/codec.js";
+import { decodeValue } from "../core/codec.js";
 import { rebuildError, StoreClosedError } from "../core/errors.js";
 import type { Value } from "../core/value.js";
-import { checkItems, checkName, checkPairs, checkStoredValue } from "../main/arguments.js";
+import { checkName, checkPairs, encodeItems, encodeStoredValue } from "../main/arguments.js";
 import type { Pair } from "../main/merge.js";
 import {
   checkSameStore,
@@ -99,8 +99,8 @@ export class RemoteStore implements StoreApi {
   async set(namespace: string, key: string, value: Value): Promise<void> {
     checkName("set", "namespace", namespace);
     checkName("set", "key", key);
-    checkStoredValue("set", "value", value);
-    await this.call(["set", namespace, key, encodeChecked(value)]);
+    const encoded = encodeStoredValue("set", "value", value);
+    await this.call(["set", namespace, key, encoded]);
   }
 
   async get<D = undefined>(namespace: string, key: string, defaultValue?: D): Promise<Value | D> {
@@ -111,9 +111,7 @@ export class RemoteStore implements StoreApi {
   }
 
   async setMany(items: readonly (readonly [string, string, Value])[]): Promise<void> {
-    checkItems(items);
-    const encoded = items.map(([namespace, key, value]) => [namespace, key, encodeChecked(value)]);
-    await this.call(["setMany", encoded]);
+    await this.call(["setMany", encodeItems(items)]);
   }
 
   async getMany(pairs: readonly (readonly [string, string])[]): Promise<(Value | undefined)[]> {

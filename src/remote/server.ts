@@ -67,17 +67,13 @@ async function runCalls(coordinator: Coordinator, calls: RemoteCall[]): Promise<
   );
 }
 
-type Triple = [string, string, Uint8Array];
-
 function apply(coordinator: Coordinator, [method, ...args]: RemoteCall): Promise<unknown> {
   const [a, b, c] = args as [never, never, never];
   switch (method) {
     case "set":
       return coordinator.setEncoded(a, b, c);
     case "setMany":
-      return Promise.all(
-        (a as Triple[]).map(([ns, key, bytes]) => coordinator.setEncoded(ns, key, bytes)),
-      );
+      return coordinator.setManyEncoded(a);
     case "get":
       return coordinator.getEncoded(a, b);
     case "getMany":

@@ -9,7 +9,7 @@
  */
 import type { MessagePort } from "node:worker_threads";
 import { type Endpoint, type TransferHandler, transferHandlers } from "comlink";
-import { decodeValue, encodeChecked } from "../core/codec.js";
+import { decodeValue, encodeMessage } from "../core/codec.js";
 import {
   rebuildError,
   type SerializedError,
@@ -65,7 +65,7 @@ transferHandlers.set("swarmstate:message", {
   canHandle: (value: unknown): value is WireMessage => value instanceof WireMessage,
   serialize: (message: WireMessage) => {
     // A copy of msgpackr's reused buffer, owned by this message, so it can be transferred.
-    const bytes = new Uint8Array(encodeChecked(message.body));
+    const bytes = new Uint8Array(encodeMessage(message.body));
     return [bytes, [bytes.buffer]];
   },
   deserialize: (bytes: Uint8Array) =>

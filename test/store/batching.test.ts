@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { dumps } from "../../src/core/codec.js";
 import { Coordinator, type HostFactory } from "../../src/main/coordinator.js";
 import { hostFactoryFor } from "../../src/main/hosts.js";
 
@@ -26,7 +27,9 @@ describe("batching", () => {
     const store = new Coordinator(2, countingHosts(2, counts), null);
     try {
       await Promise.all(
-        Array.from({ length: 10_000 }, (_, i) => store.set(`agent${i % 50}`, `k${i}`, i)),
+        Array.from({ length: 10_000 }, (_, i) =>
+          store.setEncoded(`agent${i % 50}`, `k${i}`, dumps(i)),
+        ),
       );
       expect(counts).toEqual([1, 1]);
       const values = await store.getMany(
@@ -43,11 +46,11 @@ describe("batching", () => {
     const counts: number[] = [];
     const store = new Coordinator(1, countingHosts(1, counts), null);
     try {
-      const first = store.set("n", "k", 0);
+      const first = store.setEncoded("n", "k", dumps(0));
       await Promise.resolve(); // the first batch leaves here
       const rest: Promise<unknown>[] = [];
       for (let i = 1; i <= 100; i++) {
-        rest.push(store.set("n", "k", i));
+        rest.push(store.setEncoded("n", "k", dumps(i)));
         await Promise.resolve(); // a new tick each time, while the first batch is in flight
       }
       await Promise.all([first, ...rest]);

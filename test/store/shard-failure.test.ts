@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { dumps } from "../../src/core/codec.js";
 import { ShardFailedError } from "../../src/core/errors.js";
 import { Op } from "../../src/core/protocol.js";
 import { Coordinator } from "../../src/main/coordinator.js";
@@ -13,9 +14,9 @@ describe("a shard worker that dies", () => {
   it("fails the calls in flight and every later call with ShardFailedError naming the shard", async () => {
     const store = new Coordinator(2, hostFactoryFor(2, crashing), null);
     try {
-      await store.set("healthy", "k", 1);
+      await store.setEncoded("healthy", "k", dumps(1));
       const snap = await store.snapshot();
-      const doomed = store.set("crash-now", "k", 1);
+      const doomed = store.setEncoded("crash-now", "k", dumps(1));
       const error = await doomed.catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ShardFailedError);
       const shard = (error as ShardFailedError).shard;
