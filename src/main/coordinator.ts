@@ -180,11 +180,19 @@ export class Coordinator implements SnapshotBackend {
   }
 
   async snapshotGet(id: number, namespace: string, key: string): Promise<Value | undefined> {
+    return decodeStored(await this.snapshotGetEncoded(id, namespace, key));
+  }
+
+  /** `snapshotGet` without decoding: the stored msgpack bytes. */
+  async snapshotGetEncoded(
+    id: number,
+    namespace: string,
+    key: string,
+  ): Promise<Uint8Array | undefined> {
     const record = this.liveRecord(id, "get");
     const shard = this.shardFor(namespace);
     const shardId = record.shardIds[shard] as number;
-    const stored = await this.batcher(shard).call(Op.snapshotGet, shardId, namespace, key);
-    return decodeStored(bytesOf(stored));
+    return bytesOf(await this.batcher(shard).call(Op.snapshotGet, shardId, namespace, key));
   }
 
   async snapshotKeys(id: number): Promise<Pair[]> {

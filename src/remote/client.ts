@@ -78,7 +78,7 @@ export class RemoteStore implements StoreApi {
       storeId: description.storeId,
       snapshotKeys: async (id) => (await this.call(["snapshotKeys", id])) as Pair[],
       snapshotGet: async (id, namespace, key) =>
-        (await this.call(["snapshotGet", id, namespace, key])) as Value | undefined,
+        decodeFound(await this.call(["snapshotGet", id, namespace, key])),
       diff: async (id, baseId) => (await this.call(["diff", id, baseId])) as Diff,
       release: async (id) => {
         await this.call(["release", id]);
@@ -106,8 +106,8 @@ export class RemoteStore implements StoreApi {
   async get<D = undefined>(namespace: string, key: string, defaultValue?: D): Promise<Value | D> {
     checkName("get", "namespace", namespace);
     checkName("get", "key", key);
-    const bytes = (await this.call(["get", namespace, key])) as Uint8Array | undefined;
-    return bytes === undefined ? (defaultValue as D) : decodeValue(bytes);
+    const value = decodeFound(await this.call(["get", namespace, key]));
+    return value === undefined ? (defaultValue as D) : value;
   }
 
   async setMany(items: readonly (readonly [string, string, Value])[]): Promise<void> {
@@ -116,8 +116,7 @@ export class RemoteStore implements StoreApi {
 
   async getMany(pairs: readonly (readonly [string, string])[]): Promise<(Value | undefined)[]> {
     checkPairs(pairs);
-    const found = (await this.call(["getMany", pairs])) as (Uint8Array | undefined)[];
-    return found.map((bytes) => (bytes === undefined ? undefined : decodeValue(bytes)));
+    return ((await this.call(["getMany", pairs])) as unknown[]).map(decodeFound);
   }
 
   async has(namespace: string, key: string): Promise<boolean> {
@@ -214,6 +213,11 @@ export class RemoteStore implements StoreApi {
     this.calls = [];
     this.waiters = [];
   }
+}
+
+/** A value the store found, as its encoded bytes, or `undefined` for none. */
+function decodeFound(bytes: unknown): Value | undefined {
+  return bytes === undefined ? undefined : decodeValue(bytes as Uint8Array);
 }
 
 /** Rejects with `StoreClosedError` if the port closes before `promise` settles. */

@@ -8,7 +8,8 @@
  *
  * Trust: only `RemoteStore` speaks this protocol. It checks every argument and encodes every
  * value with the store's codec before sending, so the server passes encoded values straight to
- * the shards instead of decoding and re-encoding them in the store's thread.
+ * the shards instead of decoding and re-encoding them in the store's thread; values read
+ * (`get`, `getMany`, `snapshotGet`) go back encoded too, decoded in the client's thread.
  */
 import { MessageChannel, type MessagePort } from "node:worker_threads";
 import { expose } from "comlink";
@@ -97,7 +98,7 @@ function apply(coordinator: Coordinator, [method, ...args]: RemoteCall): Promise
     case "release":
       return coordinator.release(a);
     case "snapshotGet":
-      return coordinator.snapshotGet(a, b, c);
+      return coordinator.snapshotGetEncoded(a, b, c);
     case "snapshotKeys":
       return coordinator.snapshotKeys(a);
     case "diff":

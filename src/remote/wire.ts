@@ -3,8 +3,8 @@
  *
  * A client sends the calls made in one tick as one `WireMessage` and gets one back with their
  * results, in order. The comlink transfer handler registered here turns a message into a single
- * msgpack buffer (the store's own codec, so values keep the value rules: bigints, bytes, fresh
- * objects) and transfers it rather than copying it. Snapshots travel as ids and errors as
+ * msgpack buffer and transfers it rather than copying it. Values travel in it as their encoded
+ * bytes, both ways, so they are encoded and decoded only in the threads that use them. Snapshots travel as ids and errors as
  * `{ name, message }`; each side rebuilds its own objects from them.
  */
 import type { MessagePort } from "node:worker_threads";

@@ -101,6 +101,11 @@ describe("remote stores", () => {
       ]),
     ).toHaveLength(2);
     expect([client.shards, client.maxHistory, client.codec]).toEqual([1, null, "msgpack"]);
+    // Read back as stored, through snapshots too: -0 stays -0 (a float64, not the integer 0).
+    await client.set("n", "zero", -0);
+    const snap = await client.snapshot();
+    expect(Object.is(await snap.get("n", "zero"), -0)).toBe(true);
+    expect(Object.is(await client.get("n", "zero"), -0)).toBe(true);
   });
 
   it("send the calls a client makes in one tick as one message", async () => {
