@@ -6,7 +6,8 @@
 import { Packr } from "msgpackr";
 import { describe } from "./describe.js";
 import { SwarmStateError } from "./errors.js";
-import { checkValue, encodeValue, type Value } from "./value.js";
+import { nestedDeeperThan } from "./nesting.js";
+import { checkValue, encodeValue, MAX_DEPTH, type Value } from "./value.js";
 
 // `skipValues` is missing from msgpackr's typings, hence the separate object (no excess check).
 const options = {
@@ -84,12 +85,18 @@ export function dumps(value: Value): Uint8Array {
  * Decodes msgpack bytes, as the store reads values back: safe integers as `number`, larger
  * ones as `bigint`, binary as `Uint8Array`.
  *
- * @throws TypeError if `bytes` is not a `Uint8Array`; SwarmStateError if it is not msgpack or
- *   decodes to something that is not a value (e.g. a msgpack extension type).
+ * @throws TypeError if `bytes` is not a `Uint8Array`; SwarmStateError if it is not msgpack,
+ *   decodes to something that is not a value (e.g. a msgpack extension type) or nests arrays
+ *   and maps more than 512 deep (checked before decoding, which recurses).
  */
 export function loads(bytes: Uint8Array): Value {
   if (!(bytes instanceof Uint8Array)) {
     throw new TypeError(`bytes: expected a Uint8Array, got ${describe(bytes)}`);
+  }
+  if (nestedDeeperThan(bytes, MAX_DEPTH)) {
+    throw new SwarmStateError(
+      `bytes: arrays and maps nested more than ${MAX_DEPTH} deep are not supported`,
+    );
   }
   try {
     const value = decodeValue(bytes);

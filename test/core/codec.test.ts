@@ -221,6 +221,17 @@ describe("value codec", () => {
     expect(() => dumps(object)).toThrow(`value.a.a.a.a.a.a…(${steps} more)….a.a.a: arrays`);
   });
 
+  it(`refuses foreign bytes nested more than ${MAX_DEPTH} deep, without overflowing the stack`, () => {
+    const bytes = (levels: number) => new Uint8Array([...Array(levels).fill(0x91), 0x01]);
+    expect(loads(bytes(MAX_DEPTH))).toEqual(nest(MAX_DEPTH));
+    for (const levels of [MAX_DEPTH + 1, 100_000]) {
+      expect(() => loads(bytes(levels))).toThrow(SwarmStateError);
+      expect(() => loads(bytes(levels))).toThrow(
+        `bytes: arrays and maps nested more than ${MAX_DEPTH} deep are not supported`,
+      );
+    }
+  });
+
   it("rejects what is not msgpack, naming the argument", () => {
     expect(() => loads("x" as unknown as Uint8Array)).toThrow(TypeError);
     expect(() => loads(new Uint8Array([0xc1]))).toThrow("bytes: not valid msgpack");
