@@ -1,5 +1,5 @@
-import { MessageChannel, type MessagePort, Worker } from "node:worker_threads";
-import { type Remote, wrap } from "comlink";
+import type { MessagePort, Worker } from "node:worker_threads";
+import type { Remote } from "comlink";
 import {
   connectStore,
   type Diff,
@@ -11,6 +11,7 @@ import {
   SwarmStateError,
 } from "swarmstate";
 import { afterEach, describe, expect, it } from "vitest";
+import { startAgent as startAgentThread } from "../fixtures/agent.js";
 
 interface Agent {
   writeBurst(namespace: string, count: number): Promise<void>;
@@ -36,14 +37,9 @@ function openStore(shards: number): Store {
 
 /** Starts an agent thread connected to `store`; returns its comlink handle and its thread. */
 function startAgent(store: Store): { agent: Remote<Agent>; worker: Worker } {
-  const storePort = exposeStore(store);
-  const { port1, port2 } = new MessageChannel();
-  const worker = new Worker(agentScript, {
-    workerData: { store: storePort, control: port2 },
-    transferList: [storePort, port2],
-  });
-  cleanup.push(() => worker.terminate());
-  return { agent: wrap<Agent>(port1 as unknown as Parameters<typeof wrap>[0]), worker };
+  const started = startAgentThread<Agent>(store, agentScript);
+  cleanup.push(() => started.worker.terminate());
+  return started;
 }
 
 describe("remote stores", () => {
