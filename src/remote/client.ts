@@ -87,6 +87,10 @@ export class RemoteStore implements StoreApi {
     this.shards = description.shards;
     this.maxHistory = description.maxHistory;
     makeReachable(this.backend);
+    // An idle client does not keep its thread alive (as Node's HTTP agent unrefs an idle
+    // keep-alive socket): a thread that never calls close() still exits once its work is done.
+    // While a batch is in flight the port is ref'd, so no answer is lost to an early exit.
+    port.unref();
     // The store closed (its side of the port closed), or this thread closed the port.
     this.disconnected = new Promise((resolve) => {
       port.once("close", () => {
@@ -183,9 +187,10 @@ export class RemoteStore implements StoreApi {
     const waiters = this.waiters;
     this.calls = [];
     this.waiters = [];
+    if (this.inFlight.size === 0) this.port.ref();
     const handled: Promise<void> = this.service.run(new WireMessage(calls)).then(
       (reply) => {
-        this.inFlight.delete(handled);
+        this.answered(handled);
         (reply.body as RemoteResult[]).forEach(([failed, outcome], i) => {
           const waiter = waiters[i] as Waiter;
           if (failed) waiter.reject(rebuildError(outcome as never));
@@ -193,11 +198,16 @@ export class RemoteStore implements StoreApi {
         });
       },
       (error: unknown) => {
-        this.inFlight.delete(handled);
+        this.answered(handled);
         for (const waiter of waiters) waiter.reject(error);
       },
     );
     this.inFlight.set(handled, waiters);
+  }
+
+  private answered(batch: Promise<void>): void {
+    this.inFlight.delete(batch);
+    if (this.inFlight.size === 0) this.port.unref();
   }
 
   /** The port closed: every call not answered yet, and every later call, gets StoreClosedError. */
