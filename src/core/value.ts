@@ -149,6 +149,12 @@ class ValueEncoder {
       return;
     }
     const object = value as object;
+    const isArray = Array.isArray(object);
+    if (!isArray) {
+      // Before the depth: a Date is refused as a Date wherever it is, not as one level too many.
+      const proto = Object.getPrototypeOf(object);
+      if (proto !== Object.prototype && proto !== null) throw this.refusal(prototypeProblem(proto));
+    }
     if (this.ancestors.has(object)) throw this.refusal("cyclic structures are not supported");
     if (depth === MAX_DEPTH) {
       throw new RangeError(
@@ -156,7 +162,7 @@ class ValueEncoder {
       );
     }
     this.ancestors.add(object);
-    if (Array.isArray(object)) this.writeArray(object, depth + 1);
+    if (isArray) this.writeArray(object as unknown[], depth + 1);
     else this.writeRecord(object, depth + 1);
     this.ancestors.delete(object);
   }
@@ -172,8 +178,6 @@ class ValueEncoder {
   }
 
   private writeRecord(object: object, depth: number): void {
-    const proto = Object.getPrototypeOf(object);
-    if (proto !== Object.prototype && proto !== null) throw this.refusal(prototypeProblem(proto));
     const record = object as Record<string | symbol, unknown>;
     const keys = Object.keys(record);
     for (const symbol of Object.getOwnPropertySymbols(record)) {

@@ -219,6 +219,11 @@ describe("value codec", () => {
     let object: Value = {};
     for (let i = 0; i < 10_000; i++) object = { a: object };
     expect(() => dumps(object)).toThrow(`value.a.a.a.a.a.a…(${steps} more)….a.a.a: arrays`);
+    // What is refused for what it is, is refused so at any depth.
+    let dated: unknown = new Date(0);
+    for (let i = 0; i < MAX_DEPTH; i++) dated = [dated];
+    expect(() => dumps(dated as Value)).toThrow(TypeError);
+    expect(() => dumps(dated as Value)).toThrow("[0][0]: Date is not supported");
   });
 
   it(`refuses foreign bytes nested more than ${MAX_DEPTH} deep, without overflowing the stack`, () => {
