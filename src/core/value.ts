@@ -92,7 +92,12 @@ type Step = number | string | symbol;
 class ValueEncoder {
   private readonly writer = new MsgpackWriter();
   private readonly steps: Step[] = [];
-  private readonly ancestors = new Set<object>();
+  /**
+   * The arrays and objects enclosing the current position, outermost first: their count is the
+   * depth. A linear search for cycles beats a Set here (no hashing, nothing to allocate) and
+   * costs at most MAX_DEPTH comparisons a container.
+   */
+  private readonly ancestors: object[] = [];
   private root = "";
 
   encode(value: unknown, root: string): Buffer {
@@ -107,15 +112,15 @@ class ValueEncoder {
 
   private walk(value: unknown, root: string): void {
     this.root = root;
-    this.steps.length = 0;
-    this.ancestors.clear();
+    // Left over only by a refused value.
+    if (this.steps.length > 0) this.steps.length = 0;
+    if (this.ancestors.length > 0) this.ancestors.length = 0;
     this.writer.begin();
     if (value === undefined) throw new TypeError(`${root}: undefined is not supported`);
-    this.write(value, 0);
+    this.write(value);
   }
 
-  /** Writes `value`, which `depth` arrays and objects enclose. */
-  private write(value: unknown, depth: number): void {
+  private write(value: unknown): void {
     switch (typeof value) {
       case "string":
         if (!isWellFormed(value)) throw this.refusal(LONE_SURROGATE);
@@ -155,29 +160,29 @@ class ValueEncoder {
       const proto = Object.getPrototypeOf(object);
       if (proto !== Object.prototype && proto !== null) throw this.refusal(prototypeProblem(proto));
     }
-    if (this.ancestors.has(object)) throw this.refusal("cyclic structures are not supported");
-    if (depth === MAX_DEPTH) {
+    if (this.ancestors.includes(object)) throw this.refusal("cyclic structures are not supported");
+    if (this.ancestors.length === MAX_DEPTH) {
       throw new RangeError(
         `${this.path()}: arrays and objects nested more than ${MAX_DEPTH} deep are not supported`,
       );
     }
-    this.ancestors.add(object);
-    if (isArray) this.writeArray(object as unknown[], depth + 1);
-    else this.writeRecord(object, depth + 1);
-    this.ancestors.delete(object);
+    this.ancestors.push(object);
+    if (isArray) this.writeArray(object as unknown[]);
+    else this.writeRecord(object);
+    this.ancestors.pop();
   }
 
-  private writeArray(array: unknown[], depth: number): void {
+  private writeArray(array: unknown[]): void {
     const length = array.length;
     this.writer.arrayHeader(length);
     for (let i = 0; i < length; i++) {
       this.steps.push(i);
-      this.write(array[i], depth);
+      this.write(array[i]);
       this.steps.pop();
     }
   }
 
-  private writeRecord(object: object, depth: number): void {
+  private writeRecord(object: object): void {
     const record = object as Record<string | symbol, unknown>;
     const keys = Object.keys(record);
     for (const symbol of Object.getOwnPropertySymbols(record)) {
@@ -202,7 +207,7 @@ class ValueEncoder {
       }
       this.writer.string(key);
       this.steps.push(key);
-      this.write(child, depth);
+      this.write(child);
       this.steps.pop();
       count++;
     }
