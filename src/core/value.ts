@@ -13,7 +13,7 @@
  */
 import { MsgpackWriter } from "./msgpack-writer.js";
 
-/** What a value may be: what msgpack can carry portably, nested arbitrarily. */
+/** What a value may be: what msgpack can carry portably, nested up to {@link MAX_DEPTH} deep. */
 export type Value =
   | null
   | boolean
