@@ -1,11 +1,13 @@
 /**
- * The value codec: standard msgpack through msgpackr, with no record or structure extensions,
- * so any msgpack library in any language can read stored state.
+ * The value codec: standard msgpack, with no record or structure extensions, so any msgpack
+ * library in any language can read stored state. Values are encoded by the value rules' own
+ * walk (value.ts), which checks as it writes, and decoded by msgpackr.
  */
 import { Packr } from "msgpackr";
 import { SwarmStateError } from "./errors.js";
+import { nestedDeeperThan } from "./nesting.js";
 import { typeName } from "./type-name.js";
-import { checkValue, type Value } from "./value.js";
+import { checkValue, encodeValue, MAX_DEPTH, type Value } from "./value.js";
 
 // `skipValues` is missing from msgpackr's typings, hence the separate object (no excess check).
 const options = {
@@ -24,16 +26,9 @@ const UINT64_MARK = 0xcf;
 const INT64_MARK = 0xd3;
 
 /**
- * Encodes a value already checked by {@link checkValue}. The bytes are a view into msgpackr's
- * output buffer, which msgpackr never writes over (each encoding continues after the last, and
- * a full buffer is replaced, not reused): they stay valid, but must be copied before they are
- * transferred to another thread, which would detach msgpackr's buffer.
+ * Decodes stored bytes into a fresh value. Trusts them to nest no deeper than
+ * the value rules allow, as everything `encodeValue` writes does: decoding recurses.
  */
-export function encodeChecked(value: unknown): Uint8Array {
-  return packr.pack(value);
-}
-
-/** Decodes stored bytes into a fresh value. */
 export function decodeValue(bytes: Uint8Array): Value {
   // msgpackr returns binary as the input's own class: read from a plain view so that bytes come
   // back as a plain Uint8Array wherever the encoded value came from (a Buffer or not).
@@ -66,24 +61,30 @@ function narrowSafeBigInts(value: Value): Value {
  * Encodes `value` as standard msgpack, exactly as the store does.
  *
  * @throws TypeError naming the path into the value when it breaks the value rules.
- * @throws RangeError for a bigint that does not fit in 64 bits.
+ * @throws RangeError for a bigint that does not fit in 64 bits, or arrays and objects nested
+ *   more than 512 deep.
  * @example dumps({ step: 3 }) // Uint8Array [0x81, 0xa4, 0x73, 0x74, 0x65, 0x70, 0x03]
  */
 export function dumps(value: Value): Uint8Array {
-  checkValue(value, "value");
-  return new Uint8Array(encodeChecked(value));
+  return new Uint8Array(encodeValue(value, "value"));
 }
 
 /**
  * Decodes msgpack bytes, as the store reads values back: safe integers as `number`, larger
  * ones as `bigint`, binary as `Uint8Array`.
  *
- * @throws TypeError if `bytes` is not a `Uint8Array`; SwarmStateError if it is not msgpack or
- *   decodes to something that is not a value (e.g. a msgpack extension type).
+ * @throws TypeError if `bytes` is not a `Uint8Array`; SwarmStateError if it is not msgpack,
+ *   decodes to something that is not a value (e.g. a msgpack extension type) or nests arrays
+ *   and maps more than 512 deep (checked before decoding, which recurses).
  */
 export function loads(bytes: Uint8Array): Value {
   if (!(bytes instanceof Uint8Array)) {
     throw new TypeError(`bytes: expected a Uint8Array, got ${typeName(bytes)}`);
+  }
+  if (nestedDeeperThan(bytes, MAX_DEPTH)) {
+    throw new SwarmStateError(
+      `bytes: arrays and maps nested more than ${MAX_DEPTH} deep are not supported`,
+    );
   }
   try {
     const value = decodeValue(bytes);

@@ -3,7 +3,7 @@
  * argument (and, for values, the path inside it), and a refused call has changed nothing.
  */
 import { typeName } from "../core/type-name.js";
-import { checkValue, isWellFormed, type Value } from "../core/value.js";
+import { encodeValue, isWellFormed } from "../core/value.js";
 
 /** Checks a namespace: a string (the empty string included) that is well-formed Unicode. */
 export function checkNamespace(
@@ -33,29 +33,28 @@ function checkWellFormedString(
   }
 }
 
-export function checkStoredValue(
-  method: string,
-  path: string,
-  value: unknown,
-): asserts value is Value {
-  try {
-    checkValue(value, path);
-  } catch (error) {
-    (error as Error).message = `${method}: ${(error as Error).message}`;
-    throw error;
-  }
+/**
+ * Checks a value against the value rules and encodes it, in one walk (see value.ts), in the
+ * caller's thread: what is checked is what is stored, and a bad value fails the call there.
+ */
+export function encodeStoredValue(method: string, path: string, value: unknown): Uint8Array {
+  return encodeValue(value, `${method}: ${path}`);
 }
 
-/** Validates every item before any is applied, so one bad item refuses the whole call. */
-export function checkItems(items: unknown): asserts items is [string, string, Value][] {
+/** An item of `setMany`, its value encoded. */
+export type EncodedItem = [namespace: string, key: string, encoded: Uint8Array];
+
+/** Checks and encodes every item before any is applied, so one bad item refuses the whole call. */
+export function encodeItems(items: unknown): EncodedItem[] {
   const list = checkList("setMany", "items", items);
-  list.forEach((item, i) => {
+  return list.map((item, i): EncodedItem => {
     if (!Array.isArray(item) || item.length !== 3) {
       throw new TypeError(`setMany: items[${i}] must be a [namespace, key, value] triple`);
     }
-    checkNamespace("setMany", item[0], `items[${i}][0] (namespace)`);
-    checkKey("setMany", item[1], `items[${i}][1] (key)`);
-    checkStoredValue("setMany", `items[${i}][2]`, item[2]);
+    const [namespace, key, value] = item as unknown[];
+    checkNamespace("setMany", namespace, `items[${i}][0] (namespace)`);
+    checkKey("setMany", key, `items[${i}][1] (key)`);
+    return [namespace, key, encodeStoredValue("setMany", `items[${i}][2]`, value)];
   });
 }
 

@@ -6,6 +6,9 @@
  * Invariants:
  * - `sent` counts the batches posted here; each carries its number (`seq`) and the client's
  *   `sent` vector of that moment, which the cut rule reads (core/cut.ts).
+ * - The port keeps its thread alive only while batches await answers: an idle client (one
+ *   never closed, say) does not hold its thread, or the program, open; one waiting for an
+ *   answer does not lose it to an early exit.
  * - Every posted batch is settled once: by its reply, or failed when the channel ends (the shard
  *   said goodbye because the store is closing, or closed without one because its thread died):
  *   the batches of this channel only, since other shards still answer theirs.
@@ -35,6 +38,7 @@ export class ShardLink {
     private readonly port: DataPort,
     events: LinkEvents,
   ) {
+    port.unref?.();
     port.on("message", (message) => {
       const reply = message as Reply | typeof GOODBYE;
       if (reply === GOODBYE) {
@@ -44,6 +48,7 @@ export class ShardLink {
         return;
       }
       this.waiting.shift()?.answer(reply);
+      if (this.waiting.length === 0) this.port.unref?.();
     });
     port.on("close", () => {
       if (this.ended) return;
@@ -60,6 +65,7 @@ export class ShardLink {
    */
   post(batch: PendingBatch, sent: readonly number[]): void {
     const message: ClientBatch = { seq: sent[this.shard] as number, sent, ops: batch.ops };
+    if (this.waiting.length === 0) this.port.ref?.();
     this.port.postMessage(message);
     this.waiting.push(batch);
   }

@@ -44,6 +44,8 @@ export interface SnapshotBackend {
 
 const backends = new WeakMap<Snapshot, SnapshotBackend>();
 let construct: (backend: SnapshotBackend, info: SnapshotInfo) => Snapshot;
+/** True only while {@link construct} runs: the constructor is private in TypeScript only. */
+let constructing = false;
 
 /**
  * A frozen view of the whole store, created only by `store.snapshot()`. Later writes, restores
@@ -57,7 +59,14 @@ let construct: (backend: SnapshotBackend, info: SnapshotInfo) => Snapshot;
  */
 export class Snapshot {
   static {
-    construct = (backend, info) => new Snapshot(backend, info);
+    construct = (backend, info) => {
+      constructing = true;
+      try {
+        return new Snapshot(backend, info);
+      } finally {
+        constructing = false;
+      }
+    };
   }
 
   /** Monotonic id from its store, starting at 1. */
@@ -70,6 +79,11 @@ export class Snapshot {
   readonly sizeBytes: number;
 
   private constructor(backend: SnapshotBackend, info: SnapshotInfo) {
+    if (!constructing) {
+      throw new TypeError(
+        "Snapshot objects are created by store.snapshot(), not by new Snapshot()",
+      );
+    }
     this.id = info.id;
     this.timestamp = info.timestamp;
     this.parent = info.parent;

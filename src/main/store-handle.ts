@@ -1,13 +1,19 @@
 /**
  * What every store handle does the same way, the `Store` in its own thread and a `RemoteStore`
- * in another: check each call's arguments and encode its values in the caller's thread, then
+ * in another: check each call's arguments and encode its values (one walk, see core/value.ts) in
+ * the caller's thread, then
  * hand it to the handle's client, which reaches the shards directly (see client.ts). Every
  * method is `async`, so a refused call rejects (it never throws synchronously) and has changed
  * nothing.
  */
-import { encodeChecked } from "../core/codec.js";
 import type { Value } from "../core/value.js";
-import { checkItems, checkKey, checkNamespace, checkPairs, checkStoredValue } from "./arguments.js";
+import {
+  checkKey,
+  checkNamespace,
+  checkPairs,
+  encodeItems,
+  encodeStoredValue,
+} from "./arguments.js";
 import type { StoreClient } from "./client.js";
 import { checkSameStore, createSnapshot, type Snapshot } from "./snapshot.js";
 import type { StoreApi } from "./store-api.js";
@@ -23,9 +29,7 @@ export abstract class StoreHandle implements StoreApi {
   async set(namespace: string, key: string, value: Value): Promise<void> {
     checkNamespace("set", namespace);
     checkKey("set", key);
-    checkStoredValue("set", "value", value);
-    this.client.ensureUsable(); // before encoding: a closed or failed store wastes no work
-    return this.client.set(namespace, key, encodeChecked(value));
+    return this.client.set(namespace, key, encodeStoredValue("set", "value", value));
   }
 
   async get<D = undefined>(namespace: string, key: string, defaultValue?: D): Promise<Value | D> {
@@ -36,11 +40,7 @@ export abstract class StoreHandle implements StoreApi {
   }
 
   async setMany(items: readonly (readonly [string, string, Value])[]): Promise<void> {
-    checkItems(items);
-    this.client.ensureUsable();
-    return this.client.setMany(
-      items.map(([namespace, key, value]) => [namespace, key, encodeChecked(value)] as const),
-    );
+    return this.client.setMany(encodeItems(items));
   }
 
   async getMany(pairs: readonly (readonly [string, string])[]): Promise<(Value | undefined)[]> {

@@ -54,11 +54,22 @@ export class RemoteStore extends StoreHandle {
     service: Remote<StoreService>,
     description: StoreDescription,
   ) {
+    // The port keeps this thread alive only while a call awaits its answer (as ShardLink's).
+    let calls = 0;
+    port.unref();
+    const call = async <T>(made: Promise<T>): Promise<T> => {
+      if (calls++ === 0) port.ref();
+      try {
+        return await untilClosed(port, made);
+      } finally {
+        if (--calls === 0) port.unref();
+      }
+    };
     const cuts: CutService = {
-      snapshot: (requester) => untilClosed(port, service.snapshot(requester)),
-      restore: (requester, id) => untilClosed(port, service.restore(requester, id)),
-      clear: (requester) => untilClosed(port, service.clear(requester)),
-      forget: (id) => untilClosed(port, service.forget(id)),
+      snapshot: (requester) => call(service.snapshot(requester)),
+      restore: (requester, id) => call(service.restore(requester, id)),
+      clear: (requester) => call(service.clear(requester)),
+      forget: (id) => call(service.forget(id)),
     };
     super(new StoreClient(description.storeId, description.client, description.ports, cuts));
     this.shards = description.shards;

@@ -20,6 +20,9 @@ export interface DataPort {
   on(event: "message" | "close", listener: (message: unknown) => void): unknown;
   postMessage(message: unknown, transfer?: readonly ArrayBuffer[]): void;
   close(): void;
+  /** Whether the port keeps its thread alive (MessagePorts only; see ShardLink). */
+  ref?(): void;
+  unref?(): void;
 }
 
 type Listener = (message: unknown) => void;

@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { dumps, loads } from "../../src/core/codec.js";
 import { SwarmStateError } from "../../src/core/errors.js";
-import type { Value } from "../../src/core/value.js";
+import { MAX_DEPTH, type Value } from "../../src/core/value.js";
+
+/** `levels` arrays, one inside the other, around a 1. */
+function nest(levels: number): Value {
+  let value: Value = 1;
+  for (let i = 0; i < levels; i++) value = [value];
+  return value;
+}
 
 describe("value codec", () => {
   it("writes standard msgpack that any decoder reads", () => {
@@ -61,6 +68,7 @@ describe("value codec", () => {
     [{ r: /x/ }, "value.r: RegExp is not supported"],
     [{ f: new Float64Array(1) }, "value.f: Float64Array is not supported"],
     [undefined, "value: undefined is not supported"],
+    [{ a: [{ b: Symbol("x") }] }, "value.a[0].b: symbols cannot be stored"],
   ])("refuses %o with a TypeError naming the path", (value, message) => {
     expect(() => dumps(value as Value)).toThrow(TypeError);
     expect(() => dumps(value as Value)).toThrow(message);
@@ -86,15 +94,147 @@ describe("value codec", () => {
     expect(loads(dumps("whole emoji 😀"))).toBe("whole emoji 😀");
   });
 
-  it("accepts objects without a prototype", () => {
+  it("accepts objects without a prototype, and says what is wrong with any other prototype", () => {
     const bare = Object.assign(Object.create(null), { a: 1 });
     expect(loads(dumps(bare))).toEqual({ a: 1 });
+    const other = "objects whose prototype is neither Object.prototype nor null are not supported";
+    expect(() => dumps({ o: Object.create({}) })).toThrow(`value.o: ${other}`);
+    expect(() => dumps({ o: new (class {})() } as never)).toThrow(`value.o: ${other}`);
+    class Point {}
+    expect(() => dumps([Object.create(Point.prototype)])).toThrow(
+      "value[0]: Point is not supported",
+    );
+  });
+
+  it("refuses enumerable symbol-keyed properties, which msgpack would drop, naming the path", () => {
+    const tagged = { a: { [Symbol("x")]: 1, b: 2 } };
+    expect(() => dumps(tagged)).toThrow(TypeError);
+    expect(() => dumps(tagged)).toThrow("value.a[Symbol(x)]: symbol keys cannot be stored");
+    // Not enumerable, like any other non-enumerable property: not part of the value.
+    const hidden = Object.defineProperty({ b: 2 }, Symbol("x"), { value: 1 });
+    expect(loads(dumps(hidden))).toEqual({ b: 2 });
+  });
+
+  it("round-trips -0 as a float64 -0, a value other than 0", () => {
+    expect([...dumps(-0)]).toEqual([0xcb, 0x80, 0, 0, 0, 0, 0, 0, 0]);
+    expect([...dumps(0)]).toEqual([0x00]);
+    expect(Object.is(loads(dumps(-0)), -0)).toBe(true);
+    const back = loads(dumps({ x: -0, list: [-0, 0] })) as { x: number; list: number[] };
+    expect(Object.is(back.x, -0)).toBe(true);
+    expect(back.list.map((n) => Object.is(n, -0))).toEqual([true, false]);
   });
 
   it("refuses a __proto__ own property, which no decoder can restore safely", () => {
     expect(() => dumps(JSON.parse('{"__proto__": 1}'))).toThrow(
       'value.__proto__: the key "__proto__"',
     );
+  });
+
+  it("reads each property once: what was checked is what is stored", () => {
+    let reads = 0;
+    const unstable = {
+      get when() {
+        reads++;
+        return reads === 1 ? 0 : new Date(0);
+      },
+    };
+    expect(loads(dumps(unstable as never))).toEqual({ when: 0 });
+    expect(reads).toBe(1);
+    // Each trick the issue found, answering differently on a second read:
+    const later = [new Map(), () => 1, "lone \ud800", Symbol("s"), [1, undefined]];
+    for (const second of later) {
+      let n = 0;
+      const value = {
+        get x() {
+          return n++ === 0 ? "first" : second;
+        },
+      };
+      expect(loads(dumps(value as never))).toEqual({ x: "first" });
+    }
+    // A Proxy sees one read per property, and nothing else is asked twice.
+    const asked: string[] = [];
+    const proxy = new Proxy(
+      { a: 1, b: [2] },
+      {
+        get(target, key, receiver) {
+          asked.push(String(key));
+          return Reflect.get(target, key, receiver);
+        },
+      },
+    );
+    expect(loads(dumps(proxy))).toEqual({ a: 1, b: [2] });
+    expect(asked).toEqual(["a", "b"]);
+  });
+
+  it("lets an error thrown by a getter through unchanged", () => {
+    const failure = new Error("not loaded yet");
+    const value = {
+      ok: 1,
+      get lazy() {
+        throw failure;
+      },
+    };
+    let thrown: unknown;
+    try {
+      dumps(value as never);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBe(failure);
+    expect(failure.message).toBe("not loaded yet");
+  });
+
+  it("encodes a value that a getter encodes while it is read (re-entry)", () => {
+    let inner: Uint8Array | undefined;
+    const value = {
+      a: "outer",
+      get b() {
+        inner = dumps({ nested: "x".repeat(100) });
+        return 2;
+      },
+      c: [3],
+    };
+    const outer = dumps(value);
+    expect(loads(outer)).toEqual({ a: "outer", b: 2, c: [3] });
+    expect(loads(inner as Uint8Array)).toEqual({ nested: "x".repeat(100) });
+  });
+
+  it("writes the smallest map header when left-out properties shrink it", () => {
+    const sixteen = Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`k${i}`, i]));
+    expect(dumps(sixteen)[0]).toBe(0xde); // map16
+    const fifteen = { ...sixteen, k3: undefined } as Record<string, unknown>;
+    const bytes = dumps(fifteen as Value);
+    expect(bytes[0]).toBe(0x80 | 15); // fixmap
+    delete fifteen.k3;
+    expect(loads(bytes)).toEqual(fifteen);
+  });
+
+  it(`stores arrays and objects nested ${MAX_DEPTH} deep and refuses deeper with a RangeError`, () => {
+    expect(loads(dumps(nest(MAX_DEPTH)))).toEqual(nest(MAX_DEPTH));
+    expect(() => dumps(nest(MAX_DEPTH + 1))).toThrow(RangeError);
+    const steps = MAX_DEPTH - 9;
+    expect(() => dumps(nest(MAX_DEPTH + 1))).toThrow(
+      `value[0][0][0][0][0][0]…(${steps} more)…[0][0][0]: arrays and objects nested more than ${MAX_DEPTH} deep are not supported`,
+    );
+    let object: Value = {};
+    for (let i = 0; i < 10_000; i++) object = { a: object };
+    expect(() => dumps(object)).toThrow(`value.a.a.a.a.a.a…(${steps} more)….a.a.a: arrays`);
+    // What is refused for what it is, is refused so at any depth.
+    let dated: unknown = new Date(0);
+    for (let i = 0; i < MAX_DEPTH; i++) dated = [dated];
+    expect(() => dumps(dated as Value)).toThrow(TypeError);
+    expect(() => dumps(dated as Value)).toThrow("[0][0]: Date is not supported");
+  });
+
+  it(`refuses foreign bytes nested more than ${MAX_DEPTH} deep, without overflowing the stack`, () => {
+    const bytes = (levels: number) => new Uint8Array([...Array(levels).fill(0x91), 0x01]);
+    expect(loads(bytes(MAX_DEPTH))).toEqual(nest(MAX_DEPTH));
+    for (const levels of [MAX_DEPTH + 1, 100_000]) {
+      expect(() => loads(bytes(levels))).toThrow(SwarmStateError);
+      expect(() => loads(bytes(levels))).toThrow(
+        `bytes: arrays and maps nested more than ${MAX_DEPTH} deep are not supported`,
+      );
+    }
   });
 
   it("rejects what is not msgpack, naming the argument", () => {

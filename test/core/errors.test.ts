@@ -1,7 +1,7 @@
-// Errors crossing a thread: every class survives serializeError → (structured clone | msgpack)
-// → rebuildError with its class, name, code, message, shard and cause.
+// Errors crossing a thread: every class survives serializeError → structured clone (how replies,
+// piscina tasks and comlink carry them) → rebuildError with its class, name, code, message,
+// shard and cause.
 import { describe, expect, it } from "vitest";
-import { decodeValue, encodeChecked } from "../../src/core/codec.js";
 import {
   MAX_CAUSE_DEPTH,
   rebuildError,
@@ -13,10 +13,9 @@ import {
   serializeError,
 } from "../../src/core/errors.js";
 
-/** The two ways a serialized error travels: piscina/postMessage, and a RemoteStore's wire. */
+/** How a serialized error travels between threads. */
 const carriers: [string, (error: SerializedError) => SerializedError][] = [
   ["structured clone", (error) => structuredClone(error)],
-  ["msgpack", (error) => decodeValue(encodeChecked(error)) as unknown as SerializedError],
 ];
 
 function roundTrip(error: unknown, carry: (error: SerializedError) => SerializedError): Error {

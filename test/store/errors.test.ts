@@ -1,5 +1,6 @@
 import {
   ShardFailedError,
+  Snapshot,
   SnapshotReleasedError,
   Store,
   StoreClosedError,
@@ -109,5 +110,11 @@ describe("errors", () => {
     await expect(store.get("n", "k1")).rejects.toBeInstanceOf(StoreClosedError);
     await expect(store.snapshot()).rejects.toBeInstanceOf(StoreClosedError);
     await expect((await snap).keys()).rejects.toBeInstanceOf(StoreClosedError);
+  });
+
+  it("refuses new Snapshot(): snapshots are created by store.snapshot()", () => {
+    const Unchecked = Snapshot as unknown as new () => unknown;
+    expect(() => new Unchecked()).toThrow(TypeError);
+    expect(() => new Unchecked()).toThrow("Snapshot objects are created by store.snapshot()");
   });
 });

@@ -21,4 +21,34 @@ describe("process lifecycle", () => {
     });
     expect(stdout.trim()).toBe('{"ok":true}');
   });
+
+  it("lets an agent thread that never closes its RemoteStore exit once its work is done", async () => {
+    // The agent's last call is still in flight when its script ends: the thread must wait for
+    // the answer (it posts it), then exit although its client was never closed. (The worker
+    // inherits --input-type=module.)
+    const agent = `
+      const { parentPort, workerData } = await import("node:worker_threads");
+      const { connectStore } = await import(${JSON.stringify(entry)});
+      const remote = await connectStore(workerData.port);
+      await remote.set("n", "k", { step: 1 });
+      remote.get("n", "k").then((value) => parentPort.postMessage(value));
+    `;
+    const program = `
+      const { Worker } = await import("node:worker_threads");
+      const { Store, exposeStore } = await import(${JSON.stringify(entry)});
+      const store = new Store({ shards: 1 });
+      const port = exposeStore(store);
+      const worker = new Worker(${JSON.stringify(agent)}, {
+        eval: true, workerData: { port }, transferList: [port],
+      });
+      worker.on("message", (value) => console.log(JSON.stringify(value)));
+      await new Promise((resolve) => worker.once("exit", resolve));
+      console.log("agent exited");
+      await store.close();
+    `;
+    const { stdout } = await run(process.execPath, ["--input-type=module", "-e", program], {
+      timeout: 20_000,
+    });
+    expect(stdout.trim().split("\n")).toEqual(['{"step":1}', "agent exited"]);
+  });
 });

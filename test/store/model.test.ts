@@ -658,7 +658,7 @@ const keyArb = fc.constantFrom(...KEYS);
 const idArb = fc.integer({ min: 1, max: 5 });
 
 const scalarArb: fc.Arbitrary<Value> = fc.oneof(
-  fc.constantFrom<Value>(null, true, false, 0, 1, -1, 1.5, 2 ** 40, "", "x", "é😀"),
+  fc.constantFrom<Value>(null, true, false, 0, -0, 1, -1, 1.5, 2 ** 40, "", "x", "é😀"),
   fc.integer({ min: -1000, max: 1000 }),
   fc.string({ maxLength: 4 }),
   // Safe ones read back as numbers, the others as bigints; 1n and 1 have different encodings.
@@ -666,6 +666,9 @@ const scalarArb: fc.Arbitrary<Value> = fc.oneof(
   fc.bigInt({ min: -(2n ** 63n), max: 2n ** 64n - 1n }),
   fc.uint8Array({ maxLength: 4 }),
 );
+
+/** Arrays nested as deep as a value may (512), around -0. */
+const DEEPEST: Value = Array.from({ length: 511 }).reduce<Value>((inner) => [inner], [-0]);
 
 const valueArb: fc.Arbitrary<Value> = fc.oneof(
   // A small pool, so that the same value is written again (unchanged) as often as a new one.
@@ -680,6 +683,9 @@ const valueArb: fc.Arbitrary<Value> = fc.oneof(
       [1, 2],
       new Uint8Array([1, 2]),
       2n ** 60n,
+      0,
+      -0, // a different value from 0: its own encoding, a change in a diff
+      DEEPEST,
     ),
   },
   { weight: 3, arbitrary: scalarArb },

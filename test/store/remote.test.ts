@@ -1,5 +1,5 @@
-import { MessageChannel, type MessagePort, Worker } from "node:worker_threads";
-import { type Remote, wrap } from "comlink";
+import type { MessagePort, Worker } from "node:worker_threads";
+import type { Remote } from "comlink";
 import {
   connectStore,
   type Diff,
@@ -16,6 +16,7 @@ import { shardOf } from "../../src/core/hash.js";
 import { Coordinator } from "../../src/main/coordinator.js";
 import { serve } from "../../src/remote/server.js";
 import { hostFactoryFor } from "../../src/worker/hosts.js";
+import { startAgentOn as startAgentThread } from "../fixtures/agent.js";
 
 interface Agent {
   writeBurst(namespace: string, count: number): Promise<void>;
@@ -48,13 +49,9 @@ function startAgent(store: Store): { agent: Remote<Agent>; worker: Worker } {
 
 /** Starts an agent thread connected to the store served on `storePort`. */
 function startAgentOn(storePort: MessagePort): { agent: Remote<Agent>; worker: Worker } {
-  const { port1, port2 } = new MessageChannel();
-  const worker = new Worker(agentScript, {
-    workerData: { store: storePort, control: port2 },
-    transferList: [storePort, port2],
-  });
-  cleanup.push(() => worker.terminate());
-  return { agent: wrap<Agent>(port1 as unknown as Parameters<typeof wrap>[0]), worker };
+  const started = startAgentThread<Agent>(storePort, agentScript);
+  cleanup.push(() => started.worker.terminate());
+  return started;
 }
 
 describe("remote stores", () => {
@@ -143,6 +140,11 @@ describe("remote stores", () => {
       ]),
     ).toEqual([undefined, { big: 2n ** 60n, bytes: new Uint8Array([1, 2]) }]);
     expect([client.shards, client.maxHistory, client.codec]).toEqual([1, null, "msgpack"]);
+    // Read back as stored, through snapshots too: -0 stays -0 (a float64, not the integer 0).
+    await client.set("n", "zero", -0);
+    const snap = await client.snapshot();
+    expect(Object.is(await snap.get("n", "zero"), -0)).toBe(true);
+    expect(Object.is(await client.get("n", "zero"), -0)).toBe(true);
   });
 
   it("send the calls a client makes in one tick as one message", async () => {
