@@ -297,8 +297,8 @@ export class SwarmStateSaver extends BaseCheckpointSaver {
    * differ: a large channel that did not change is never read.
    *
    * @example
-   * const history = await Array.fromAsync(checkpointer.list({ configurable: { thread_id: "t1" } }));
-   * await checkpointer.changedChannels(history[1].config, history[0].config);
+   * const latest = await checkpointer.getTuple({ configurable: { thread_id: "t1" } });
+   * await checkpointer.changedChannels(latest.parentConfig, latest.config);
    * // { added: [], removed: [], changed: ["messages"] }
    */
   async changedChannels(from: RunnableConfig, to: RunnableConfig): Promise<ChannelChanges> {
