@@ -1,6 +1,8 @@
 /**
  * Forking a thread: copying the history of one checkpoint (it and its ancestors, with their
- * pending writes) into a new thread, as stored. Nothing is deserialized, and a channel version
+ * pending writes) into a new thread, as stored. The fork point's own pending writes are what the
+ * source did after it (finished tasks, an answer to an interrupt): they are left behind unless
+ * asked for, so that the new thread runs on from that checkpoint as if it had just been reached. Nothing is deserialized, and a channel version
  * shared by many checkpoints (a document that never changed) is copied once: the cost is what
  * the source thread paid to store that path, not (checkpoints x state) as when a history is
  * copied through `list` and `put`.
@@ -22,6 +24,7 @@ export async function forkThread(
   reader: TupleReader,
   source: CheckpointRef,
   target: ThreadSpace,
+  keepPendingWrites: boolean,
 ): Promise<RunnableConfig> {
   if ((await store.keys(layout.checkpoints(target))).length > 0) {
     throw new Error(
@@ -38,7 +41,8 @@ export async function forkThread(
       const key = blobKey(channel, version);
       pairs.set(`b${key}`, [layout.blobs(source.space), key, layout.blobs(target)]);
     }
-    for (const key of item.writeKeys) {
+    const isForkPoint = item.ref.id === source.id;
+    for (const key of isForkPoint && !keepPendingWrites ? [] : item.writeKeys) {
       const from = layout.writes(source.space, item.ref.id);
       pairs.set(`w${from}${key}`, [from, key, layout.writes(target, item.ref.id)]);
     }

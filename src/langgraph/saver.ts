@@ -321,16 +321,25 @@ export class SwarmStateSaver extends BaseCheckpointSaver {
    * way; the source is not touched. Returns the config of the copied checkpoint in the new
    * thread. Only the checkpoint namespace `from` names is copied (subgraphs' are not).
    *
+   * The new thread starts at that checkpoint as if it had just been reached: the checkpoint's
+   * own pending writes (what the source did after it, such as the answer to an interrupt) are
+   * left behind, unless `options.pendingWrites` is `true` (an exact copy).
+   *
    * @example
-   * const fork = await checkpointer.forkThread({ configurable: { thread_id: "t1" } }, "t1-what-if");
-   * await graph.invoke(new Command({ resume: "no" }), fork);
+   * const fork = await checkpointer.forkThread(atReview.config, "t1-what-if");
+   * await graph.invoke(new Command({ resume: "no" }), { configurable: { thread_id: "t1-what-if" } });
    */
-  async forkThread(from: RunnableConfig, toThreadId: string): Promise<RunnableConfig> {
+  async forkThread(
+    from: RunnableConfig,
+    toThreadId: string,
+    options?: { pendingWrites?: boolean },
+  ): Promise<RunnableConfig> {
     if (typeof toThreadId !== "string") throw new TypeError("toThreadId must be a string");
     const ref = await this.#resolve(from, "from");
     if (ref === undefined) throw missing(from, "from");
     const target: ThreadSpace = { thread: toThreadId, ns: ref.space.ns };
-    return forkThread(this.store, this.#layout, this.#reader, ref, target);
+    const keep = options?.pendingWrites ?? false;
+    return forkThread(this.store, this.#layout, this.#reader, ref, target, keep);
   }
 
   /**
