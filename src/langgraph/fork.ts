@@ -13,6 +13,7 @@ import { checkpointConfig } from "./config.js";
 import {
   blobKey,
   type CheckpointRecord,
+  type Head,
   type SaverLayout,
   type ThreadSpace,
 } from "./saver-layout.js";
@@ -42,7 +43,7 @@ export async function forkThread(
       pairs.set(`b${key}`, [layout.blobs(source.space), key, layout.blobs(target)]);
     }
     const isForkPoint = item.ref.id === source.id;
-    for (const key of isForkPoint && !keepPendingWrites ? [] : item.writeKeys) {
+    for (const key of isForkPoint && !keepPendingWrites ? [] : (item.writeKeys ?? [])) {
       const from = layout.writes(source.space, item.ref.id);
       pairs.set(`w${from}${key}`, [from, key, layout.writes(target, item.ref.id)]);
     }
@@ -55,9 +56,13 @@ export async function forkThread(
     if (value !== undefined) items.push([to, key, value]);
   });
   for (const id of path) items.push([layout.checkpoints(target), id, records.get(id) as Value]);
+  const head: Head = {
+    id: source.id,
+    record: records.get(source.id) as unknown as CheckpointRecord,
+  };
   items.push(
     [layout.threads, target.thread, null],
-    [layout.namespacesOf(target.thread), target.ns, null],
+    [layout.namespacesOf(target.thread), target.ns, head as unknown as Value],
   );
   await store.setMany(items);
   return checkpointConfig(target, source.id);

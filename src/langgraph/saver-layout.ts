@@ -6,7 +6,7 @@
  * | swarmstate namespace                        | key                      | value                                |
  * | ------------------------------------------- | ------------------------ | ------------------------------------ |
  * | `{p}.threads`                               | thread id                | `null` (the index of threads)        |
- * | `{p}.thread:["thread"]`                     | checkpoint namespace     | `null` (the thread's namespaces)     |
+ * | `{p}.thread:["thread"]`                     | checkpoint namespace     | {@link Head}: the latest checkpoint  |
  * | `{p}.checkpoints:["thread","ns"]`           | checkpoint id            | {@link CheckpointRecord}             |
  * | `{p}.blobs:["thread","ns"]`                 | `["channel",version]`    | {@link Blob}: one channel version    |
  * | `{p}.writes:["thread","ns","checkpoint"]`   | `["task",idx]`           | {@link StoredWrite}: a pending write |
@@ -25,10 +25,15 @@
  *   random fraction, so two branches forked from one checkpoint never write the same blob key.
  * - `keys()` of a checkpoints namespace is sorted, and LangGraph's checkpoint ids (uuid6) sort
  *   by time: listing one thread reads that thread's namespaces only, newest last.
+ * - A thread's namespaces are the keys of its `thread` namespace, each holding a copy of the
+ *   record put last there (its head): loading the latest checkpoint starts with one read,
+ *   however long the history. LangGraph puts a thread's checkpoints one after another, with ids
+ *   that grow with time, so the checkpoint put last is also the one with the greatest id.
  * - A checkpoint's pending writes have a namespace of their own, so reading them costs what
  *   they are, whatever the length of the thread.
- * - `put` writes blobs before the record that refers to them, in one `setMany`; the indexes of
- *   threads and namespaces are written with every record (the same bytes again are no change).
+ * - `put` writes blobs before the record that refers to them, and the head after, in one
+ *   `setMany`; the index of threads is written with every record (the same bytes again are no
+ *   change).
  * - Nothing is cached in the saver: the store holds the whole truth, so `snapshot`, `restore`
  *   and `diff` of the store cover checkpoint histories like any other data.
  */
@@ -42,6 +47,12 @@ export interface CheckpointRecord {
   checkpoint: Serialized;
   /** `serde.dumpsTyped` of the metadata. */
   metadata: Serialized;
+}
+
+/** The checkpoint of a thread's namespace put last, with its record. */
+export interface Head {
+  id: string;
+  record: CheckpointRecord;
 }
 
 /** What LangGraph's serde makes of a value: its type tag and bytes. */

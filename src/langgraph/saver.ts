@@ -36,6 +36,7 @@ import { checkPrefix, checkStoreApi } from "./options.js";
 import {
   blobKey,
   type CheckpointRecord,
+  type Head,
   SaverLayout,
   type StoredWrite,
   type ThreadSpace,
@@ -94,9 +95,7 @@ export class SwarmStateSaver extends BaseCheckpointSaver {
   }
 
   async getTuple(config: RunnableConfig): Promise<CheckpointTuple | undefined> {
-    const ref = await this.#resolve(config, "config");
-    if (ref === undefined) return undefined;
-    const [loaded] = await this.#reader.records([ref]);
+    const loaded = await this.#load(config, "config");
     if (loaded === undefined) return undefined;
     const [tuple] = await this.#reader.tuples([loaded]);
     return tuple;
@@ -160,11 +159,12 @@ export class SwarmStateSaver extends BaseCheckpointSaver {
       checkpoint: serializedCheckpoint,
       metadata: serializedMetadata,
     };
+    const head: Head = { id: checkpoint.id, record };
     await this.store.setMany([
       ...blobs,
       [this.#layout.checkpoints(space), checkpoint.id, record as unknown as Value],
       [this.#layout.threads, space.thread, null],
-      [this.#layout.namespacesOf(space.thread), space.ns, null],
+      [this.#layout.namespacesOf(space.thread), space.ns, head as unknown as Value],
     ]);
     return checkpointConfig(space, checkpoint.id);
   }
@@ -242,8 +242,9 @@ export class SwarmStateSaver extends BaseCheckpointSaver {
     const newestFirst = new Map(channels.map((ch): [string, CheckpointPendingWrite[]] => [ch, []]));
     const seeds = new Map<string, unknown>();
     const remaining = new Set(channels);
-    const target = channels.length > 0 ? await this.#resolve(config, "config") : undefined;
-    let cursor = target && (await this.#reader.records([target]))[0]?.record.parent;
+    const loadedTarget = channels.length > 0 ? await this.#load(config, "config") : undefined;
+    const target = loadedTarget?.ref;
+    let cursor = loadedTarget?.record.parent;
     while (target && typeof cursor === "string" && remaining.size > 0) {
       const ref: CheckpointRef = { space: target.space, id: cursor };
       const [loaded] = await this.#reader.records([ref]);
@@ -302,13 +303,10 @@ export class SwarmStateSaver extends BaseCheckpointSaver {
    * // { added: [], removed: [], changed: ["messages"] }
    */
   async changedChannels(from: RunnableConfig, to: RunnableConfig): Promise<ChannelChanges> {
-    const [fromRef, toRef] = await Promise.all([
-      this.#resolve(from, "from"),
-      this.#resolve(to, "to"),
+    const [fromRecord, toRecord] = await Promise.all([
+      this.#load(from, "from"),
+      this.#load(to, "to"),
     ]);
-    if (fromRef === undefined) throw missing(from, "from");
-    if (toRef === undefined) throw missing(to, "to");
-    const [fromRecord, toRecord] = await this.#reader.records([fromRef, toRef]);
     if (fromRecord === undefined) throw missing(from, "from");
     if (toRecord === undefined) throw missing(to, "to");
     return changedChannels(this.store, this.#layout, fromRecord, toRecord);
@@ -358,15 +356,33 @@ export class SwarmStateSaver extends BaseCheckpointSaver {
     return historyChanges(this.#layout, await target.diff(base));
   }
 
-  /** The checkpoint a config names: its own id, or the newest in its thread and namespace. */
+  /** The checkpoint a config names: its own id, or its thread's latest (the head). */
   async #resolve(config: RunnableConfig, what: string): Promise<CheckpointRef | undefined> {
-    const thread = optionalThread(config, what);
-    if (thread === undefined) return undefined;
-    const space: ThreadSpace = { thread, ns: optionalNamespace(config, what) ?? "" };
-    const id =
-      optionalCheckpointId(config, what) ??
-      (await this.store.keys(this.#layout.checkpoints(space))).at(-1);
+    const space = this.#spaceOf(config, what);
+    if (space === undefined) return undefined;
+    const id = optionalCheckpointId(config, what) ?? (await this.#head(space))?.id;
     return id === undefined ? undefined : { space, id };
+  }
+
+  /** The record a config names, decoded: one read for the latest, the head holding it. */
+  async #load(config: RunnableConfig, what: string): Promise<LoadedRecord | undefined> {
+    const space = this.#spaceOf(config, what);
+    if (space === undefined) return undefined;
+    const id = optionalCheckpointId(config, what);
+    if (id !== undefined) return (await this.#reader.records([{ space, id }]))[0];
+    const head = await this.#head(space);
+    return head && this.#reader.load({ space, id: head.id }, head.record);
+  }
+
+  #spaceOf(config: RunnableConfig, what: string): ThreadSpace | undefined {
+    const thread = optionalThread(config, what);
+    return thread === undefined ? undefined : { thread, ns: optionalNamespace(config, what) ?? "" };
+  }
+
+  async #head(space: ThreadSpace): Promise<Head | undefined> {
+    return (await this.store.get(this.#layout.namespacesOf(space.thread), space.ns)) as
+      | Head
+      | undefined;
   }
 
   /** Checkpoints `list` may return, newest first, before reading their metadata. */

@@ -39,8 +39,8 @@ export interface LoadedRecord {
   readonly record: CheckpointRecord;
   readonly checkpoint: Checkpoint;
   readonly metadata: CheckpointMetadata;
-  /** Keys of its pending writes. */
-  readonly writeKeys: string[];
+  /** Keys of its pending writes; `undefined` where not read yet ({@link TupleReader.tuples} reads them). */
+  readonly writeKeys: string[] | undefined;
 }
 
 type Pair = [string, string];
@@ -59,19 +59,31 @@ export class TupleReader {
       Promise.all(refs.map((ref) => this.store.keys(this.layout.writes(ref.space, ref.id)))),
     ]);
     return Promise.all(
-      refs.map(async (ref, i) => {
+      refs.map((ref, i) => {
         const record = stored[i] as CheckpointRecord | undefined;
-        if (record === undefined) return undefined;
-        const [checkpoint, metadata] = await Promise.all([
-          this.serde.loadsTyped(...record.checkpoint) as Promise<Checkpoint>,
-          this.serde.loadsTyped(...record.metadata) as Promise<CheckpointMetadata>,
-        ]);
-        return { ref, record, checkpoint, metadata, writeKeys: writeKeys[i] ?? [] };
+        return record === undefined ? undefined : this.load(ref, record, writeKeys[i] ?? []);
       }),
     );
   }
 
-  /** The full tuples of loaded records: channel values and pending writes (one round trip). */
+  /** A record read elsewhere (a thread's head), decoded. */
+  async load(
+    ref: CheckpointRef,
+    record: CheckpointRecord,
+    writeKeys?: string[],
+  ): Promise<LoadedRecord> {
+    const [checkpoint, metadata] = await Promise.all([
+      this.serde.loadsTyped(...record.checkpoint) as Promise<Checkpoint>,
+      this.serde.loadsTyped(...record.metadata) as Promise<CheckpointMetadata>,
+    ]);
+    return { ref, record, checkpoint, metadata, writeKeys };
+  }
+
+  /**
+   * The full tuples of loaded records: channel values and pending writes, in one round trip
+   * (blobs and writes together; write keys not read yet are listed alongside, and their writes
+   * read after, only where there are some).
+   */
   async tuples(loaded: readonly LoadedRecord[]): Promise<CheckpointTuple[]> {
     const pairs = new PairSet();
     const blobIndexes = loaded.map(({ ref, checkpoint }) =>
@@ -80,23 +92,49 @@ export class TupleReader {
         pairs.add(this.layout.blobs(ref.space), blobKey(channel, version)),
       ]),
     );
-    const writeIndexes = loaded.map(({ ref, writeKeys }) =>
-      writeKeys.map((key) => pairs.add(this.layout.writes(ref.space, ref.id), key)),
+    const writesOf = ({ ref }: LoadedRecord) => this.layout.writes(ref.space, ref.id);
+    const known = loaded.map(({ writeKeys }) => writeKeys);
+    const knownIndexes = loaded.map((item, i) =>
+      (known[i] ?? []).map((key) => pairs.add(writesOf(item), key)),
     );
-    const values = await this.store.getMany(pairs.list);
+    const [values, late] = await Promise.all([
+      this.store.getMany(pairs.list),
+      Promise.all(loaded.map((item, i) => (known[i] ? [] : this.store.keys(writesOf(item))))),
+    ]);
+    const latePairs = loaded.flatMap((item, i) =>
+      (late[i] ?? []).map((key): Pair => [writesOf(item), key]),
+    );
+    const lateValues = latePairs.length > 0 ? await this.store.getMany(latePairs) : [];
+    let lateAt = 0;
+    const writes = loaded.map((_, i) => {
+      const knownKeys = known[i];
+      if (knownKeys)
+        return keyed(
+          knownKeys,
+          (knownIndexes[i] ?? []).map((at) => values[at]),
+        );
+      const lateKeys = late[i] ?? [];
+      lateAt += lateKeys.length;
+      return keyed(lateKeys, lateValues.slice(lateAt - lateKeys.length, lateAt));
+    });
+    // Values decoded all at once, without a promise per channel; once per tuple, so that no two
+    // tuples share an object (a blob is read once for a page of checkpoints, decoded per tuple).
+    const decoded = await Promise.all(
+      blobIndexes.map((indexes) =>
+        Promise.all(
+          indexes.map(([, at]) => {
+            const blob = values[at] as Blob | undefined;
+            return blob === undefined ? undefined : this.serde.loadsTyped(...blob);
+          }),
+        ),
+      ),
+    );
     return Promise.all(
       loaded.map(async (item, i) => {
         const channelValues: Record<string, unknown> = {};
-        await Promise.all(
-          (blobIndexes[i] ?? []).map(async ([channel, at]) => {
-            const blob = values[at] as Blob | undefined;
-            if (blob !== undefined) channelValues[channel] = await this.serde.loadsTyped(...blob);
-          }),
-        );
-        const writes = keyed(
-          item.writeKeys,
-          (writeIndexes[i] ?? []).map((at) => values[at]),
-        );
+        (blobIndexes[i] ?? []).forEach(([channel, at], j) => {
+          if (values[at] !== undefined) channelValues[channel] = decoded[i]?.[j];
+        });
         const checkpoint: Checkpoint = { ...item.checkpoint, channel_values: channelValues };
         if (checkpoint.v < 4 && item.record.parent !== null) {
           await this.migratePendingSends(checkpoint, {
@@ -104,7 +142,9 @@ export class TupleReader {
             id: item.record.parent,
           });
         }
-        return this.tupleOf(item, checkpoint, await this.pendingWrites(writes));
+        const itemWrites = writes[i] ?? [];
+        const pending = itemWrites.length > 0 ? await this.pendingWrites(itemWrites) : [];
+        return this.tupleOf(item, checkpoint, pending);
       }),
     );
   }

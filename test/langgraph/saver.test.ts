@@ -51,6 +51,19 @@ describe("SwarmStateSaver", () => {
     expect(await store.keys(`${saver.prefix}.blobs:["t",""]`)).toHaveLength(7);
   });
 
+  it("gives every tuple values of its own, also where checkpoints share a stored value", async () => {
+    const saver = fresh();
+    const first = await saver.put(at("t"), checkpoint({ doc: { tags: ["a"] } }, { doc: 1 }), meta, {
+      doc: 1,
+    });
+    await saver.put(first, checkpoint({ doc: { tags: ["a"] } }, { doc: 1 }), meta, {});
+    const [newer, older] = await collect(saver.list(at("t")));
+    if (newer === undefined) throw new Error("no checkpoint listed");
+    (newer.checkpoint.channel_values.doc as { tags: string[] }).tags.push("changed");
+    expect(older?.checkpoint.channel_values.doc).toEqual({ tags: ["a"] });
+    expect((await saver.getTuple(at("t")))?.checkpoint.channel_values.doc).toEqual({ tags: ["a"] });
+  });
+
   it("makes versions that increase by one step and differ between two calls", () => {
     const saver = fresh();
     const [a, b] = [saver.getNextVersion(3), saver.getNextVersion(3)];
