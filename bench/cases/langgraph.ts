@@ -26,7 +26,7 @@ import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
 import { type BaseCheckpointSaver, MemorySaver } from "@langchain/langgraph-checkpoint";
 import { Store, type StoreApi } from "../../dist/index.js";
 import { SwarmStateSaver } from "../../dist/langgraph/index.js";
-import { type Figure, figure, kb, ms, ratio } from "../harness/figures.js";
+import { type Figure, figure, kb, ms, type Quantity, ratio } from "../harness/figures.js";
 import { alternate, median, settle, type Timing, time } from "../harness/measure.js";
 import type { Section } from "../harness/section.js";
 import { installSqlite, openSqlite, sqliteInstalled } from "../harness/sqlite-saver.js";
@@ -194,7 +194,7 @@ export const langgraphSection: Section = {
         swarmstate: ["stored", "file", "put p50", "getTuple p50", "list one thread"],
       },
     );
-    const found = new Map<string, { bytes: number; put: number; getTuple: number }>();
+    const found = new Map<string, Found>();
     for (const contestant of contestants) {
       const { payload, file } = await contestant.bytes();
       const put = median(puts.get(contestant.name) ?? []);
@@ -221,42 +221,32 @@ export const langgraphSection: Section = {
   },
 };
 
+type Found = { bytes: number; put: number; getTuple: number };
+
 /** Each SwarmStateSaver row held to the issue's targets, against the baselines measured here. */
-function figuresOf(found: Map<string, { bytes: number; put: number; getTuple: number }>): Figure[] {
-  const sqlite = found.get(SQLITE);
-  const memory = found.get(MEMORY);
-  const figures: Figure[] = [];
-  for (const [name, ours] of found) {
-    if (!name.startsWith("SwarmStateSaver")) continue;
-    if (sqlite !== undefined) {
-      figures.push(
-        figure(
-          NAME,
-          `bytes stored, ${name} / SqliteSaver`,
-          ratio(ours.bytes / sqlite.bytes),
-          TARGETS.bytes,
-          {
-            ours: kb(ours.bytes),
-            SqliteSaver: kb(sqlite.bytes),
-          },
-        ),
-        figure(NAME, `put p50, ${name} / SqliteSaver`, ratio(ours.put / sqlite.put), TARGETS.put, {
-          ours: ms(ours.put),
-          SqliteSaver: ms(sqlite.put),
-        }),
-      );
-    }
-    if (memory !== undefined) {
-      figures.push(
-        figure(
-          NAME,
-          `getTuple p50, ${name} / MemorySaver`,
-          ratio(ours.getTuple / memory.getTuple),
-          TARGETS.getTuple,
-          { ours: ms(ours.getTuple), MemorySaver: ms(memory.getTuple) },
-        ),
-      );
-    }
-  }
-  return figures;
+function figuresOf(found: Map<string, Found>): Figure[] {
+  const against = (
+    name: string,
+    measure: keyof Found,
+    baseline: string,
+    target: (typeof TARGETS)[keyof Found],
+    unit: (value: number) => Quantity,
+  ): Figure[] => {
+    const [ours, base] = [found.get(name)?.[measure], found.get(baseline)?.[measure]];
+    if (ours === undefined || base === undefined) return [];
+    const label = measure === "bytes" ? "bytes stored" : `${measure} p50`;
+    return [
+      figure(NAME, `${label}, ${name} / ${baseline}`, ratio(ours / base), target, {
+        ours: unit(ours),
+        [baseline]: unit(base),
+      }),
+    ];
+  };
+  return [...found.keys()]
+    .filter((name) => name.startsWith("SwarmStateSaver"))
+    .flatMap((name) => [
+      ...against(name, "bytes", SQLITE, TARGETS.bytes, kb),
+      ...against(name, "put", SQLITE, TARGETS.put, ms),
+      ...against(name, "getTuple", MEMORY, TARGETS.getTuple, ms),
+    ]);
 }

@@ -19,23 +19,23 @@ function configurableOf(config: RunnableConfig | undefined): Configurable | unde
 }
 
 /** The thread id, or `undefined` when the config has none. */
-export function optionalThread(
-  config: RunnableConfig | undefined,
-  what: string,
-): string | undefined {
-  const thread = configurableOf(config)?.thread_id;
-  if (thread === undefined || thread === null) return undefined;
-  return checkString(thread, `${what}.configurable.thread_id`);
+export function optionalThread(config: RunnableConfig | undefined, what: string) {
+  return optionalString(config, "thread_id", what);
 }
 
 /** The checkpoint namespace, or `undefined` when the config has none. */
-export function optionalNamespace(
+export function optionalNamespace(config: RunnableConfig | undefined, what: string) {
+  return optionalString(config, "checkpoint_ns", what);
+}
+
+function optionalString(
   config: RunnableConfig | undefined,
+  field: "thread_id" | "checkpoint_ns",
   what: string,
 ): string | undefined {
-  const ns = configurableOf(config)?.checkpoint_ns;
-  if (ns === undefined || ns === null) return undefined;
-  return checkString(ns, `${what}.configurable.checkpoint_ns`);
+  const value = configurableOf(config)?.[field];
+  if (value === undefined || value === null) return undefined;
+  return checkString(value, `${what}.configurable.${field}`);
 }
 
 /** The checkpoint id (`checkpoint_id`, or the older `thread_ts`), or `undefined` when absent. */
