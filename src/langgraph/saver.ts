@@ -185,12 +185,12 @@ export class SwarmStateSaver extends BaseCheckpointSaver {
     const id = requireCheckpointId(config, "config");
     if (typeof taskId !== "string") throw new TypeError("taskId must be a string");
     const namespace = this.#layout.writes(space, id);
-    const entries = writes.map(([channel, value], i) => ({
-      channel,
-      value,
-      key: writeKey(taskId, WRITES_IDX_MAP[channel] ?? i),
-      replaces: channel in WRITES_IDX_MAP,
-    }));
+    const entries = writes.map(([channel, value], i) => {
+      // Own properties only: a channel named "constructor" is an ordinary channel.
+      const special = Object.hasOwn(WRITES_IDX_MAP, channel);
+      const key = writeKey(taskId, special ? (WRITES_IDX_MAP[channel] as number) : i);
+      return { channel, value, key, replaces: special };
+    });
     const [present, serialized] = await Promise.all([
       Promise.all(entries.map((e) => (e.replaces ? false : this.store.has(namespace, e.key)))),
       Promise.all(entries.map((e) => this.serde.dumpsTyped(e.value))),

@@ -82,6 +82,7 @@ describe("SwarmStateSaver", () => {
       [
         ["a", 1],
         [ERROR, "first"],
+        ["constructor", 1], // an ordinary channel, though Object.prototype has the name
       ],
       "task",
     );
@@ -90,12 +91,14 @@ describe("SwarmStateSaver", () => {
       [
         ["a", 2],
         [ERROR, "second"],
+        ["constructor", 2],
       ],
       "task",
     );
     expect((await saver.getTuple(config))?.pendingWrites).toEqual([
       ["task", ERROR, "second"],
       ["task", "a", 1],
+      ["task", "constructor", 1],
     ]);
   });
 
