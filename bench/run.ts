@@ -16,6 +16,7 @@ import { loadavg } from "node:os";
 import { diffSection } from "./cases/diff.js";
 import { diffChangesSection } from "./cases/diff-changes.js";
 import { eventLoopSection } from "./cases/event-loop.js";
+import { langgraphSection } from "./cases/langgraph.js";
 import { latencySection } from "./cases/latency.js";
 import { memorySection } from "./cases/memory.js";
 import { parallelDiffSection } from "./cases/parallel-diff.js";
@@ -52,6 +53,7 @@ const SECTIONS: readonly Section[] = [
   memorySection,
   poolRoutingSection,
   scalingSection,
+  langgraphSection,
 ];
 const FULL_SIZES = [100, 1000, 10_000, 100_000, 1_000_000];
 const QUICK_SIZES = [100, 1000, 10_000];

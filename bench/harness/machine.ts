@@ -4,7 +4,14 @@ import { readFileSync } from "node:fs";
 import os from "node:os";
 import { projectRoot } from "./paths.js";
 
-const PACKAGES = ["piscina", "msgpackr", "immutable", "tinybench"] as const;
+const PACKAGES = [
+  "piscina",
+  "msgpackr",
+  "immutable",
+  "tinybench",
+  "@langchain/langgraph",
+  "@langchain/langgraph-checkpoint",
+] as const;
 
 export interface Machine {
   cpuModel: string;

@@ -1,0 +1,100 @@
+/**
+ * Forking a thread: copying the history of one checkpoint (it and its ancestors, with their
+ * pending writes) into a new thread, as stored. The fork point's own pending writes are what the
+ * source did after it (finished tasks, an answer to an interrupt): they are left behind unless
+ * asked for, so that the new thread runs on from that checkpoint as if it had just been reached. Nothing is deserialized, and a channel version
+ * shared by many checkpoints (a document that never changed) is copied once: the cost is what
+ * the source thread paid to store that path, not (checkpoints x state) as when a history is
+ * copied through `list` and `put`.
+ */
+import type { RunnableConfig } from "@langchain/core/runnables";
+import type { StoreApi, Value } from "../index.js";
+import { checkpointConfig } from "./config.js";
+import {
+  blobKey,
+  type CheckpointRecord,
+  type Head,
+  type SaverLayout,
+  type ThreadSpace,
+} from "./saver-layout.js";
+import type { CheckpointRef, TupleReader } from "./tuples.js";
+
+export async function forkThread(
+  store: StoreApi,
+  layout: SaverLayout,
+  reader: TupleReader,
+  source: CheckpointRef,
+  target: ThreadSpace,
+  keepPendingWrites: boolean,
+): Promise<RunnableConfig> {
+  if ((await store.keys(layout.checkpoints(target))).length > 0) {
+    throw new Error(
+      `forkThread: thread ${JSON.stringify(target.thread)} already has checkpoints in namespace ` +
+        `${JSON.stringify(target.ns)}; fork into a new thread`,
+    );
+  }
+  const { path, records } = await ancestry(store, layout, source);
+  const loaded = await reader.records(path.map((id) => ({ space: source.space, id })));
+  const pairs = new Map<string, [string, string, string]>(); // blob or write → [from ns, key, to ns]
+  for (const item of loaded) {
+    if (item === undefined) continue;
+    for (const [channel, version] of Object.entries(item.checkpoint.channel_versions)) {
+      const key = blobKey(channel, version);
+      pairs.set(`b${key}`, [layout.blobs(source.space), key, layout.blobs(target)]);
+    }
+    const isForkPoint = item.ref.id === source.id;
+    for (const key of isForkPoint && !keepPendingWrites ? [] : (item.writeKeys ?? [])) {
+      const from = layout.writes(source.space, item.ref.id);
+      pairs.set(`w${from}${key}`, [from, key, layout.writes(target, item.ref.id)]);
+    }
+  }
+  const copies = [...pairs.values()];
+  const values = await store.getMany(copies.map(([ns, key]): [string, string] => [ns, key]));
+  const items: [string, string, Value][] = [];
+  copies.forEach(([, key, to], i) => {
+    const value = values[i];
+    if (value !== undefined) items.push([to, key, value]);
+  });
+  for (const id of path) items.push([layout.checkpoints(target), id, records.get(id) as Value]);
+  const head: Head = {
+    id: source.id,
+    record: records.get(source.id) as unknown as CheckpointRecord,
+  };
+  items.push(
+    [layout.threads, target.thread, null],
+    [layout.namespacesOf(target.thread), target.ns, head as unknown as Value],
+  );
+  await store.setMany(items);
+  return checkpointConfig(target, source.id);
+}
+
+/** The ids from `source` back to its root, following parents, with their records. */
+async function ancestry(
+  store: StoreApi,
+  layout: SaverLayout,
+  source: CheckpointRef,
+): Promise<{ path: string[]; records: Map<string, Value> }> {
+  // Every record of the namespace in one read: the walk then costs no round trip per step.
+  const namespace = layout.checkpoints(source.space);
+  const ids = await store.keys(namespace);
+  const values = await store.getMany(ids.map((id): [string, string] => [namespace, id]));
+  const records = new Map<string, Value>();
+  ids.forEach((id, i) => {
+    const value = values[i];
+    if (value !== undefined) records.set(id, value);
+  });
+  const path: string[] = [];
+  const seen = new Set<string>();
+  let id: string | null = source.id;
+  while (id !== null && records.has(id) && !seen.has(id)) {
+    seen.add(id); // a cycle can only come from hand-made records
+    path.push(id);
+    id = (records.get(id) as unknown as CheckpointRecord).parent;
+  }
+  if (path.length === 0) {
+    throw new Error(
+      `forkThread: no checkpoint ${JSON.stringify(source.id)} in thread ${JSON.stringify(source.space.thread)}`,
+    );
+  }
+  return { path, records };
+}

@@ -1,0 +1,81 @@
+/**
+ * A store diff read in LangGraph's terms. The saver's data is keyed so that a diff says it all:
+ * a key added to a checkpoints namespace is a checkpoint written, one added to a blobs namespace
+ * a channel given a new value, a writes namespace a checkpoint given pending writes. So what some
+ * runs did to every thread costs one diff: what was written, however long the histories.
+ */
+import type { RunnableConfig } from "@langchain/core/runnables";
+import type { Diff } from "../index.js";
+import { checkpointConfig } from "./config.js";
+import { parseBlobKey, type SaverLayout } from "./saver-layout.js";
+
+/** What happened to checkpoint histories between two store snapshots. */
+export interface HistoryChanges {
+  /** Checkpoints written (new, or stored again under the same id), newest first. */
+  written: RunnableConfig[];
+  /** Checkpoints that went (a deleted thread, or a restore in between), newest first. */
+  removed: RunnableConfig[];
+  /** Checkpoints that were given pending writes, newest first. */
+  pendingWrites: RunnableConfig[];
+  /** Per thread and checkpoint namespace, the channels given new stored values (sorted). */
+  channels: { thread_id: string; checkpoint_ns: string; channels: string[] }[];
+}
+
+export function historyChanges(layout: SaverLayout, diff: Diff): HistoryChanges {
+  const written: RunnableConfig[] = [];
+  const removed: RunnableConfig[] = [];
+  const pendingWrites = new Map<string, RunnableConfig>();
+  const channels = new Map<
+    string,
+    { thread_id: string; checkpoint_ns: string; channels: Set<string> }
+  >();
+  const visit = (pairs: [string, string][], into: RunnableConfig[] | null) => {
+    for (const [namespace, key] of pairs) {
+      const parsed = layout.parse(namespace);
+      if (parsed === null) continue;
+      if (parsed.kind === "checkpoints") {
+        into?.push(checkpointConfig(parsed, key));
+      } else if (parsed.kind === "writes" && into !== null) {
+        pendingWrites.set(namespace, checkpointConfig(parsed, parsed.checkpointId));
+      } else if (parsed.kind === "blobs" && into !== null) {
+        const id = JSON.stringify([parsed.thread, parsed.ns]);
+        const entry = channels.get(id) ?? {
+          thread_id: parsed.thread,
+          checkpoint_ns: parsed.ns,
+          channels: new Set(),
+        };
+        entry.channels.add(parseBlobKey(key)[0]);
+        channels.set(id, entry);
+      }
+    }
+  };
+  visit(diff.added, written);
+  visit(diff.changed, written);
+  visit(diff.removed, removed);
+  const newestFirst = (configs: Iterable<RunnableConfig>) =>
+    [...configs].sort((a, b) => {
+      const [x, y] = [
+        a.configurable?.checkpoint_id as string,
+        b.configurable?.checkpoint_id as string,
+      ];
+      return x < y ? 1 : x > y ? -1 : 0;
+    });
+  return {
+    written: newestFirst(written),
+    removed: newestFirst(removed),
+    pendingWrites: newestFirst(pendingWrites.values()),
+    channels: [...channels.values()]
+      .sort((a, b) =>
+        a.thread_id !== b.thread_id
+          ? a.thread_id < b.thread_id
+            ? -1
+            : 1
+          : a.checkpoint_ns < b.checkpoint_ns
+            ? -1
+            : a.checkpoint_ns > b.checkpoint_ns
+              ? 1
+              : 0,
+      )
+      .map((entry) => ({ ...entry, channels: [...entry.channels].sort() })),
+  };
+}

@@ -1,0 +1,445 @@
+/**
+ * `SwarmStateSaver`: a LangGraph.js checkpointer over any swarmstate `StoreApi`. It validates
+ * arguments and turns each call into a few batched store calls; where things are kept is
+ * saver-layout.ts, how checkpoints are read back tuples.ts. It holds no state of its own.
+ */
+
+import { isDeepStrictEqual } from "node:util";
+import type { RunnableConfig } from "@langchain/core/runnables";
+import {
+  BaseCheckpointSaver,
+  type ChannelVersions,
+  type Checkpoint,
+  type CheckpointListOptions,
+  type CheckpointMetadata,
+  type CheckpointPendingWrite,
+  type CheckpointTuple,
+  copyCheckpoint,
+  type DeltaChannelHistory,
+  type PendingWrite,
+  type SerializerProtocol,
+  WRITES_IDX_MAP,
+} from "@langchain/langgraph-checkpoint";
+import type { Snapshot, StoreApi, Value } from "../index.js";
+import { type ChannelChanges, changedChannels } from "./channel-changes.js";
+import {
+  checkpointConfig,
+  optionalCheckpointId,
+  optionalNamespace,
+  optionalThread,
+  requireCheckpointId,
+  requireSpace,
+} from "./config.js";
+import { forkThread } from "./fork.js";
+import { type HistoryChanges, historyChanges } from "./history-changes.js";
+import { checkPrefix, checkStoreApi } from "./options.js";
+import {
+  blobKey,
+  type CheckpointRecord,
+  type Head,
+  SaverLayout,
+  type StoredWrite,
+  type ThreadSpace,
+  writeKey,
+} from "./saver-layout.js";
+import { type CheckpointRef, type LoadedRecord, TupleReader } from "./tuples.js";
+import { nextVersion } from "./versions.js";
+
+/** Options of {@link SwarmStateSaver}. */
+export interface SwarmStateSaverOptions {
+  /** Where checkpoints are kept: a `Store` or a `RemoteStore` (any `StoreApi`). */
+  store: StoreApi;
+  /**
+   * Start of every swarmstate namespace the saver uses (default `"langgraph"`), so that several
+   * savers, a `SwarmStateStore` and other data can share one store. No `:` allowed.
+   */
+  prefix?: string;
+  /** How channel values, metadata and writes are serialized (default: LangGraph's JSON+). */
+  serde?: SerializerProtocol;
+}
+
+/** How many checkpoints `list` reads per round of store calls. */
+const LIST_PAGE = 32;
+
+type Triple = [string, string, Value];
+
+/**
+ * A LangGraph.js checkpointer that keeps thread histories in a swarmstate store: `put` stores
+ * only the channels that changed (one blob per channel version) and a small record, `getTuple`
+ * reads a record and one blob per channel, and `list` reads one thread's namespaces only.
+ *
+ * Beyond `BaseCheckpointSaver`: {@link changedChannels} between any two checkpoints,
+ * {@link forkThread} to copy a history into a new thread, and {@link changes} to say what a
+ * stretch of the store's history did to checkpoints (from two store snapshots).
+ *
+ * @example
+ * const store = new Store({ shards: 2 });
+ * const checkpointer = new SwarmStateSaver({ store });
+ * const graph = builder.compile({ checkpointer });
+ * await graph.invoke(input, { configurable: { thread_id: "t1" } });
+ */
+export class SwarmStateSaver extends BaseCheckpointSaver {
+  /** The store the checkpoints live in. */
+  readonly store: StoreApi;
+  /** Start of every swarmstate namespace this saver uses. */
+  readonly prefix: string;
+  readonly #layout: SaverLayout;
+  readonly #reader: TupleReader;
+
+  constructor(options: SwarmStateSaverOptions) {
+    super(options?.serde);
+    this.store = checkStoreApi(options, "SwarmStateSaver");
+    this.prefix = checkPrefix(options.prefix, "SwarmStateSaver");
+    this.#layout = new SaverLayout(this.prefix);
+    this.#reader = new TupleReader(this.store, this.#layout, this.serde);
+  }
+
+  async getTuple(config: RunnableConfig): Promise<CheckpointTuple | undefined> {
+    const loaded = await this.#load(config, "config");
+    if (loaded === undefined) return undefined;
+    const [tuple] = await this.#reader.tuples([loaded]);
+    return tuple;
+  }
+
+  /**
+   * Checkpoints newest first (by id), of one thread and namespace, one thread's every
+   * namespace, or every thread when `config` names none; `before`, `filter` (metadata fields,
+   * compared deeply) and `limit` as in LangGraph. Reads a page of checkpoints at a time.
+   */
+  async *list(
+    config: RunnableConfig,
+    options?: CheckpointListOptions,
+  ): AsyncGenerator<CheckpointTuple> {
+    const { filter, limit } = options ?? {};
+    if (limit !== undefined && (typeof limit !== "number" || Number.isNaN(limit))) {
+      throw new TypeError(`options.limit must be a number, got ${typeof limit}`);
+    }
+    let left = limit ?? Number.POSITIVE_INFINITY;
+    const refs = await this.#candidates(config, options);
+    for (let start = 0; start < refs.length && left > 0; start += LIST_PAGE) {
+      const loaded = (await this.#reader.records(refs.slice(start, start + LIST_PAGE))).filter(
+        (item): item is LoadedRecord => item !== undefined && matches(item.metadata, filter),
+      );
+      const kept = loaded.slice(0, left);
+      left -= kept.length;
+      yield* await this.#reader.tuples(kept);
+    }
+  }
+
+  async put(
+    config: RunnableConfig,
+    checkpoint: Checkpoint,
+    metadata: CheckpointMetadata,
+    newVersions: ChannelVersions,
+  ): Promise<RunnableConfig> {
+    // Copied before the first await: the caller may go on changing its checkpoint.
+    const { channel_values: values, ...rest } = copyCheckpoint(checkpoint);
+    const space = requireSpace(config, "config");
+    const parent = optionalCheckpointId(config, "config") ?? null;
+    if (typeof checkpoint.id !== "string" || checkpoint.id === "") {
+      throw new TypeError("checkpoint.id must be a non-empty string");
+    }
+    const changed = Object.keys(newVersions ?? {}).filter(
+      (channel) => Object.hasOwn(values, channel) && values[channel] !== undefined,
+    );
+    const [blobs, serializedCheckpoint, serializedMetadata] = await Promise.all([
+      Promise.all(
+        changed.map(async (channel): Promise<Triple> => {
+          const version = rest.channel_versions[channel] ?? (newVersions[channel] as number);
+          const blob = await this.serde.dumpsTyped(values[channel]);
+          return [this.#layout.blobs(space), blobKey(channel, version), blob];
+        }),
+      ),
+      this.serde.dumpsTyped(rest),
+      this.serde.dumpsTyped(metadata),
+    ]);
+    const record: CheckpointRecord = {
+      v: 1,
+      parent,
+      checkpoint: serializedCheckpoint,
+      metadata: serializedMetadata,
+    };
+    const head: Head = { id: checkpoint.id, record };
+    await this.store.setMany([
+      ...blobs,
+      [this.#layout.checkpoints(space), checkpoint.id, record as unknown as Value],
+      [this.#layout.threads, space.thread, null],
+      [this.#layout.namespacesOf(space.thread), space.ns, head as unknown as Value],
+    ]);
+    return checkpointConfig(space, checkpoint.id);
+  }
+
+  /**
+   * Stores a task's writes against a checkpoint. A write to one of LangGraph's special channels
+   * (errors, interrupts, resumes, scheduled) replaces an earlier one from the same task; any
+   * other write is kept only if the task has not written at that index yet (a retried task does
+   * not overwrite what it wrote the first time).
+   */
+  async putWrites(
+    config: RunnableConfig,
+    writes: PendingWrite[],
+    taskId: string,
+    taskPath = "",
+  ): Promise<void> {
+    const space = requireSpace(config, "config");
+    const id = requireCheckpointId(config, "config");
+    if (typeof taskId !== "string") throw new TypeError("taskId must be a string");
+    const namespace = this.#layout.writes(space, id);
+    const entries = writes.map(([channel, value], i) => {
+      // Own properties only: a channel named "constructor" is an ordinary channel.
+      const special = Object.hasOwn(WRITES_IDX_MAP, channel);
+      const key = writeKey(taskId, special ? (WRITES_IDX_MAP[channel] as number) : i);
+      return { channel, value, key, replaces: special };
+    });
+    const [present, serialized] = await Promise.all([
+      Promise.all(entries.map((e) => (e.replaces ? false : this.store.has(namespace, e.key)))),
+      Promise.all(entries.map((e) => this.serde.dumpsTyped(e.value))),
+    ]);
+    const items = entries.flatMap(({ channel, key }, i): Triple[] => {
+      const [type, bytes] = serialized[i] as [string, Uint8Array];
+      const write: StoredWrite = [taskId, channel, type, bytes, taskPath];
+      return present[i] ? [] : [[namespace, key, write as unknown as Value]];
+    });
+    await this.store.setMany(items);
+  }
+
+  /** Deletes every checkpoint, blob and write of a thread, in all its namespaces. */
+  async deleteThread(threadId: string): Promise<void> {
+    if (typeof threadId !== "string") throw new TypeError("threadId must be a string");
+    const indexOfNamespaces = this.#layout.namespacesOf(threadId);
+    const spaces = (await this.store.keys(indexOfNamespaces)).map(
+      (ns): ThreadSpace => ({ thread: threadId, ns }),
+    );
+    const namespaces = (
+      await Promise.all(
+        spaces.map(async (space) => {
+          const ids = await this.store.keys(this.#layout.checkpoints(space));
+          return [
+            this.#layout.checkpoints(space),
+            this.#layout.blobs(space),
+            ...ids.map((id) => this.#layout.writes(space, id)),
+          ];
+        }),
+      )
+    ).flat();
+    // The data first, the indexes last: a delete cut short can be repeated.
+    await this.#deleteAll(namespaces);
+    await this.#deleteAll([indexOfNamespaces]);
+    await this.store.delete(this.#layout.threads, threadId);
+  }
+
+  /**
+   * Walks a checkpoint's ancestors for delta channels, reading only what the walk needs: each
+   * ancestor's record, its writes, and the requested channels' blobs (never the other
+   * channels' values, which LangGraph's default walk through `getTuple` would read at every
+   * ancestor).
+   */
+  override async getDeltaChannelHistory(options: {
+    config: RunnableConfig;
+    channels: string[];
+  }): Promise<Record<string, DeltaChannelHistory>> {
+    const { config, channels } = options;
+    const newestFirst = new Map(channels.map((ch): [string, CheckpointPendingWrite[]] => [ch, []]));
+    const seeds = new Map<string, unknown>();
+    const remaining = new Set(channels);
+    const loadedTarget = channels.length > 0 ? await this.#load(config, "config") : undefined;
+    const target = loadedTarget?.ref;
+    let cursor = loadedTarget?.record.parent;
+    while (target && typeof cursor === "string" && remaining.size > 0) {
+      const ref: CheckpointRef = { space: target.space, id: cursor };
+      const [loaded] = await this.#reader.records([ref]);
+      if (loaded === undefined) break;
+      const wanted = [...remaining].filter(
+        (ch) => loaded.checkpoint.channel_versions[ch] !== undefined,
+      );
+      const [writes, blobs] = await Promise.all([
+        this.#reader.storedWrites(ref),
+        this.store.getMany(
+          wanted.map((ch): [string, string] => [
+            this.#layout.blobs(ref.space),
+            blobKey(ch, loaded.checkpoint.channel_versions[ch] as number | string),
+          ]),
+        ),
+      ]);
+      const relevant = writes.filter(([, write]) => remaining.has(write[1]));
+      const ordered = await this.#reader.pendingWrites(relevant);
+      for (const write of ordered.reverse()) newestFirst.get(write[1])?.push(write);
+      await Promise.all(
+        wanted.map(async (ch, i) => {
+          const blob = blobs[i] as [string, Uint8Array] | undefined;
+          if (blob === undefined) return;
+          seeds.set(ch, await this.serde.loadsTyped(...blob));
+          remaining.delete(ch);
+        }),
+      );
+      cursor = loaded.record.parent;
+    }
+    return Object.fromEntries(
+      channels.map((ch) => {
+        const history: DeltaChannelHistory = { writes: [...(newestFirst.get(ch) ?? [])].reverse() };
+        if (seeds.has(ch)) history.seed = seeds.get(ch);
+        return [ch, history];
+      }),
+    );
+  }
+
+  /**
+   * The next version of a channel: the next integer plus a random fraction, so that branches
+   * forked from one checkpoint never share a version (see versions.ts).
+   */
+  override getNextVersion(current: number | undefined): number {
+    return nextVersion(current);
+  }
+
+  /**
+   * Which channels differ between two checkpoints (each named by a config, the latest of its
+   * thread when it names no checkpoint), with swarmstate's meaning of "changed": the stored
+   * bytes differ. Reads the two records and only the values of channels whose versions
+   * differ: a large channel that did not change is never read.
+   *
+   * @example
+   * const latest = await checkpointer.getTuple({ configurable: { thread_id: "t1" } });
+   * await checkpointer.changedChannels(latest.parentConfig, latest.config);
+   * // { added: [], removed: [], changed: ["messages"] }
+   */
+  async changedChannels(from: RunnableConfig, to: RunnableConfig): Promise<ChannelChanges> {
+    const [fromRecord, toRecord] = await Promise.all([
+      this.#load(from, "from"),
+      this.#load(to, "to"),
+    ]);
+    if (fromRecord === undefined) throw missing(from, "from");
+    if (toRecord === undefined) throw missing(to, "to");
+    return changedChannels(this.store, this.#layout, fromRecord, toRecord);
+  }
+
+  /**
+   * Copies a thread's history as of one checkpoint (that checkpoint and its ancestors, with
+   * their pending writes) into a new thread, as stored: no value is deserialized, and each
+   * channel version is copied once, not once per checkpoint. The new thread then goes its own
+   * way; the source is not touched. Returns the config of the copied checkpoint in the new
+   * thread. Only the checkpoint namespace `from` names is copied (subgraphs' are not).
+   *
+   * The new thread starts at that checkpoint as if it had just been reached: the checkpoint's
+   * own pending writes (what the source did after it, such as the answer to an interrupt) are
+   * left behind, unless `options.pendingWrites` is `true` (an exact copy).
+   *
+   * @example
+   * const fork = await checkpointer.forkThread(atReview.config, "t1-what-if");
+   * await graph.invoke(new Command({ resume: "no" }), { configurable: { thread_id: "t1-what-if" } });
+   */
+  async forkThread(
+    from: RunnableConfig,
+    toThreadId: string,
+    options?: { pendingWrites?: boolean },
+  ): Promise<RunnableConfig> {
+    if (typeof toThreadId !== "string") throw new TypeError("toThreadId must be a string");
+    const ref = await this.#resolve(from, "from");
+    if (ref === undefined) throw missing(from, "from");
+    const target: ThreadSpace = { thread: toThreadId, ns: ref.space.ns };
+    const keep = options?.pendingWrites ?? false;
+    return forkThread(this.store, this.#layout, this.#reader, ref, target, keep);
+  }
+
+  /**
+   * What happened to checkpoint histories between two snapshots of the store (taken with
+   * `store.snapshot()`, before and after some runs): the checkpoints that appeared or went, and
+   * for each thread the channels that got new values. Costs what `target.diff(base)` costs: what
+   * was written in between, not the size of the histories.
+   *
+   * @example
+   * const before = await store.snapshot();
+   * await Promise.all(threads.map((t) => graph.invoke(input, { configurable: { thread_id: t } })));
+   * const report = await checkpointer.changes(before, await store.snapshot());
+   * await store.restore(before); // and undo it all, memory store included
+   */
+  async changes(base: Snapshot, target: Snapshot): Promise<HistoryChanges> {
+    return historyChanges(this.#layout, await target.diff(base));
+  }
+
+  /** The checkpoint a config names: its own id, or its thread's latest (the head). */
+  async #resolve(config: RunnableConfig, what: string): Promise<CheckpointRef | undefined> {
+    const space = this.#spaceOf(config, what);
+    if (space === undefined) return undefined;
+    const id = optionalCheckpointId(config, what) ?? (await this.#head(space))?.id;
+    return id === undefined ? undefined : { space, id };
+  }
+
+  /** The record a config names, decoded: one read for the latest, the head holding it. */
+  async #load(config: RunnableConfig, what: string): Promise<LoadedRecord | undefined> {
+    const space = this.#spaceOf(config, what);
+    if (space === undefined) return undefined;
+    const id = optionalCheckpointId(config, what);
+    if (id !== undefined) return (await this.#reader.records([{ space, id }]))[0];
+    const head = await this.#head(space);
+    return head && this.#reader.load({ space, id: head.id }, head.record);
+  }
+
+  #spaceOf(config: RunnableConfig, what: string): ThreadSpace | undefined {
+    const thread = optionalThread(config, what);
+    return thread === undefined ? undefined : { thread, ns: optionalNamespace(config, what) ?? "" };
+  }
+
+  async #head(space: ThreadSpace): Promise<Head | undefined> {
+    return (await this.store.get(this.#layout.namespacesOf(space.thread), space.ns)) as
+      | Head
+      | undefined;
+  }
+
+  /** Checkpoints `list` may return, newest first, before reading their metadata. */
+  async #candidates(
+    config: RunnableConfig,
+    options: CheckpointListOptions | undefined,
+  ): Promise<CheckpointRef[]> {
+    const thread = optionalThread(config, "config");
+    const ns = optionalNamespace(config, "config");
+    const exact = optionalCheckpointId(config, "config");
+    const before = optionalCheckpointId(options?.before, "options.before");
+    const threads = thread === undefined ? await this.store.keys(this.#layout.threads) : [thread];
+    const spaces = (
+      await Promise.all(
+        threads.map(async (t) =>
+          (ns === undefined ? await this.store.keys(this.#layout.namespacesOf(t)) : [ns]).map(
+            (n): ThreadSpace => ({ thread: t, ns: n }),
+          ),
+        ),
+      )
+    ).flat();
+    const ids = await Promise.all(spaces.map((s) => this.store.keys(this.#layout.checkpoints(s))));
+    const refs = spaces.flatMap((space, i) =>
+      (ids[i] ?? [])
+        .filter(
+          (id) => (exact === undefined || id === exact) && (before === undefined || id < before),
+        )
+        .map((id): CheckpointRef => ({ space, id })),
+    );
+    return refs.sort((a, b) =>
+      a.id !== b.id ? (a.id < b.id ? 1 : -1) : compareSpaces(a.space, b.space),
+    );
+  }
+
+  async #deleteAll(namespaces: readonly string[]): Promise<void> {
+    const keys = await Promise.all(namespaces.map((ns) => this.store.keys(ns)));
+    await Promise.all(
+      namespaces.flatMap((ns, i) => (keys[i] ?? []).map((key) => this.store.delete(ns, key))),
+    );
+  }
+}
+
+/** Whether checkpoint metadata has every field of a `list` filter (compared deeply). */
+function matches(
+  metadata: CheckpointMetadata,
+  filter: Record<string, unknown> | undefined,
+): boolean {
+  if (filter === undefined) return true;
+  const fields = metadata as unknown as Record<string, unknown>;
+  return Object.entries(filter).every(([key, value]) => isDeepStrictEqual(fields[key], value));
+}
+
+function compareSpaces(a: ThreadSpace, b: ThreadSpace): number {
+  if (a.thread !== b.thread) return a.thread < b.thread ? -1 : 1;
+  return a.ns < b.ns ? -1 : a.ns > b.ns ? 1 : 0;
+}
+
+function missing(config: RunnableConfig, what: string): Error {
+  return new Error(`${what}: no checkpoint found for ${JSON.stringify(config.configurable ?? {})}`);
+}
