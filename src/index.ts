@@ -8,7 +8,7 @@ export {
   StoreClosedError,
   SwarmStateError,
 } from "./core/errors.js";
-export type { Value } from "./core/value.js";
+export { MAX_DEPTH, type Value } from "./core/value.js";
 export { type Diff, Snapshot } from "./main/snapshot.js";
 export { Store } from "./main/store.js";
 export type { StoreApi } from "./main/store-api.js";

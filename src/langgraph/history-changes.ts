@@ -17,8 +17,15 @@ export interface HistoryChanges {
   removed: RunnableConfig[];
   /** Checkpoints that were given pending writes, newest first. */
   pendingWrites: RunnableConfig[];
-  /** Per thread and checkpoint namespace, the channels given new stored values (sorted). */
-  channels: { thread_id: string; checkpoint_ns: string; channels: string[] }[];
+  /** Per thread and checkpoint namespace, the channels given new stored values. */
+  channels: {
+    /** The thread. */
+    thread_id: string;
+    /** The checkpoint namespace ("" for the root graph, else a subgraph's). */
+    checkpoint_ns: string;
+    /** The channels written, sorted. */
+    channels: string[];
+  }[];
 }
 
 export function historyChanges(layout: SaverLayout, diff: Diff): HistoryChanges {

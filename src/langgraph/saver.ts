@@ -94,6 +94,10 @@ export class SwarmStateSaver extends BaseCheckpointSaver {
     this.#reader = new TupleReader(this.store, this.#layout, this.serde);
   }
 
+  /**
+   * The checkpoint `config` names (its `checkpoint_id`, or the thread's latest), with its
+   * channel values, pending writes and parent; `undefined` if there is none.
+   */
   async getTuple(config: RunnableConfig): Promise<CheckpointTuple | undefined> {
     const loaded = await this.#load(config, "config");
     if (loaded === undefined) return undefined;
@@ -126,6 +130,10 @@ export class SwarmStateSaver extends BaseCheckpointSaver {
     }
   }
 
+  /**
+   * Stores a checkpoint: its record, and a blob for each channel named in `newVersions` only
+   * (the others keep the blobs of their current versions).
+   */
   async put(
     config: RunnableConfig,
     checkpoint: Checkpoint,

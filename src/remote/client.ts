@@ -45,7 +45,9 @@ export async function connectStore(port: MessagePort): Promise<RemoteStore> {
  * {@link StoreApi} as `Store`, with the same checks and errors, reaching the one store.
  */
 export class RemoteStore extends StoreHandle {
+  /** {@inheritDoc StoreApi.shards} */
   readonly shards: number;
+  /** {@inheritDoc StoreApi.maxHistory} */
   readonly maxHistory: number | null;
 
   /** @internal use `connectStore(port)`. */
