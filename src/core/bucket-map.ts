@@ -35,7 +35,10 @@ function find(
   split: number,
   key: string,
 ): string | undefined {
-  const bucket = buckets.get(indexOf(fnv1a(key), level, split)) as Bucket;
+  return valueIn(buckets.get(indexOf(fnv1a(key), level, split)) as Bucket, key);
+}
+
+function valueIn(bucket: Bucket, key: string): string | undefined {
   for (let i = 0; i < bucket.length; i += 2) {
     if (bucket[i] === key) return bucket[i + 1];
   }
@@ -66,6 +69,33 @@ export class BucketMap {
   /** Keys in no particular order. */
   keys(): Generator<string> {
     return keysIn(this.buckets);
+  }
+
+  /**
+   * Keys whose values differ between this map and `other` (present in one only, or with other
+   * values). Buckets the two share are skipped, so two versions of one map compare in time
+   * proportional to what changed between them; maps of different shapes compare key by key.
+   */
+  *differingKeys(other: BucketMap): Generator<string> {
+    if (other === this) return;
+    if (other.level !== this.level || other.split !== this.split) {
+      for (const key of this.keys()) if (other.get(key) !== this.get(key)) yield key;
+      for (const key of other.keys()) if (this.get(key) === undefined) yield key;
+      return;
+    }
+    for (let i = 0; i < this.buckets.size; i++) {
+      const mine = this.buckets.get(i) as Bucket;
+      const theirs = other.buckets.get(i) as Bucket;
+      if (mine === theirs) continue;
+      for (let j = 0; j < mine.length; j += 2) {
+        const key = mine[j] as string;
+        if (valueIn(theirs, key) !== mine[j + 1]) yield key;
+      }
+      for (let j = 0; j < theirs.length; j += 2) {
+        const key = theirs[j] as string;
+        if (valueIn(mine, key) === undefined) yield key;
+      }
+    }
   }
 
   /** A draft to apply many writes to, then `finish()` into a new map. */

@@ -74,6 +74,31 @@ export class History {
     return this.head.state !== null && this.headJournal.isEmpty() ? this.head.id : null;
   }
 
+  /**
+   * The held snapshots in id order, each with its state and the nearest held snapshot above it
+   * in the tree (`null` if none), and the nearest held snapshot at or above the head: what a
+   * checkpoint needs to rebuild an equivalent history (see shard-script.ts). O(snapshots x depth).
+   */
+  shape(): {
+    nodes: { id: number; state: ShardState; above: number | null }[];
+    headBase: number | null;
+  } {
+    const nearestHeld = (from: HistoryNode | null): number | null => {
+      for (let node = from; node !== null; node = node.parent) {
+        if (node.state !== null) return node.id;
+      }
+      return null;
+    };
+    const nodes = [...this.live.values()]
+      .sort((a, b) => a.id - b.id)
+      .map((node) => ({
+        id: node.id,
+        state: node.state as ShardState,
+        above: nearestHeld(node.parent),
+      }));
+    return { nodes, headBase: nearestHeld(this.head) };
+  }
+
   /** Keeps `state` (the current one) as snapshot `id`. O(1). */
   take(id: number, state: ShardState): void {
     if (id <= this.highestId) {

@@ -25,6 +25,7 @@ import { BucketMap, type BucketMapDraft } from "./bucket-map.js";
 import { diffStates } from "./diff.js";
 import { SnapshotReleasedError } from "./errors.js";
 import { History } from "./history.js";
+import type { ShardCapture } from "./shard-script.js";
 import { allPairs, EMPTY_STATE, type EncodedValue, lookup, type ShardState } from "./state.js";
 
 export class Shard {
@@ -139,6 +140,18 @@ export class Shard {
     const baseNode = this.nodeOf(baseId);
     const journals = this.history.journalsBetween(baseNode, node);
     return diffStates(this.history.stateOf(baseNode), this.history.stateOf(node), journals);
+  }
+
+  /** The shard frozen as it is now, for a checkpoint (see shard-script.ts). O(snapshots). */
+  capture(): ShardCapture {
+    this.seal();
+    const { nodes, headBase } = this.history.shape();
+    return { state: this.sealed, nodes, headBase, held: [...this.held] };
+  }
+
+  /** Each snapshot held, with the encoded size of its contents. */
+  heldSizes(): [id: number, bytes: number][] {
+    return [...this.held].map(([id, node]) => [id, this.history.stateOf(node).bytes]);
   }
 
   /** Snapshots held (global ids). */
