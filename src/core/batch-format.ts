@@ -64,15 +64,18 @@ export interface Batch {
 }
 
 /** A batch as a client sends it to a shard. */
-export interface ClientBatch extends Batch, Sequenced {}
+export interface ClientBatch extends Batch, Sequenced {
+  /** The shards this batch's flush writes to (sorted): what a durable store keeps together. */
+  writers: number[];
+}
 
 /** What a shard sends each client before closing their channel because the store is closing. */
 export const GOODBYE = "swarmstate:goodbye";
 
 /** What a store-wide operation does at its cut, on every shard. */
 export type CutAction =
-  /** Takes snapshot `id`, then releases the ones `maxHistory` let go. */
-  | { kind: "snapshot"; id: number; release: number[] }
+  /** Takes snapshot `id` (with what describes it), then releases the ones `maxHistory` let go. */
+  | { kind: "snapshot"; id: number; parent: number | null; timestamp: number; release: number[] }
   | { kind: "restore"; id: number }
   | { kind: "clear" }
   /** Nothing: the cut was abandoned (a shard failed while preparing), the shard resumes. */
@@ -80,15 +83,22 @@ export type CutAction =
 
 /** What a shard is told at a cut's commit (see cut.ts). */
 export interface CutCommit {
+  /** The store's cut number, from 1. */
+  cut: number;
   /** What it must have applied at the cut. */
   need: CutNeed;
   /** Clients to forget (closed on every shard). */
   forget: ClientId[];
   action: CutAction;
+  /** The highest cut known to be on every shard's disk (durable stores; see worker/). */
+  committed: number;
 }
 
-/** A shard's answer to a cut: its encoded size after the action, or why the action failed. */
-export type CutOutcome = { bytes: number } | { failure: SerializedError };
+/**
+ * A shard's answer to a cut: its encoded size after the action and the highest cut on its disk
+ * (durable stores; else the cut itself), or why the action failed.
+ */
+export type CutOutcome = { bytes: number; durable: number } | { failure: SerializedError };
 
 /** A sorted `[namespace, key]` list as it crosses threads (see core/pairs.ts). */
 export interface PackedPairs {

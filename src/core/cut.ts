@@ -217,6 +217,11 @@ export class CutParticipant<B extends Sequenced> {
     return now;
   }
 
+  /** Per client, how many of its batches have been applied (for a checkpoint, see worker/). */
+  appliedCounts(): [ClientId, number][] {
+    return [...this.clients].map(([client, { applied }]) => [client, applied]);
+  }
+
   /** Whether the commit has everything it needs: the operation may run. */
   get ready(): boolean {
     return this.phase === "committing" && this.missing.size === 0;

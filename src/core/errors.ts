@@ -46,12 +46,52 @@ export class ShardFailedError extends SwarmStateError {
   }
 }
 
+/**
+ * Raised when the files of a durable store (`new Store({ path })`) cannot be used as they are;
+ * `path` names them. Never answered with an empty store instead: see the subclasses.
+ */
+export abstract class StoreFileError extends SwarmStateError {
+  /** The store's directory, or the file or shard directory at fault in it. */
+  readonly path: string;
+  constructor(path: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.path = path;
+  }
+}
+
+/** Raised when a store's directory is already open, in another process or in this one. */
+export class StoreLockedError extends StoreFileError {
+  override readonly code = "ERR_SWARMSTATE_LOCKED";
+  override readonly name = "StoreLockedError";
+}
+
+/** Raised when `path` exists and holds something that is not a swarmstate store. */
+export class NotAStoreError extends StoreFileError {
+  override readonly code = "ERR_SWARMSTATE_NOT_A_STORE";
+  override readonly name = "NotAStoreError";
+}
+
+/**
+ * Raised when a store's files are damaged (a record fails its checksum, a file is cut short,
+ * a shard's files belong to another store): the store refuses to open rather than lose data
+ * silently.
+ */
+export class StoreDamagedError extends StoreFileError {
+  override readonly code = "ERR_SWARMSTATE_DAMAGED";
+  override readonly name = "StoreDamagedError";
+  constructor(path: string, problem: string, options?: ErrorOptions) {
+    super(path, `${path}: the store's files are damaged: ${problem}`, options);
+  }
+}
+
 /** What an error looks like while it crosses a thread boundary. */
 export interface SerializedError {
   name: string;
   message: string;
   /** A `ShardFailedError`'s shard. */
   shard?: number;
+  /** A `StoreFileError`'s path. */
+  path?: string;
   /** The error's `cause`, serialized the same way (a non-error cause as its string). */
   cause?: SerializedError;
 }
@@ -67,6 +107,7 @@ export function serializeError(error: unknown, depth = 0): SerializedError {
   if (!(error instanceof Error)) return { name: "Error", message: String(error) };
   const serialized: SerializedError = { name: error.name, message: error.message };
   if (error instanceof ShardFailedError) serialized.shard = error.shard;
+  if (error instanceof StoreFileError) serialized.path = error.path;
   if (error.cause !== undefined && depth < MAX_CAUSE_DEPTH) {
     serialized.cause = serializeError(error.cause, depth + 1);
   }
@@ -86,6 +127,15 @@ export function rebuildError(serialized: SerializedError): Error {
       return new SnapshotReleasedError(message, options);
     case "ShardFailedError": {
       const error = new ShardFailedError(serialized.shard ?? -1, "", options);
+      error.message = message;
+      return error;
+    }
+    case "StoreLockedError":
+      return new StoreLockedError(serialized.path ?? "", message, options);
+    case "NotAStoreError":
+      return new NotAStoreError(serialized.path ?? "", message, options);
+    case "StoreDamagedError": {
+      const error = new StoreDamagedError(serialized.path ?? "", "", options);
       error.message = message;
       return error;
     }

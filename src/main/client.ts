@@ -25,7 +25,7 @@ import type { Pair } from "../core/pair.js";
 import type { Value } from "../core/value.js";
 import type { DataPort } from "../worker/port.js";
 import { mergePairs } from "./merge.js";
-import { PendingBatch } from "./pending-batch.js";
+import { FlushOrder, PendingBatch } from "./pending-batch.js";
 import { ShardLink } from "./shard-link.js";
 import type { Diff, SnapshotBackend, SnapshotInfo } from "./snapshot.js";
 
@@ -60,6 +60,7 @@ interface CutJob {
 
 export class StoreClient implements SnapshotBackend {
   private readonly links: ShardLink[];
+  private readonly order = new FlushOrder();
   private current = new Segment();
   private flushQueued = false;
   /** A cut of this client is under way; calls made since wait in `backlog`, in order. */
@@ -92,6 +93,12 @@ export class StoreClient implements SnapshotBackend {
   ensureUsable(): void {
     const error = this.refusal ?? this.failure;
     if (error !== null) throw error;
+  }
+
+  /** Fails every call under way and every later one with `error` (the store cannot open). */
+  fail(error: Error): void {
+    this.failure ??= error;
+    for (const link of this.links) link.fail(error);
   }
 
   /** Refuses every later call with `StoreClosedError`; calls already made still go out. */
@@ -252,15 +259,18 @@ export class StoreClient implements SnapshotBackend {
       return;
     }
     const parts: [ShardLink, PendingBatch][] = [];
+    const writers: number[] = [];
     segment.batches.forEach((batch, shard) => {
       const link = this.links[shard] as ShardLink;
       if (batch === undefined) return;
       link.sent++;
       parts.push([link, batch]);
+      if (batch.writes) writers.push(shard);
     });
     if (parts.length === 0) return;
     const sent = this.links.map((link) => link.sent);
-    for (const [link, batch] of parts) link.post(batch, sent);
+    this.order.add(parts.map(([, batch]) => batch));
+    for (const [link, batch] of parts) link.post(batch, sent, writers);
   }
 
   /** Runs a cut at this point of this client's calls (see the module comment). */

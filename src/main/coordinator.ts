@@ -7,8 +7,13 @@
  * A cut whose prepare phase fails (a shard died) is aborted on the shards that did prepare, so
  * they go back to serving their clients, who then learn of the failure from their own channel
  * to the dead shard.
+ *
+ * A durable store opens in two steps before any cut: every shard reads its files and reports
+ * what recovery needs; the coordinator decides what counts (durable/recovery.ts) and every shard
+ * replays that. Cuts are numbered for this, and the coordinator tells each commit the highest
+ * cut known to be on every shard's disk, the point a shard may checkpoint at.
  */
-import { randomUUID } from "node:crypto";
+import { randomInt, randomUUID } from "node:crypto";
 import type { CutAction } from "../core/batch-format.js";
 import { type ClientId, type CutRequester, decideCut } from "../core/cut.js";
 import {
@@ -17,6 +22,8 @@ import {
   SnapshotReleasedError,
   StoreClosedError,
 } from "../core/errors.js";
+import { decideRecovery } from "../durable/recovery.js";
+import type { StoreDirectory } from "../durable/store-dir.js";
 import type { HostFactory } from "../worker/hosts.js";
 import type { DataPort } from "../worker/port.js";
 import type { ShardHost } from "../worker/shard-host.js";
@@ -24,17 +31,26 @@ import { type CutService, StoreClient } from "./client.js";
 import type { SnapshotInfo } from "./snapshot.js";
 import { SnapshotRegistry } from "./snapshot-registry.js";
 
+/** Where and how a durable store keeps its files. */
+export interface Durable {
+  directory: StoreDirectory;
+  durability: "sync" | "async";
+}
+
 export class Coordinator implements CutService {
   /** Identifies this store to snapshots, wherever (in whichever thread) they are used. */
-  readonly storeId = randomUUID();
+  readonly storeId: string;
   /** The store thread's own client: the `Store`'s calls. */
   readonly own: StoreClient;
   private readonly hosts: ShardHost[];
   private readonly registry = new SnapshotRegistry();
   private nextClient: ClientId = 0;
   /** The last cut placed (settled either way): the next one starts after it. */
-  private lastCut: Promise<unknown> = Promise.resolve();
-  private failure: ShardFailedError | null = null;
+  private lastCut: Promise<unknown>;
+  /** The number of the last cut placed, and the highest one on every shard's disk. */
+  private cuts = 0;
+  private committed = 0;
+  private failure: Error | null = null;
   private closing: Promise<void> | null = null;
   private readonly closed: (() => void)[] = [];
 
@@ -42,12 +58,15 @@ export class Coordinator implements CutService {
     hostCount: number,
     createHost: HostFactory,
     private readonly maxHistory: number | null,
+    private readonly durable: Durable | null = null,
   ) {
+    this.storeId = durable?.directory.store ?? randomUUID();
     this.hosts = Array.from({ length: hostCount }, (_, index) =>
       createHost(index, (cause) => this.lose(index, cause)),
     );
     const { client, ports } = this.connect(true);
     this.own = new StoreClient(this.storeId, client, ports, this);
+    this.lastCut = durable === null ? Promise.resolve() : this.open(durable);
   }
 
   /** Throws the error store-wide calls get once the store is closed or a shard has failed. */
@@ -72,7 +91,8 @@ export class Coordinator implements CutService {
       const timestamp = (performance.timeOrigin + performance.now()) / 1000;
       // `maxHistory` releases the oldest at the same cut, so that no call after it sees them.
       const release = this.beyondMaxHistory();
-      const sizeBytes = await this.cut(requester, { kind: "snapshot", id, release });
+      const action = { kind: "snapshot", id, parent, timestamp, release } as const;
+      const sizeBytes = await this.cut(requester, action);
       const info: SnapshotInfo = { id, parent, timestamp, sizeBytes };
       this.registry.add(info);
       return info;
@@ -118,16 +138,56 @@ export class Coordinator implements CutService {
 
   /**
    * Lets the own client's calls and the cuts under way finish, then says goodbye to every
-   * client and stops every shard. Idempotent.
+   * client and stops every shard (a durable one closing its files). Idempotent.
    */
   close(): Promise<void> {
     this.closing ??= (async () => {
       await this.own.drained();
-      await this.lastCut;
-      await Promise.all(this.hosts.map((host) => host.close()));
+      await this.lastCut.catch(() => {});
+      await Promise.allSettled(this.hosts.map((host) => host.close()));
+      this.durable?.directory.unlock();
       for (const listener of this.closed) listener();
     })();
     return this.closing;
+  }
+
+  /** Opens a durable store's shards: reads, decides what counts, replays (see the module comment). */
+  private async open({ directory, durability }: Durable): Promise<void> {
+    const session = randomInt(2 ** 47);
+    try {
+      const findings = await Promise.all(
+        this.hosts.map((host, shard) =>
+          host.open({
+            dir: directory.shardDir(shard),
+            identity: { shard, shards: this.hosts.length, store: this.storeId },
+            durability,
+            session,
+          }),
+        ),
+      );
+      const decision = decideRecovery(findings);
+      const recovered = await Promise.all(this.hosts.map((host) => host.recover(decision)));
+      const [first] = recovered;
+      for (const facts of first?.snapshots ?? []) {
+        const sizeBytes = recovered.reduce(
+          (total, shard) => total + (shard.snapshots.find((s) => s.id === facts.id)?.bytes ?? 0),
+          0,
+        );
+        this.registry.add({
+          id: facts.id,
+          parent: facts.parent,
+          timestamp: facts.timestamp,
+          sizeBytes,
+        });
+      }
+      this.registry.continueFrom(Math.max(...recovered.map((shard) => shard.lastSnapshotId)));
+      this.cuts = Math.max(...recovered.map((shard) => shard.lastCut));
+      this.committed = this.cuts;
+    } catch (error) {
+      this.failure ??= error as Error;
+      this.own.fail(this.failure);
+      throw this.failure;
+    }
   }
 
   /**
@@ -151,29 +211,37 @@ export class Coordinator implements CutService {
 
   /** Places a cut and runs `action` there on every shard; resolves to the store's total bytes. */
   private async cut(requester: CutRequester, action: CutAction): Promise<number> {
+    const cut = ++this.cuts;
+    const { committed } = this;
     const prepared = await Promise.allSettled(this.hosts.map((host) => host.prepare()));
     const failed = prepared.find((outcome) => outcome.status === "rejected");
     if (failed !== undefined) {
+      const abort = { cut, need: [], forget: [], action: { kind: "abort" }, committed } as const;
       await Promise.allSettled(
         this.hosts.map((host, shard) =>
           prepared[shard]?.status === "fulfilled"
-            ? host.commit({ need: [], forget: [], action: { kind: "abort" } })
+            ? host.commit({ ...abort, need: [], forget: [] })
             : null,
         ),
       );
-      this.ensureUsable();
+      if (this.failure !== null) throw this.failure;
       throw failed.reason;
     }
     const reports = prepared.map((outcome) => (outcome as PromiseFulfilledResult<never>).value);
     const { needs, forget } = decideCut(reports, this.hosts.length, requester);
     const outcomes = await Promise.all(
-      this.hosts.map((host, shard) => host.commit({ need: needs[shard] ?? [], forget, action })),
+      this.hosts.map((host, shard) =>
+        host.commit({ cut, need: needs[shard] ?? [], forget, action, committed }),
+      ),
     );
     let bytes = 0;
+    let durable = cut;
     for (const outcome of outcomes) {
       if ("failure" in outcome) throw rebuildError(outcome.failure);
       bytes += outcome.bytes;
+      durable = Math.min(durable, outcome.durable);
     }
+    this.committed = Math.max(this.committed, durable);
     return bytes;
   }
 

@@ -47,7 +47,7 @@ export class ShardLink {
         events.closed();
         return;
       }
-      this.waiting.shift()?.answer(reply);
+      this.waiting.shift()?.arrived(reply);
       if (this.waiting.length === 0) this.port.unref?.();
     });
     port.on("close", () => {
@@ -63,8 +63,13 @@ export class ShardLink {
    * Posts `batch` as batch number `sent[this.shard]`: the caller counts it in `sent` (and here)
    * first, so that every part of one flush carries the same vector.
    */
-  post(batch: PendingBatch, sent: readonly number[]): void {
-    const message: ClientBatch = { seq: sent[this.shard] as number, sent, ops: batch.ops };
+  post(batch: PendingBatch, sent: readonly number[], writers: number[]): void {
+    const message: ClientBatch = {
+      seq: sent[this.shard] as number,
+      sent,
+      writers,
+      ops: batch.ops,
+    };
     if (this.waiting.length === 0) this.port.ref?.();
     this.port.postMessage(message);
     this.waiting.push(batch);

@@ -19,6 +19,11 @@ export class SnapshotRegistry {
     return { id: this.lastId, parent };
   }
 
+  /** After reopening a durable store: the next id follows `lastId`, whatever was released. */
+  continueFrom(lastId: number): void {
+    this.lastId = Math.max(this.lastId, lastId);
+  }
+
   add(info: SnapshotInfo): void {
     this.live.set(info.id, info);
   }

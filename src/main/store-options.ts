@@ -14,6 +14,18 @@ export interface StoreOptions {
   shards?: number;
   /** Keep at most this many snapshots, releasing the oldest; `null` (default) = unlimited. */
   maxHistory?: number | null;
+  /**
+   * A directory: the store lives there and survives restarts (created if missing or empty).
+   * Reopening it gives back the state of the last acknowledged call and every snapshot not
+   * released. Without it, everything lives in memory.
+   */
+  path?: string;
+  /**
+   * With `path` only. `"sync"` (default): a call resolves once its effect is on disk (flushed;
+   * concurrent calls share one flush). `"async"`: it resolves once applied in memory, and
+   * reaches disk with the next commit, normally within milliseconds (see the README).
+   */
+  durability?: "sync" | "async";
 }
 
 /** Most shards a store may have: each is a thread, and past this many they only cost memory. */
@@ -32,29 +44,51 @@ export const MAX_SHARDS = 64;
 export const DEFAULT_SHARDS = Math.min(4, Math.max(1, availableParallelism()));
 
 export interface ResolvedOptions {
-  shards: number;
+  /** `null`: not given (a durable store then uses the count on disk). */
+  shards: number | null;
   maxHistory: number | null;
+  path: string | null;
+  durability: "sync" | "async" | null;
 }
 
-const KNOWN = new Set(["shards", "maxHistory"]);
+const KNOWN = new Set(["shards", "maxHistory", "path", "durability"]);
 
 export function resolveOptions(options: unknown): ResolvedOptions {
-  if (options === undefined) return { shards: DEFAULT_SHARDS, maxHistory: null };
+  if (options === undefined) {
+    return { shards: null, maxHistory: null, path: null, durability: null };
+  }
   if (options === null || typeof options !== "object" || Array.isArray(options)) {
     throw new TypeError(`options: expected an object, got ${typeName(options)}`);
   }
   for (const name of Object.keys(options)) {
     if (!KNOWN.has(name)) {
-      throw new TypeError(`options.${name}: unknown option (known: shards, maxHistory)`);
+      throw new TypeError(
+        `options.${name}: unknown option (known: shards, maxHistory, path, durability)`,
+      );
     }
   }
-  const { shards, maxHistory } = options as StoreOptions;
+  const { shards, maxHistory, path, durability } = options as StoreOptions;
+  if (path !== undefined && (typeof path !== "string" || path === "")) {
+    throw new TypeError(`options.path: expected a non-empty string, got ${typeName(path)}`);
+  }
+  if (durability !== undefined) {
+    if (path === undefined) {
+      throw new TypeError("options.durability: only with options.path (a store on disk)");
+    }
+    if (durability !== "sync" && durability !== "async") {
+      throw new TypeError(
+        `options.durability: expected "sync" or "async", got ${JSON.stringify(durability) ?? typeName(durability)}`,
+      );
+    }
+  }
   return {
-    shards: shards === undefined ? DEFAULT_SHARDS : checkCount("shards", shards, 0, MAX_SHARDS),
+    shards: shards === undefined ? null : checkCount("shards", shards, 0, MAX_SHARDS),
     maxHistory:
       maxHistory === undefined || maxHistory === null
         ? null
         : checkCount("maxHistory", maxHistory, 1, Number.MAX_SAFE_INTEGER),
+    path: path ?? null,
+    durability: path === undefined ? null : (durability ?? "sync"),
   };
 }
 

@@ -4,11 +4,12 @@
  * store-handle.ts).
  */
 
+import { openStoreDirectory } from "../durable/store-dir.js";
 import { hostFactoryFor } from "../worker/hosts.js";
 import { makeReachable, makeUnreachable } from "./backends.js";
 import { Coordinator } from "./coordinator.js";
 import { StoreHandle } from "./store-handle.js";
-import { resolveOptions, type StoreOptions } from "./store-options.js";
+import { DEFAULT_SHARDS, resolveOptions, type StoreOptions } from "./store-options.js";
 
 let coordinatorOfStore: (store: Store) => Coordinator;
 
@@ -37,6 +38,10 @@ export class Store extends StoreHandle {
   readonly shards: number;
   /** Most snapshots kept before the oldest is released, or `null` for no limit. */
   readonly maxHistory: number | null;
+  /** The directory a durable store lives in (absolute), or `null` for one in memory. */
+  readonly path: string | null;
+  /** How a durable store acknowledges writes (see `StoreOptions.durability`), or `null`. */
+  readonly durability: "sync" | "async" | null;
   readonly #coordinator: Coordinator;
 
   /**
@@ -44,11 +49,25 @@ export class Store extends StoreHandle {
    * @throws TypeError / RangeError for invalid options, naming the option.
    */
   constructor(options?: StoreOptions) {
-    const { shards, maxHistory } = resolveOptions(options);
-    const coordinator = new Coordinator(Math.max(1, shards), hostFactoryFor(shards), maxHistory);
+    const { shards: asked, maxHistory, path, durability } = resolveOptions(options);
+    // On disk, `shards: 0` is one shard (in the calling thread).
+    const directory =
+      path === null
+        ? null
+        : openStoreDirectory(path, asked === null ? null : Math.max(1, asked), DEFAULT_SHARDS);
+    const shards = asked ?? directory?.shards ?? DEFAULT_SHARDS;
+    const durable = directory === null ? null : { directory, durability: durability ?? "sync" };
+    const coordinator = new Coordinator(
+      Math.max(1, shards),
+      hostFactoryFor(shards),
+      maxHistory,
+      durable,
+    );
     super(coordinator.own);
     this.shards = shards;
     this.maxHistory = maxHistory;
+    this.path = directory?.path ?? null;
+    this.durability = durable?.durability ?? null;
     this.#coordinator = coordinator;
     makeReachable(this.client);
     coordinator.afterClose(() => makeUnreachable(this.client));

@@ -8,6 +8,6 @@ export type HostFactory = (index: number, onLost: (error: Error) => void) => Sha
 
 /** `workerUrl` is the shard worker script (tests substitute fixtures that wrap the real one). */
 export function hostFactoryFor(shards: number, workerUrl: URL = DEFAULT_WORKER_URL): HostFactory {
-  if (shards === 0) return () => new LocalShardHost();
+  if (shards === 0) return (_index, onLost) => new LocalShardHost(onLost);
   return (_index, onLost) => new WorkerShardHost(workerUrl, onLost);
 }

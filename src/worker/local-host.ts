@@ -6,12 +6,20 @@
 import { MessageChannel } from "node:worker_threads";
 import type { CutCommit, CutOutcome } from "../core/batch-format.js";
 import type { ClientId, CutReport } from "../core/cut.js";
+import { rebuildError, serializeError } from "../core/errors.js";
+import type { RecoveryDecision, ShardFindings } from "../durable/recovery.js";
 import { type DataPort, localPortPair } from "./port.js";
 import type { ShardHost } from "./shard-host.js";
+import type { DurableShardOptions, RecoveredShard } from "./shard-persistence.js";
 import { ShardServer } from "./shard-server.js";
 
 export class LocalShardHost implements ShardHost {
-  private readonly server = new ShardServer();
+  private readonly server: ShardServer;
+
+  /** @param onLost called once if the shard becomes unusable (its files failed). */
+  constructor(onLost: (error: Error) => void) {
+    this.server = new ShardServer(onLost);
+  }
 
   connect(client: ClientId, sameThread: boolean): DataPort {
     if (sameThread) {
@@ -26,6 +34,19 @@ export class LocalShardHost implements ShardHost {
     return port1;
   }
 
+  async open(options: DurableShardOptions): Promise<ShardFindings> {
+    // As in a worker thread, the error crosses as data and is rebuilt (a copy of its class).
+    try {
+      return this.server.open(options);
+    } catch (error) {
+      throw rebuildError(serializeError(error));
+    }
+  }
+
+  recover(decision: RecoveryDecision): Promise<RecoveredShard> {
+    return this.server.recover(decision);
+  }
+
   async prepare(): Promise<CutReport> {
     return this.server.prepare();
   }
@@ -34,7 +55,7 @@ export class LocalShardHost implements ShardHost {
     return this.server.commit(commit);
   }
 
-  async close(): Promise<void> {
-    this.server.shutdown();
+  close(): Promise<void> {
+    return this.server.shutdown();
   }
 }

@@ -1,11 +1,12 @@
 /**
- * Where a shard lives, seen from the store's coordinator: it connects clients to the shard and
- * runs the two phases of a cut there (see core/cut.ts).
+ * Where a shard lives, seen from the store's coordinator: it connects clients to the shard,
+ * opens a durable shard's files, and runs the two phases of a cut there (see core/cut.ts).
  */
-
 import type { CutCommit, CutOutcome } from "../core/batch-format.js";
 import type { ClientId, CutReport } from "../core/cut.js";
+import type { RecoveryDecision, ShardFindings } from "../durable/recovery.js";
 import type { DataPort } from "./port.js";
+import type { DurableShardOptions, RecoveredShard } from "./shard-persistence.js";
 
 export interface ShardHost {
   /**
@@ -14,6 +15,10 @@ export interface ShardHost {
    * otherwise the end is a `MessagePort` to transfer to the client's thread.
    */
   connect(client: ClientId, sameThread: boolean): DataPort;
+  /** Durable stores: opens the shard's files; resolves to what recovery needs from them. */
+  open(options: DurableShardOptions): Promise<ShardFindings>;
+  /** Durable stores: replays the files as decided; the shard then serves its clients. */
+  recover(decision: RecoveryDecision): Promise<RecoveredShard>;
   prepare(): Promise<CutReport>;
   commit(commit: CutCommit): Promise<CutOutcome>;
   /** Says goodbye to every client, then stops the shard; called once, after the last cut. */

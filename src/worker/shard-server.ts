@@ -3,31 +3,42 @@
  * thread, or the store's own thread with `shards: 0`).
  *
  * Each client has its own channel here. A batch is applied as it arrives and answered on the
- * same channel, so replies come back in the order the client sent its batches; the cut rule
- * (core/cut.ts) decides when a batch must wait because a store-wide operation is being placed.
+ * same channel; the cut rule (core/cut.ts) decides when a batch must wait because a store-wide
+ * operation is being placed. A durable shard also logs what it applies (shard-persistence.ts)
+ * and answers a batch once its log record allows.
  *
  * Invariants:
- * - Every batch handed back by the cut participant is applied at once, in order, and answered
- *   (a client whose channel closed gets no answer: nobody is listening).
+ * - Every batch handed back by the cut participant is applied at once, in order, and answered;
+ *   a client's replies leave in the order its batches arrived, whatever each waits for (a
+ *   client whose channel closed gets no answer: nobody is listening).
  * - A cut's operation runs exactly when the participant says the cut is reached, before any
  *   batch it holds back.
+ * - A durable shard applies nothing before its files are replayed (`recover`): batches that
+ *   arrive earlier wait.
  */
-
 import {
   type ClientBatch,
   type CutAction,
   type CutCommit,
   type CutOutcome,
   GOODBYE,
+  type Reply,
 } from "../core/batch-format.js";
 import { runBatch, transferablesOf } from "../core/batch-runner.js";
 import { type ClientId, CutParticipant, type CutReport } from "../core/cut.js";
 import { serializeError } from "../core/errors.js";
+import { Mut, type Mutations } from "../core/mutations.js";
 import { Shard } from "../core/shard.js";
+import type { RecoveryDecision, ShardFindings } from "../durable/recovery.js";
 import type { DataPort } from "./port.js";
+import {
+  type DurableShardOptions,
+  type RecoveredShard,
+  ShardPersistence,
+} from "./shard-persistence.js";
 
 interface PendingCut {
-  action: CutAction;
+  commit: CutCommit;
   done: (outcome: CutOutcome) => void;
 }
 
@@ -35,17 +46,37 @@ export class ShardServer {
   private readonly shard = new Shard();
   private readonly cut = new CutParticipant<ClientBatch>();
   private readonly ports = new Map<ClientId, DataPort>();
+  /** Per client, its last reply still waiting to leave (for a log record to reach disk). */
+  private readonly replying = new Map<ClientId, Promise<void>>();
   private pending: PendingCut | null = null;
+  private persistence: ShardPersistence | null = null;
+  /** Batches that arrived before a durable shard was replayed, in arrival order. */
+  private early: [ClientId, ClientBatch][] | null = null;
+
+  /** @param fail hears of a failure that leaves the shard unusable (its files failed). */
+  constructor(private readonly fail: (error: Error) => void) {}
+
+  /** Makes this shard durable: opens its files; it serves nobody until `recover`. */
+  open(options: DurableShardOptions): ShardFindings {
+    this.persistence = new ShardPersistence(options);
+    this.early = [];
+    return this.persistence.open();
+  }
+
+  /** Replays the files as the store decided, then serves the batches that waited. */
+  async recover(decision: RecoveryDecision): Promise<RecoveredShard> {
+    const recovered = await (this.persistence as ShardPersistence).recover(this.shard, decision);
+    const early = this.early ?? [];
+    this.early = null;
+    for (const [client, batch] of early) this.arrive(client, batch);
+    return recovered;
+  }
 
   /** Serves client `client` on `port` (this shard's end of their channel). */
   attach(client: ClientId, port: DataPort): void {
     this.cut.join(client);
     this.ports.set(client, port);
-    port.on("message", (message) => {
-      for (const ready of this.cut.arrive(client, message as ClientBatch))
-        this.apply(client, ready);
-      this.finishCut();
-    });
+    port.on("message", (message) => this.arrive(client, message as ClientBatch));
     port.on("close", () => {
       this.ports.delete(client);
       this.cut.leave(client);
@@ -64,38 +95,87 @@ export class ShardServer {
   }
 
   /** Second phase: apply what the cut needs, run its action, resume; resolves to the outcome. */
-  commit({ need, forget, action }: CutCommit): Promise<CutOutcome> {
-    for (const [client, batch] of this.cut.commit(need, forget)) this.apply(client, batch);
+  commit(commit: CutCommit): Promise<CutOutcome> {
+    this.persistence?.committed(commit.committed, this.fail);
+    for (const [client, batch] of this.cut.commit(commit.need, commit.forget)) {
+      this.apply(client, batch);
+    }
     return new Promise((done) => {
-      this.pending = { action, done };
+      this.pending = { commit, done };
       this.finishCut();
     });
   }
 
-  /** The store is closing: tells every client, then closes their channels. */
-  shutdown(): void {
+  /** The store is closing: tells every client, closes their channels, then the files. */
+  async shutdown(): Promise<void> {
+    await Promise.all(this.replying.values());
     for (const port of this.ports.values()) {
       port.postMessage(GOODBYE);
       port.close();
     }
     this.ports.clear();
+    await this.persistence?.close();
+  }
+
+  private arrive(client: ClientId, batch: ClientBatch): void {
+    if (this.early !== null) {
+      this.early.push([client, batch]);
+      return;
+    }
+    for (const ready of this.cut.arrive(client, batch)) this.apply(client, ready);
+    this.finishCut();
   }
 
   private apply(client: ClientId, batch: ClientBatch): void {
     const reply = runBatch(this.shard, batch);
-    this.ports.get(client)?.postMessage(reply, transferablesOf(reply));
+    this.answer(client, reply, this.persistence?.logBatch(client, batch) ?? null);
+  }
+
+  /** Sends `reply` once `after` (its log record) allows and the client's earlier replies left. */
+  private answer(client: ClientId, reply: Reply, after: Promise<void> | null): void {
+    const earlier = this.replying.get(client);
+    const send = () => this.ports.get(client)?.postMessage(reply, transferablesOf(reply));
+    if (after === null && earlier === undefined) {
+      send();
+      return;
+    }
+    const sent = Promise.all([earlier, after]).then(send, this.fail);
+    this.replying.set(client, sent);
+    void sent.then(() => {
+      if (this.replying.get(client) === sent) this.replying.delete(client);
+    });
   }
 
   private finishCut(): void {
     const pending = this.pending;
     if (pending === null || !this.cut.ready) return;
     this.pending = null;
-    const outcome = this.perform(pending.action);
+    const { cut, action } = pending.commit;
+    const outcome = this.perform(action);
+    const persistence = this.persistence;
+    if (persistence === null || "failure" in outcome || action.kind === "abort") {
+      pending.done("failure" in outcome ? outcome : { ...outcome, durable: cut });
+    } else {
+      const snapshot =
+        action.kind === "snapshot"
+          ? { id: action.id, parent: action.parent, timestamp: action.timestamp }
+          : undefined;
+      const logged = persistence.logCut(cut, mutationsOf(action), snapshot, () => ({
+        capture: this.shard.capture(),
+        covered: this.cut.appliedCounts(),
+      }));
+      logged.then(
+        () => pending.done({ ...outcome, durable: persistence.durableCut }),
+        (error: unknown) => this.fail(error as Error),
+      );
+    }
+    // After the cut's record (and a checkpoint's freeze), which they follow in the log.
     for (const [client, batch] of this.cut.resume()) this.apply(client, batch);
-    pending.done(outcome);
   }
 
-  private perform(action: CutAction): CutOutcome {
+  private perform(
+    action: CutAction,
+  ): { bytes: number } | { failure: ReturnType<typeof serializeError> } {
     try {
       switch (action.kind) {
         case "snapshot": {
@@ -116,5 +196,19 @@ export class ShardServer {
     } catch (error) {
       return { failure: serializeError(error) };
     }
+  }
+}
+
+/** What a cut's action did to a shard, as logged (core/mutations.ts). */
+function mutationsOf(action: CutAction): Mutations {
+  switch (action.kind) {
+    case "snapshot":
+      return [Mut.snapshot, action.id, ...action.release.flatMap((id) => [Mut.release, id])];
+    case "restore":
+      return [Mut.restore, action.id];
+    case "clear":
+      return [Mut.clear];
+    case "abort":
+      return [];
   }
 }

@@ -6,33 +6,59 @@
  * A thread that was never sent `init` holds no shard. That is what a replacement thread looks
  * like after piscina restarts a crashed worker, so it refuses every task instead of serving an
  * empty shard; the clients' channels to the dead thread have closed, so they fail with
- * `ShardFailedError`.
+ * `ShardFailedError`. A failure of the shard's files ends the thread the same way.
  */
 import type { MessagePort } from "node:worker_threads";
 import type { CutCommit, CutOutcome } from "../core/batch-format.js";
 import type { ClientId, CutReport } from "../core/cut.js";
+import { type SerializedError, serializeError } from "../core/errors.js";
+import type { RecoveryDecision, ShardFindings } from "../durable/recovery.js";
+import type { DurableShardOptions, RecoveredShard } from "./shard-persistence.js";
 import { ShardServer } from "./shard-server.js";
 
 /** What the coordinator asks of a shard's thread. */
 export type ShardTask =
   | { kind: "init" }
+  | { kind: "open"; options: DurableShardOptions }
+  | { kind: "recover"; decision: RecoveryDecision }
   | { kind: "attach"; client: ClientId; port: MessagePort }
   | { kind: "prepare" }
   | { kind: "commit"; commit: CutCommit }
   | { kind: "shutdown" };
 
+/** A task's answer, or why it failed (errors keep their class this way, see core/errors.ts). */
+export type TaskResult<T> = { ok: T } | { failure: SerializedError };
+
 let server: ShardServer | undefined;
 
-export default function handle(task: ShardTask): null | CutReport | Promise<CutOutcome> {
+export default function handle(
+  task: ShardTask,
+):
+  | null
+  | CutReport
+  | TaskResult<ShardFindings>
+  | Promise<CutOutcome | TaskResult<RecoveredShard> | null> {
   if (task.kind === "init") {
     if (server !== undefined) throw new Error("this thread already hosts a shard");
-    server = new ShardServer();
+    server = new ShardServer((error) => {
+      // The shard's files failed under it: its state can no longer be trusted to match them.
+      setImmediate(() => {
+        throw error;
+      });
+    });
     return null;
   }
   if (server === undefined) {
     throw new Error("its worker thread was replaced and the shard's state is lost");
   }
   switch (task.kind) {
+    case "open":
+      return attempt(() => (server as ShardServer).open(task.options));
+    case "recover":
+      return (server as ShardServer).recover(task.decision).then(
+        (ok) => ({ ok }),
+        (error: unknown) => ({ failure: serializeError(error) }),
+      );
     case "attach":
       server.attach(task.client, task.port);
       return null;
@@ -41,7 +67,14 @@ export default function handle(task: ShardTask): null | CutReport | Promise<CutO
     case "commit":
       return server.commit(task.commit);
     case "shutdown":
-      server.shutdown();
-      return null;
+      return server.shutdown().then(() => null);
+  }
+}
+
+function attempt<T>(work: () => T): TaskResult<T> {
+  try {
+    return { ok: work() };
+  } catch (error) {
+    return { failure: serializeError(error) };
   }
 }

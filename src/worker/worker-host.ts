@@ -15,9 +15,12 @@ import { MessageChannel, type MessagePort } from "node:worker_threads";
 import { Piscina } from "piscina";
 import type { CutCommit, CutOutcome } from "../core/batch-format.js";
 import type { ClientId, CutReport } from "../core/cut.js";
+import { rebuildError } from "../core/errors.js";
+import type { RecoveryDecision, ShardFindings } from "../durable/recovery.js";
 import type { DataPort } from "./port.js";
 import type { ShardHost } from "./shard-host.js";
-import type { ShardTask } from "./shard-worker.js";
+import type { DurableShardOptions, RecoveredShard } from "./shard-persistence.js";
+import type { ShardTask, TaskResult } from "./shard-worker.js";
 
 export const DEFAULT_WORKER_URL = new URL("./shard-worker.js", import.meta.url);
 
@@ -54,6 +57,14 @@ export class WorkerShardHost implements ShardHost {
     return port1;
   }
 
+  async open(options: DurableShardOptions): Promise<ShardFindings> {
+    return outcomeOf(await this.pool.run({ kind: "open", options } satisfies ShardTask));
+  }
+
+  async recover(decision: RecoveryDecision): Promise<RecoveredShard> {
+    return outcomeOf(await this.pool.run({ kind: "recover", decision } satisfies ShardTask));
+  }
+
   prepare(): Promise<CutReport> {
     return this.pool.run({ kind: "prepare" } satisfies ShardTask);
   }
@@ -72,4 +83,10 @@ export class WorkerShardHost implements ShardHost {
   private send(task: ShardTask, transferList?: MessagePort[]): void {
     this.pool.run(task, transferList ? { transferList } : {}).catch(() => {});
   }
+}
+
+/** A task's answer, or its error rebuilt with its class. */
+function outcomeOf<T>(result: TaskResult<T>): T {
+  if ("failure" in result) throw rebuildError(result.failure);
+  return result.ok;
 }

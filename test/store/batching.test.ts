@@ -21,6 +21,8 @@ function countingHosts(shards: number, counts: number[]): HostFactory {
         };
         return port;
       },
+      open: (options) => host.open(options),
+      recover: (decision) => host.recover(decision),
       prepare: () => host.prepare(),
       commit: (commit) => host.commit(commit),
       close: () => host.close(),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { type CutAction, Op, type Reply } from "../../src/core/batch-format.js";
-import { decideCut } from "../../src/core/cut.js";
+import { type CutAction, type CutCommit, Op, type Reply } from "../../src/core/batch-format.js";
+import { type ClientId, type CutNeed, decideCut } from "../../src/core/cut.js";
 import { type DataPort, localPortPair } from "../../src/worker/port.js";
 import { ShardServer } from "../../src/worker/shard-server.js";
 
@@ -13,16 +13,25 @@ function connect(server: ShardServer, client: number) {
   let seq = 0;
   const post = (ops: (number | string)[]) => {
     seq++;
-    mine.postMessage({ seq, sent: [seq], ops });
+    mine.postMessage({ seq, sent: [seq], writers: [], ops });
   };
   return { port: mine as DataPort, replies, post };
 }
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
+const fail = (error: Error) => {
+  throw error;
+};
+
+/** A commit of cut `cut` with nothing known on disk (a memory store's). */
+function commitOf(cut: number, need: CutNeed, forget: ClientId[], action: CutAction): CutCommit {
+  return { cut, need, forget, action, committed: 0 };
+}
+
 describe("ShardServer", () => {
   it("answers each client on its own channel, in the order it sent", async () => {
-    const server = new ShardServer();
+    const server = new ShardServer(fail);
     const a = connect(server, 1);
     const b = connect(server, 2);
     a.post([Op.size]);
@@ -34,12 +43,12 @@ describe("ShardServer", () => {
   });
 
   it("forgets a client whose channel closed, and no cut waits for it", async () => {
-    const server = new ShardServer();
+    const server = new ShardServer(fail);
     const a = connect(server, 1);
     a.post([Op.size]);
     await settle();
     expect(server.prepare()).toEqual([{ client: 1, last: [1], closed: false }]);
-    await server.commit({ need: [], forget: [], action: { kind: "abort" } });
+    await server.commit(commitOf(1, [], [], { kind: "abort" }));
     a.port.close();
     await settle();
     expect(server.connectedClients).toBe(0);
@@ -54,29 +63,31 @@ describe("ShardServer", () => {
     );
     expect(forget).toEqual([1]);
     const action = { kind: "clear" } as const;
-    await expect(server.commit({ need: needs[0] ?? [], forget, action })).resolves.toEqual({
+    await expect(server.commit(commitOf(2, needs[0] ?? [], forget, action))).resolves.toEqual({
       bytes: 0,
+      durable: 2,
     });
     expect(server.prepare()).toEqual([]);
   });
 
   it("holds batches that arrive during a cut, then applies them after it", async () => {
-    const server = new ShardServer();
+    const server = new ShardServer(fail);
     const a = connect(server, 1);
     const report = server.prepare();
     a.post([Op.size]); // arrives while prepared: after the cut
     await settle();
     expect(a.replies).toEqual([]);
     const { needs } = decideCut([report], 1, null);
-    const action: CutAction = { kind: "snapshot", id: 1, release: [] };
-    await expect(server.commit({ need: needs[0] ?? [], forget: [], action })).resolves.toEqual({
+    const action: CutAction = { kind: "snapshot", id: 1, parent: null, timestamp: 0, release: [] };
+    await expect(server.commit(commitOf(1, needs[0] ?? [], [], action))).resolves.toEqual({
       bytes: 0,
+      durable: 1,
     });
     expect(a.replies).toEqual([{ results: [0] }]);
   });
 
   it("says goodbye to every client when the store closes", async () => {
-    const server = new ShardServer();
+    const server = new ShardServer(fail);
     const a = connect(server, 1);
     const closed = new Promise((resolve) => a.port.on("close", () => resolve("closed")));
     server.shutdown();

@@ -1,0 +1,91 @@
+/**
+ * What a durable store keeps of its shards' logs when it reopens after a crash: every batch and
+ * cut all or nothing across shards, and for each client a prefix of its batches.
+ *
+ * Each shard has its own files, so a batch whose flush wrote to several shards (a `setMany`
+ * across namespaces, a tick's calls) is several commits, and a crash can leave some of them on
+ * disk and not others; the same holds for a cut (snapshot, restore, clear), logged by every
+ * shard. The rule, from what every shard found after its checkpoint:
+ *
+ * - A cut counts if every shard has its record (or a checkpoint taken at or after it). Only the
+ *   last cuts can lack records: cuts are placed one at a time and logged in order.
+ * - A client's flush counts if every shard it wrote to has its part: part `seq` on shard `s` is
+ *   there if the log holds it or the checkpoint covers it. A client's flushes are ordered by
+ *   their `sent` vectors (they only grow); from its first flush that does not count on, nothing
+ *   of that client is kept. A client is only told a flush is done once its earlier ones are
+ *   (see main/client.ts), so everything acknowledged is before that point.
+ *
+ * Whatever is dropped lies after the last cut that counts, on every shard: a cut holds, with any
+ * batch of a flush, every part of it (core/cut.ts), and every shard logs what it applied before
+ * a cut ahead of that cut's record. So the shards replay the same history up to that cut, and
+ * after it each one keeps the batches that count, in the order it applied them.
+ */
+
+/** What one shard found after its checkpoint. */
+export interface ShardFindings {
+  /** The cut its checkpoint was taken at (0: none). */
+  checkpointCut: number;
+  /** Per client, how many of its batches the checkpoint holds. */
+  covered: [client: string, seq: number][];
+  /** The cut records after the checkpoint, by cut number. */
+  cuts: number[];
+  /** The batch records after the checkpoint. */
+  batches: { client: string; seq: number; sent: number[]; writers: number[] }[];
+}
+
+export interface RecoveryDecision {
+  /** Cuts to leave out (not logged by every shard). */
+  dropCuts: number[];
+  /** Per client, where its kept batches end: drop those whose `sent` vector sums to this or more. */
+  dropFrom: [client: string, sentSum: number][];
+}
+
+export function decideRecovery(shards: readonly ShardFindings[]): RecoveryDecision {
+  const cuts = new Set(shards.flatMap((s) => s.cuts));
+  const dropCuts = [...cuts].filter(
+    (cut) => !shards.every((s) => s.cuts.includes(cut) || cut <= s.checkpointCut),
+  );
+
+  const covered = shards.map((s) => new Map(s.covered));
+  const logged = shards.map((s) => {
+    const seqs = new Map<string, Set<number>>();
+    for (const { client, seq } of s.batches) {
+      let set = seqs.get(client);
+      if (set === undefined) {
+        set = new Set();
+        seqs.set(client, set);
+      }
+      set.add(seq);
+    }
+    return seqs;
+  });
+  const hasPart = (shard: number, client: string, seq: number) =>
+    (covered[shard]?.get(client) ?? 0) >= seq || (logged[shard]?.get(client)?.has(seq) ?? false);
+
+  const flushes = new Map<string, Map<string, { sent: number[]; writers: number[] }>>();
+  for (const s of shards) {
+    for (const { client, sent, writers } of s.batches) {
+      let byVector = flushes.get(client);
+      if (byVector === undefined) {
+        byVector = new Map();
+        flushes.set(client, byVector);
+      }
+      byVector.set(sent.join(","), { sent, writers });
+    }
+  }
+  const dropFrom: [string, number][] = [];
+  for (const [client, byVector] of flushes) {
+    const ordered = [...byVector.values()].sort((a, b) => sum(a.sent) - sum(b.sent));
+    const first = ordered.find(({ sent, writers }) =>
+      writers.some((shard) => !hasPart(shard, client, sent[shard] ?? 0)),
+    );
+    if (first !== undefined) dropFrom.push([client, sum(first.sent)]);
+  }
+  return { dropCuts, dropFrom };
+}
+
+export function sum(vector: readonly number[]): number {
+  let total = 0;
+  for (const n of vector) total += n;
+  return total;
+}

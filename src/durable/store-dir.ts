@@ -1,0 +1,127 @@
+/**
+ * A durable store's directory, as the store's own thread sees it:
+ *
+ *   <path>/swarmstate.json   { "format": "swarmstate.store", "version": 1, "store": <id>,
+ *                              "shards": <n> }, written once (atomically) at creation
+ *   <path>/LOCK              held while a store has it open (process-lock.ts)
+ *   <path>/shard-<i>/        shard i's files, owned by its thread (shard-files.ts)
+ *
+ * Opening checks, in this order, each refusal naming the path: a path that is not a directory,
+ * or a non-empty directory without `swarmstate.json`, is not a store (`NotAStoreError`); an
+ * unreadable or foreign `swarmstate.json` is damage (`StoreDamagedError`); an explicit shard
+ * count other than the one on disk is a `RangeError` naming both; a store open elsewhere is
+ * `StoreLockedError`. An empty or missing directory becomes a new store.
+ */
+import { randomUUID } from "node:crypto";
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { NotAStoreError, StoreDamagedError } from "../core/errors.js";
+import { lockStore } from "./process-lock.js";
+
+const MARKER = "swarmstate.json";
+const FORMAT = "swarmstate.store";
+const VERSION = 1;
+
+export interface StoreDirectory {
+  /** The directory, absolute. */
+  path: string;
+  /** The store's id, the same across reopenings. */
+  store: string;
+  /** Shards on disk. */
+  shards: number;
+  /** Whether the store was created by this open. */
+  created: boolean;
+  /** Where shard `i`'s files live. */
+  shardDir(shard: number): string;
+  /** Lets another store open it. */
+  unlock(): void;
+}
+
+/**
+ * Opens (or creates) the store at `path`. `shards` is the shard count asked for (`null`: the
+ * count on disk, or `fallback` for a new store).
+ */
+export function openStoreDirectory(
+  path: string,
+  shards: number | null,
+  fallback: number,
+): StoreDirectory {
+  const dir = resolve(path);
+  const marker = readMarker(dir);
+  const count = marker?.shards ?? shards ?? fallback;
+  if (marker !== null && shards !== null && shards !== marker.shards) {
+    throw new RangeError(
+      `options.shards: the store at ${dir} has ${marker.shards} shards, not ${shards} ` +
+        "(reopen it without shards to use the count on disk)",
+    );
+  }
+  mkdirSync(dir, { recursive: true });
+  const unlock = lockStore(dir);
+  let store = marker?.store;
+  if (store === undefined) {
+    store = randomUUID();
+    try {
+      const temporary = join(dir, `${MARKER}.tmp`);
+      writeFileSync(
+        temporary,
+        `${JSON.stringify({ format: FORMAT, version: VERSION, store, shards: count })}\n`,
+      );
+      renameSync(temporary, join(dir, MARKER));
+    } catch (error) {
+      unlock();
+      throw error;
+    }
+  }
+  return {
+    path: dir,
+    store,
+    shards: count,
+    created: marker === null,
+    shardDir: (shard) => join(dir, `shard-${shard}`),
+    unlock,
+  };
+}
+
+interface Marker {
+  store: string;
+  shards: number;
+}
+
+/** The marker of the store at `dir`, or `null` where a new store may be created. */
+function readMarker(dir: string): Marker | null {
+  let entries: string[];
+  try {
+    if (!statSync(dir).isDirectory()) {
+      throw new NotAStoreError(dir, `${dir}: not a directory, so not a swarmstate store`);
+    }
+    entries = readdirSync(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw error;
+  }
+  if (!entries.includes(MARKER)) {
+    // A store being created when its process died has only its lock, or nothing at all.
+    if (entries.every((entry) => entry === "LOCK" || entry.startsWith(`${MARKER}.tmp`)))
+      return null;
+    throw new NotAStoreError(
+      dir,
+      `${dir}: not a swarmstate store (it holds files but no ${MARKER}); choose an empty directory`,
+    );
+  }
+  let marker: { format?: unknown; version?: unknown; store?: unknown; shards?: unknown };
+  try {
+    marker = JSON.parse(readFileSync(join(dir, MARKER), "utf8"));
+  } catch (error) {
+    throw new StoreDamagedError(dir, `${MARKER} is not readable JSON`, { cause: error });
+  }
+  if (marker.format !== FORMAT || marker.version !== VERSION) {
+    throw new StoreDamagedError(
+      dir,
+      `${MARKER} says ${JSON.stringify(marker.format)} version ${String(marker.version)}, not ${FORMAT} version ${VERSION}`,
+    );
+  }
+  if (typeof marker.store !== "string" || !Number.isInteger(marker.shards)) {
+    throw new StoreDamagedError(dir, `${MARKER} lacks the store's id or shard count`);
+  }
+  return { store: marker.store, shards: marker.shards as number };
+}

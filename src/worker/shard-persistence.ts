@@ -1,0 +1,233 @@
+/**
+ * A shard's persistence, in the shard's thread: what its server applies goes to its files
+ * (durable/shard-files.ts) before it is acknowledged, and reopening replays them.
+ *
+ * - A client's batch is logged as its writes (core/mutations.ts) with what recovery needs to
+ *   keep batches all or nothing across shards (durable/recovery.ts); a batch of reads only is
+ *   not logged. With `"sync"` its reply waits for the flush (concurrent batches share one);
+ *   with `"async"` it goes at once, and the record reaches disk with the next commit, a few
+ *   milliseconds later, unless more than `ASYNC_BACKLOG` records wait: then replies wait too.
+ * - A cut is logged as what it did here, and a snapshot with what describes it; in every mode a
+ *   cut is answered once its record is on disk, so a snapshot the store returns is durable.
+ * - Checkpoints: when the log has grown past the checkpoint, the shard is frozen at a cut (an
+ *   O(snapshots) capture of persistent states, see core/shard-script.ts); once the store knows
+ *   that cut is on every shard's disk (`committed`), its script is written in the background,
+ *   between batches, and replaces the log up to it. A checkpoint is only ever taken at a cut
+ *   every shard has logged, the point before which nothing can be dropped at recovery.
+ */
+import { setImmediate as nextTurn } from "node:timers/promises";
+import type { ClientBatch } from "../core/batch-format.js";
+import type { ClientId } from "../core/cut.js";
+import { applyMutations, type Mutations, mutationsOf } from "../core/mutations.js";
+import type { Shard } from "../core/shard.js";
+import { type ShardCapture, scriptOf } from "../core/shard-script.js";
+import { type RecoveryDecision, type ShardFindings, sum } from "../durable/recovery.js";
+import {
+  type CheckpointInfo,
+  type LogRecord,
+  ShardFiles,
+  type ShardIdentity,
+  type SnapshotFacts,
+} from "../durable/shard-files.js";
+
+/** How a durable shard is opened. */
+export interface DurableShardOptions {
+  dir: string;
+  identity: ShardIdentity;
+  durability: "sync" | "async";
+  /** Names this opening of the store, so clients of different openings never share a name. */
+  session: number;
+}
+
+/** A held snapshot after reopening: what describes it, with this shard's share of its size. */
+export interface RecoveredSnapshot extends SnapshotFacts {
+  bytes: number;
+}
+
+/** What a shard tells the store once it has replayed its files. */
+export interface RecoveredShard {
+  snapshots: RecoveredSnapshot[];
+  /** The highest snapshot id and cut number the store had handed out. */
+  lastSnapshotId: number;
+  lastCut: number;
+}
+
+/** Records waiting for their flush past which `"async"` replies wait too. */
+const ASYNC_BACKLOG = 10_000;
+
+interface PendingCheckpoint {
+  cut: number;
+  seq: number;
+  capture: ShardCapture;
+  covered: [string, number][];
+  snapshots: SnapshotFacts[];
+  lastSnapshotId: number;
+}
+
+export class ShardPersistence {
+  private readonly files: ShardFiles;
+  private records: [number, LogRecord][] = [];
+  private checkpoint: CheckpointInfo | null = null;
+  private readonly facts = new Map<number, SnapshotFacts>();
+  private lastSnapshotId = 0;
+  private lastCut = 0;
+  /** The highest cut whose record is on disk here. */
+  private flushedCut = 0;
+  private unflushed = 0;
+  private pending: PendingCheckpoint | null = null;
+  private writing: Promise<void> | null = null;
+
+  /** @throws StoreDamagedError when the files cannot be used. */
+  constructor(private readonly options: DurableShardOptions) {
+    this.files = new ShardFiles(options.dir, options.identity);
+  }
+
+  /** Reads the files; reports what recovery needs from this shard. */
+  open(): ShardFindings {
+    const { checkpoint, records } = this.files.read();
+    this.records = records;
+    this.checkpoint = checkpoint;
+    const findings: ShardFindings = {
+      checkpointCut: checkpoint.cut,
+      covered: checkpoint.covered,
+      cuts: [],
+      batches: [],
+    };
+    for (const [, record] of records) {
+      if (record.kind === "cut") findings.cuts.push(record.cut);
+      else {
+        const { client, seq, sent, writers } = record;
+        findings.batches.push({ client, seq, sent, writers });
+      }
+    }
+    return findings;
+  }
+
+  /** Replays the files into `shard` as the store decided; removes what it dropped. */
+  async recover(shard: Shard, decision: RecoveryDecision): Promise<RecoveredShard> {
+    const checkpoint = this.checkpoint ?? this.files.read().checkpoint;
+    for (const chunk of this.files.checkpointChunks()) applyMutations(shard, chunk);
+    for (const facts of checkpoint.snapshots) this.facts.set(facts.id, facts);
+    this.lastSnapshotId = checkpoint.lastSnapshotId;
+    this.lastCut = checkpoint.cut;
+    const dropCuts = new Set(decision.dropCuts);
+    const dropFrom = new Map(decision.dropFrom);
+    const dropped: number[] = [];
+    for (const [seq, record] of this.records) {
+      if (
+        record.kind === "cut"
+          ? dropCuts.has(record.cut)
+          : sum(record.sent) >= (dropFrom.get(record.client) ?? Number.POSITIVE_INFINITY)
+      ) {
+        dropped.push(seq);
+        continue;
+      }
+      applyMutations(shard, record.mutations);
+      if (record.kind === "cut") this.noteCut(record.cut, record.snapshot);
+    }
+    this.records = [];
+    await this.files.clean(dropped);
+    this.flushedCut = this.lastCut;
+    const snapshots = shard.heldSizes().map(([id, bytes]) => ({
+      ...(this.facts.get(id) ?? { id, parent: null, timestamp: 0 }),
+      bytes,
+    }));
+    return { snapshots, lastSnapshotId: this.lastSnapshotId, lastCut: this.lastCut };
+  }
+
+  /**
+   * Logs what `batch` of `client` wrote. Resolves once the reply may go: at once for a batch of
+   * reads only, and with `"async"` while the backlog is short; else once it is on disk.
+   */
+  logBatch(client: ClientId, batch: ClientBatch): Promise<void> | null {
+    const mutations = mutationsOf(batch);
+    if (mutations.length === 0) return null;
+    const flushed = this.files.append({
+      kind: "batch",
+      client: `${this.options.session}:${client}`,
+      seq: batch.seq,
+      sent: [...batch.sent],
+      writers: batch.writers,
+      mutations,
+    });
+    if (this.options.durability === "sync") return flushed;
+    this.unflushed++;
+    void flushed.finally(() => this.unflushed--);
+    return this.unflushed > ASYNC_BACKLOG ? flushed : null;
+  }
+
+  /**
+   * Logs what cut `cut` did here; resolves once it is on disk. `freeze` captures the shard as it
+   * now is, for a checkpoint, if one is due.
+   */
+  async logCut(
+    cut: number,
+    mutations: Mutations,
+    snapshot: SnapshotFacts | undefined,
+    freeze: () => { capture: ShardCapture; covered: [ClientId, number][] },
+  ): Promise<void> {
+    this.noteCut(cut, snapshot);
+    const flushed = this.files.append(
+      snapshot ? { kind: "cut", cut, mutations, snapshot } : { kind: "cut", cut, mutations },
+    );
+    if (this.files.checkpointDue && this.pending === null && this.writing === null) {
+      const { capture, covered } = freeze();
+      const held = new Set(capture.held.map(([id]) => id));
+      this.pending = {
+        cut,
+        seq: this.files.seq,
+        capture,
+        covered: covered.map(([client, seq]) => [`${this.options.session}:${client}`, seq]),
+        snapshots: [...this.facts.values()].filter((facts) => held.has(facts.id)),
+        lastSnapshotId: this.lastSnapshotId,
+      };
+    }
+    await flushed;
+    this.flushedCut = Math.max(this.flushedCut, cut);
+  }
+
+  /** The highest cut whose record is on disk here. */
+  get durableCut(): number {
+    return this.flushedCut;
+  }
+
+  /**
+   * The store knows cut `cut` is on every shard's disk: a checkpoint taken there may be written.
+   * `fail` hears of a checkpoint that could not be written (the log still holds everything).
+   */
+  committed(cut: number, fail: (error: Error) => void): void {
+    const pending = this.pending;
+    if (pending === null || pending.cut > cut || this.writing !== null) return;
+    this.pending = null;
+    this.writing = this.files
+      .writeCheckpoint(
+        scriptOf(pending.capture),
+        {
+          seq: pending.seq,
+          cut: pending.cut,
+          covered: pending.covered,
+          snapshots: pending.snapshots,
+          lastSnapshotId: pending.lastSnapshotId,
+        },
+        () => nextTurn(),
+      )
+      .catch(fail)
+      .finally(() => {
+        this.writing = null;
+      });
+  }
+
+  /** Finishes what is being written, then closes the files. */
+  async close(): Promise<void> {
+    await this.writing?.catch(() => {});
+    await this.files.close();
+  }
+
+  private noteCut(cut: number, snapshot: SnapshotFacts | undefined): void {
+    this.lastCut = Math.max(this.lastCut, cut);
+    if (snapshot !== undefined) {
+      this.facts.set(snapshot.id, snapshot);
+      this.lastSnapshotId = Math.max(this.lastSnapshotId, snapshot.id);
+    }
+  }
+}
