@@ -3,9 +3,13 @@
  */
 export { dumps, loads } from "./core/codec.js";
 export {
+  NotAStoreError,
   ShardFailedError,
   SnapshotReleasedError,
   StoreClosedError,
+  StoreDamagedError,
+  StoreFileError,
+  StoreLockedError,
   SwarmStateError,
 } from "./core/errors.js";
 export { MAX_DEPTH, type Value } from "./core/value.js";

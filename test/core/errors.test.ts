@@ -4,11 +4,14 @@
 import { describe, expect, it } from "vitest";
 import {
   MAX_CAUSE_DEPTH,
+  NotAStoreError,
   rebuildError,
   type SerializedError,
   ShardFailedError,
   SnapshotReleasedError,
   StoreClosedError,
+  StoreDamagedError,
+  StoreLockedError,
   SwarmStateError,
   serializeError,
 } from "../../src/core/errors.js";
@@ -45,6 +48,23 @@ function samples(): [Error, Record<string, unknown>][] {
         code: "ERR_SWARMSTATE_SHARD_FAILED",
         message: "shard 3 failed: its worker thread exited",
         shard: 3,
+      },
+    ],
+    [
+      new StoreLockedError("/data/s", "/data/s: the store is already open", { cause }),
+      { name: "StoreLockedError", code: "ERR_SWARMSTATE_LOCKED", path: "/data/s" },
+    ],
+    [
+      new NotAStoreError("/data/s", "/data/s: not a swarmstate store", { cause }),
+      { name: "NotAStoreError", code: "ERR_SWARMSTATE_NOT_A_STORE", path: "/data/s" },
+    ],
+    [
+      new StoreDamagedError("/data/s/shard-0", "log record 7 fails its checksum", { cause }),
+      {
+        name: "StoreDamagedError",
+        code: "ERR_SWARMSTATE_DAMAGED",
+        message: "/data/s/shard-0: the store's files are damaged: log record 7 fails its checksum",
+        path: "/data/s/shard-0",
       },
     ],
     [new TypeError("set: key must be a string, got number", { cause }), { name: "TypeError" }],

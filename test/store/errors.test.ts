@@ -1,9 +1,13 @@
 import {
+  NotAStoreError,
   ShardFailedError,
   Snapshot,
   SnapshotReleasedError,
   Store,
   StoreClosedError,
+  StoreDamagedError,
+  StoreFileError,
+  StoreLockedError,
   SwarmStateError,
 } from "swarmstate";
 import { describe, expect, it } from "vitest";
@@ -17,7 +21,13 @@ const ERROR_CLASSES: Record<string, string> = {
   StoreClosedError: "ERR_SWARMSTATE_CLOSED",
   SnapshotReleasedError: "ERR_SWARMSTATE_SNAPSHOT_RELEASED",
   ShardFailedError: "ERR_SWARMSTATE_SHARD_FAILED",
+  StoreLockedError: "ERR_SWARMSTATE_LOCKED",
+  NotAStoreError: "ERR_SWARMSTATE_NOT_A_STORE",
+  StoreDamagedError: "ERR_SWARMSTATE_DAMAGED",
 };
+
+/** Abstract bases: exported to be caught, never thrown themselves. */
+const BASES = ["StoreFileError"];
 
 describe("errors", () => {
   it("gives every error class a stable name and code, under SwarmStateError", () => {
@@ -26,8 +36,18 @@ describe("errors", () => {
       new StoreClosedError(),
       new SnapshotReleasedError("x"),
       new ShardFailedError(2, "gone"),
+      new StoreLockedError("/data/s", "/data/s: the store is already open"),
+      new NotAStoreError("/data/s", "/data/s: not a swarmstate store"),
+      new StoreDamagedError("/data/s", "a record fails its checksum"),
     ];
     for (const error of errors) expect(error).toBeInstanceOf(SwarmStateError);
+    for (const error of errors.slice(4)) {
+      expect(error).toBeInstanceOf(StoreFileError);
+      expect(error).toMatchObject({ path: "/data/s" });
+    }
+    expect(new StoreDamagedError("/data/s", "a record fails its checksum").message).toBe(
+      "/data/s: the store's files are damaged: a record fails its checksum",
+    );
     expect(Object.fromEntries(errors.map((e) => [e.name, e.code]))).toEqual(ERROR_CLASSES);
     expect(new ShardFailedError(2, "gone").message).toBe("shard 2 failed: gone");
     expect(new ShardFailedError(2, "gone").shard).toBe(2);
@@ -37,7 +57,7 @@ describe("errors", () => {
     const exported = Object.entries(await import("swarmstate"))
       .filter(([, value]) => typeof value === "function" && value.prototype instanceof Error)
       .map(([name]) => name);
-    expect(exported.sort()).toEqual(Object.keys(ERROR_CLASSES).sort());
+    expect(exported.sort()).toEqual([...Object.keys(ERROR_CLASSES), ...BASES].sort());
   });
 
   it("refuses invalid options at the constructor, naming the option", () => {
