@@ -15,6 +15,7 @@
 import { loadavg } from "node:os";
 import { diffSection } from "./cases/diff.js";
 import { diffChangesSection } from "./cases/diff-changes.js";
+import { durabilitySection } from "./cases/durability.js";
 import { eventLoopSection } from "./cases/event-loop.js";
 import { langgraphSection } from "./cases/langgraph.js";
 import { latencySection } from "./cases/latency.js";
@@ -53,6 +54,7 @@ const SECTIONS: readonly Section[] = [
   memorySection,
   poolRoutingSection,
   scalingSection,
+  durabilitySection,
   langgraphSection,
 ];
 const FULL_SIZES = [100, 1000, 10_000, 100_000, 1_000_000];
