@@ -1,0 +1,51 @@
+import { describe, expect, it } from "vitest";
+import { decideRecovery, type ShardFindings } from "../../src/durable/recovery.js";
+
+/** A shard's findings: no checkpoint unless given. */
+function shard(found: Partial<ShardFindings>): ShardFindings {
+  return { checkpointCut: 0, covered: [], cuts: [], batches: [], ...found };
+}
+
+describe("recovery after a crash", () => {
+  it("keeps everything that every shard has", () => {
+    const part = (seq: number) => ({ client: "s:1", seq, sent: [seq, seq], writers: [0, 1] });
+    const both = shard({ cuts: [1, 2], batches: [part(1), part(2)] });
+    expect(decideRecovery([both, both])).toEqual({ dropCuts: [], dropFrom: [] });
+  });
+
+  it("drops a flush one of its shards lacks, and everything after it from that client", () => {
+    // Client s:1 flushed [1,1] (shards 0 and 1), then [2,1] (shard 0), then [2,2] (shard 1).
+    const zero = shard({
+      batches: [
+        { client: "s:1", seq: 1, sent: [1, 1], writers: [0, 1] },
+        { client: "s:1", seq: 2, sent: [2, 1], writers: [0] },
+      ],
+    });
+    // Shard 1 lost its part of the first flush (not yet flushed when the process died).
+    const one = shard({ batches: [{ client: "s:1", seq: 2, sent: [2, 2], writers: [1] }] });
+    expect(decideRecovery([zero, one])).toEqual({ dropCuts: [], dropFrom: [["s:1", 2]] });
+  });
+
+  it("counts a part a checkpoint holds as there", () => {
+    const zero = shard({ batches: [{ client: "s:1", seq: 3, sent: [3, 2], writers: [0, 1] }] });
+    const one = shard({ checkpointCut: 4, covered: [["s:1", 2]], cuts: [] });
+    expect(decideRecovery([zero, one])).toEqual({ dropCuts: [], dropFrom: [] });
+  });
+
+  it("drops a cut a shard did not log, keeps those a checkpoint covers", () => {
+    const zero = shard({ checkpointCut: 2, cuts: [3, 4] });
+    const one = shard({ cuts: [1, 2, 3] });
+    expect(decideRecovery([zero, one])).toEqual({ dropCuts: [4], dropFrom: [] });
+  });
+
+  it("treats clients separately", () => {
+    const zero = shard({
+      batches: [
+        { client: "a", seq: 1, sent: [1, 1], writers: [0, 1] },
+        { client: "b", seq: 1, sent: [1, 0], writers: [0] },
+      ],
+    });
+    const one = shard({ batches: [] });
+    expect(decideRecovery([zero, one])).toEqual({ dropCuts: [], dropFrom: [["a", 2]] });
+  });
+});
