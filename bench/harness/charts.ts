@@ -103,12 +103,16 @@ export async function renderCharts(
   prefix: string,
   subtitle: string,
 ): Promise<Chart[]> {
-  // Loaded only now, after every measurement, so that no case carries them in its heap.
+  const drawn = CHARTS.flatMap((chart) => {
+    const of = tables.find((t) => t.id === chart.table);
+    return of === undefined || of.rows.length < 2 ? [] : [{ ...chart, of }];
+  });
+  if (drawn.length === 0) return [];
+  // Loaded only now, after every measurement, so that no case carries them in its heap (and
+  // not at all by a run with nothing to draw).
   const [vega, vegaLite] = await Promise.all([import("vega"), import("vega-lite")]);
   const charts: Chart[] = [];
-  for (const { table: id, title, x } of CHARTS) {
-    const of = tables.find((t) => t.id === id);
-    if (of === undefined || of.rows.length < 2) continue;
+  for (const { table: id, title, x, of } of drawn) {
     const spec = vegaLite.compile(specOf(of, title, x, subtitle)).spec;
     const view = new vega.View(vega.parse(spec), { renderer: "none" });
     const svg = await view.toSVG();
