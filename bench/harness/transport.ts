@@ -29,8 +29,11 @@ export async function portRoundTrip(options: { time: number; iterations: number 
 }
 
 /**
- * p50/p99 of a SharedArrayBuffer round trip: this thread writes slot 0 and waits (with
- * `Atomics.waitAsync`, after spinning `spin` times) for the far side to copy it to slot 1.
+ * p50/p99 of a SharedArrayBuffer round trip: this thread writes slot 0 and waits (blocking in
+ * `Atomics.wait`, after spinning `spin` times) for the far side to copy it to slot 1: the floor
+ * of that transport. (The first version waited with `Atomics.waitAsync`, as a thread that must
+ * keep its event loop would; on a 16-core machine with Node 20 the run hung in these round
+ * trips, which a lost wake-up would explain; not reproduced on 2 cores.)
  */
 export async function sharedMemoryRoundTrip(
   spin: number,
@@ -41,14 +44,13 @@ export async function sharedMemoryRoundTrip(
   const worker = new Worker(ECHO, { workerData: { shared, spin } });
   await new Promise((resolve) => worker.once("message", resolve));
   let sent = 0;
-  const trip = async () => {
+  const trip = () => {
     sent++;
     Atomics.store(slots, 0, sent);
     Atomics.notify(slots, 0);
     for (let i = 0; i < spin && Atomics.load(slots, 1) !== sent; i++);
-    while (Atomics.load(slots, 1) !== sent) {
-      const waiting = Atomics.waitAsync(slots, 1, Atomics.load(slots, 1));
-      if (waiting.async) await waiting.value;
+    for (let seen = Atomics.load(slots, 1); seen !== sent; seen = Atomics.load(slots, 1)) {
+      Atomics.wait(slots, 1, seen);
     }
   };
   try {

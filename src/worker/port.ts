@@ -3,15 +3,18 @@
  * for a client in the very thread that hosts the shard (`shards: 0`), its in-process twin below.
  *
  * Why MessagePorts rather than rings in a `SharedArrayBuffer` with `Atomics`: measured on the
- * 2-core VM that builds this project (bench section "scaling", and bench/cases/transport.ts),
- * a bare ping-pong between two threads takes p50 ~18 µs over a MessagePort against ~14 µs over
- * a SharedArrayBuffer with `Atomics.wait`, and ~40 µs when the far side spins before it waits
- * (the spinning thread takes the core the other one needs; with cores to spare the issue that
- * asked for this measured 21, 16 and 6 µs). A ring would save a few microseconds a round trip
- * and cost what a port gives for free: messages of any size and shape, buffers transferred
- * rather than copied, FIFO delivery, delivery of everything posted before the sending thread
- * died followed by a `close` event, and no thread burning a core while it waits. Agents wait on
- * models and tools for milliseconds; the store's side of a call is what must stay small.
+ * 2-core VM that builds this project (bench section "scaling", bench/harness/transport.ts), a
+ * bare ping-pong between two threads takes p50 ~15 µs over a MessagePort against ~10 µs over a
+ * SharedArrayBuffer with both sides blocking in `Atomics.wait`, and ~40 µs when they spin before
+ * waiting (the spinning thread takes the core the other one needs; with cores to spare the issue
+ * that asked for this measured 21, 16 and 6 µs). But a shard cannot block: it serves many
+ * clients' channels and its control tasks, so it would wait with `Atomics.waitAsync` (the
+ * bench's first version of this measurement waited that way and hung on a 16-core machine with
+ * Node 20, not reproduced on 2 cores). And a ring would cost what a port gives for free: messages of any size and
+ * shape, FIFO delivery, delivery of everything posted before the sending thread died followed by
+ * a `close` event, and no thread burning a core while it waits. An awaited call through a shard
+ * costs ~1.3x a bare port round trip (p50 ~20 µs against ~15 µs); agents wait on models and
+ * tools for milliseconds.
  */
 
 /** One end of a FIFO channel. A `MessagePort` is one; so is each end of {@link localPortPair}. */
