@@ -21,6 +21,7 @@ import {
   GOODBYE,
 } from "../core/batch-format.js";
 import { runBatch, transferablesOf } from "../core/batch-runner.js";
+import { applyChanges } from "../core/changes.js";
 import { type ClientId, CutParticipant, type CutReport } from "../core/cut.js";
 import { serializeError } from "../core/errors.js";
 import { Shard } from "../core/shard.js";
@@ -108,6 +109,9 @@ export class ShardServer {
           break;
         case "clear":
           this.shard.clear();
+          break;
+        case "apply":
+          applyChanges(this.shard, action);
           break;
         case "abort":
           break;

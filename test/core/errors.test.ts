@@ -3,6 +3,7 @@
 // shard and cause.
 import { describe, expect, it } from "vitest";
 import {
+  BadChangesetError,
   MAX_CAUSE_DEPTH,
   rebuildError,
   type SerializedError,
@@ -46,6 +47,10 @@ function samples(): [Error, Record<string, unknown>][] {
         message: "shard 3 failed: its worker thread exited",
         shard: 3,
       },
+    ],
+    [
+      new BadChangesetError("apply: changeset.version 2 is not supported", { cause }),
+      { name: "BadChangesetError", code: "ERR_SWARMSTATE_BAD_CHANGESET" },
     ],
     [new TypeError("set: key must be a string, got number", { cause }), { name: "TypeError" }],
     [new RangeError("value: bigint out of 64 bits", { cause }), { name: "RangeError" }],

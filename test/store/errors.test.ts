@@ -1,4 +1,5 @@
 import {
+  BadChangesetError,
   ShardFailedError,
   Snapshot,
   SnapshotReleasedError,
@@ -17,6 +18,7 @@ const ERROR_CLASSES: Record<string, string> = {
   StoreClosedError: "ERR_SWARMSTATE_CLOSED",
   SnapshotReleasedError: "ERR_SWARMSTATE_SNAPSHOT_RELEASED",
   ShardFailedError: "ERR_SWARMSTATE_SHARD_FAILED",
+  BadChangesetError: "ERR_SWARMSTATE_BAD_CHANGESET",
 };
 
 describe("errors", () => {
@@ -26,6 +28,7 @@ describe("errors", () => {
       new StoreClosedError(),
       new SnapshotReleasedError("x"),
       new ShardFailedError(2, "gone"),
+      new BadChangesetError("x"),
     ];
     for (const error of errors) expect(error).toBeInstanceOf(SwarmStateError);
     expect(Object.fromEntries(errors.map((e) => [e.name, e.code]))).toEqual(ERROR_CLASSES);
