@@ -26,7 +26,7 @@
  */
 import type { ChangesToApply, PackedChanges, PackedPairs } from "./batch-format.js";
 import { BadChangesetError } from "./errors.js";
-import { MsgpackReadError, MsgpackReader } from "./msgpack-reader.js";
+import { type LastString, MsgpackReadError, MsgpackReader } from "./msgpack-reader.js";
 import { MsgpackWriter } from "./msgpack-writer.js";
 import { typeName } from "./type-name.js";
 
@@ -325,13 +325,20 @@ class ChangesetReader {
 
   /**
    * Reads `removed` (pairs, `size` 2) or `put` (triples, `size` 3) into `into`, flat; checks
-   * that the pairs are in order, each once.
+   * that the pairs are in order, each once. Values are copied one after another into one
+   * encoding, then cut into a string each.
    */
   private readList(size: 2 | 3, into: string[]): void {
     const r: MsgpackReader = this.reader;
     const count = r.arrayHeader();
     if (count === undefined) r.fail(`must be an array, got ${r.describeNext()}`);
     const shape = size === 2 ? "[namespace, key] pair" : "[namespace, key, value] triple";
+    const w = this.writer;
+    w.begin();
+    const first = into.length;
+    /** Where each value starts and ends in the copy. */
+    const ranges: number[] = [];
+    const namespaces: LastString = { start: 0, length: 0, value: null };
     let namespace = "";
     let key = "";
     for (let i = 0; i < count; i++) {
@@ -341,10 +348,11 @@ class ChangesetReader {
         const got = items === undefined ? r.describeNext() : `an array of ${items}`;
         r.fail(`must be a ${shape}, got ${got}`);
       }
-      const previous = [namespace, key];
-      namespace = this.name(0, "namespace");
+      const namespace0 = namespace;
+      const key0 = key;
+      namespace = this.name(0, "namespace", namespaces);
       key = this.name(1, "key");
-      if (i > 0 && !isAfter(namespace, key, previous[0] as string, previous[1] as string)) {
+      if (i > 0 && !isAfter(namespace, key, namespace0, key0)) {
         r.fail(
           `${show(namespace, key)} is out of order: pairs are sorted by namespace, then key ` +
             "(JavaScript string order), each once",
@@ -353,17 +361,24 @@ class ChangesetReader {
       into.push(namespace, key);
       if (size === 3) {
         r.steps.push(2);
-        into.push(r.value(this.writer).toString("latin1"));
+        ranges.push(w.offset);
+        r.value(w);
+        ranges.push(w.offset);
+        into.push(""); // the value, below
         r.steps.pop();
       }
       r.steps.pop();
     }
+    const values = w.finish();
+    for (let v = 0, slot = first + 2; v < ranges.length; v += 2, slot += 3) {
+      into[slot] = values.toString("latin1", ranges[v], ranges[v + 1]);
+    }
   }
 
-  private name(index: number, what: string): string {
+  private name(index: number, what: string, last?: LastString): string {
     const r: MsgpackReader = this.reader;
     r.steps.push(index);
-    const name = r.string();
+    const name = r.string(last);
     if (name === undefined) r.fail(`the ${what} must be a string, got ${r.describeNext()}`);
     r.steps.pop();
     return name;

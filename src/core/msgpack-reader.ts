@@ -36,9 +36,18 @@ const SMALL_MAP = 8;
 /** The largest array index, 2^32 - 2: JavaScript orders such keys first, ascending. */
 const MAX_INDEX = 4294967294;
 const INDEX = /^(?:0|[1-9]\d*)$/;
+/** The one key refused for itself: no decoder can give it back as an own property safely. */
+const PROTO = Buffer.from("__proto__");
 
 function isArrayIndex(key: string): boolean {
   return key.length <= 10 && INDEX.test(key) && Number(key) <= MAX_INDEX;
+}
+
+/** What `MsgpackReader.string` remembers of the string it read last (see there). */
+export interface LastString {
+  start: number;
+  length: number;
+  value: string | null;
 }
 
 export class MsgpackReader {
@@ -52,6 +61,15 @@ export class MsgpackReader {
   private position = 0;
   /** Arrays and maps enclosing the current item of the value being copied. */
   private depth = 0;
+  /** Whether value copies keep their path in `steps` (only to name a refused item). */
+  private tracking = false;
+  /**
+   * The keys of the maps being copied, innermost last, as positions in the input, and where
+   * each entry starts in the copy: reused (up to `keysUsed`), so that a map allocates nothing.
+   */
+  private readonly keys: number[] = [];
+  /** How much of `keys` is in use. */
+  private keysUsed = 0;
 
   /** @param root how messages name what is read, e.g. `"apply: changeset"` */
   constructor(
@@ -113,14 +131,31 @@ export class MsgpackReader {
     return this.uint(m === 0xdc ? 2 : 4);
   }
 
-  /** If the next item is a string, reads it. */
-  string(): string | undefined {
+  /**
+   * If the next item is a string, reads it. With `last`, the string read last time with the
+   * same `last` is given back when the bytes are the same, without decoding them again (the
+   * namespaces of a sorted list repeat).
+   */
+  string(last?: LastString): string | undefined {
     const length = this.stringHeader();
     if (length === undefined) return undefined;
     const start = this.position;
     const ascii = this.checkUtf8(start, length);
     this.position += length;
-    return this.bytes.toString(ascii ? "latin1" : "utf8", start, start + length);
+    if (
+      last !== undefined &&
+      last.value !== null &&
+      this.sameBytes(last.start, last.length, start, length)
+    ) {
+      return last.value;
+    }
+    const value = this.bytes.toString(ascii ? "latin1" : "utf8", start, start + length);
+    if (last !== undefined) {
+      last.start = start;
+      last.length = length;
+      last.value = value;
+    }
+    return value;
   }
 
   /** If the next item is a number, reads it: 64-bit integers as `bigint`s, others as `number`s. */
@@ -135,14 +170,29 @@ export class MsgpackReader {
   }
 
   /**
-   * Reads the next item, which must be a value, and copies it into `writer` in swarmstate's own
-   * encoding (see the module comment); returns the encoding (a view, see msgpack-writer.ts).
+   * Reads the next item, which must be a value, and appends it to `writer` in swarmstate's own
+   * encoding (see the module comment); `writer.offset` before and after delimit it.
+   *
+   * The copy keeps no path (building one costs more than the copy); a value it refuses is read
+   * again, from its start, keeping one, so that the error names where the problem is.
    */
-  value(writer: MsgpackWriter): Buffer {
-    writer.begin();
-    this.depth = 0;
-    this.copyItem(writer);
-    return writer.finish();
+  value(writer: MsgpackWriter): void {
+    const start = this.position;
+    const steps = this.steps.length;
+    try {
+      this.depth = 0;
+      this.keysUsed = 0;
+      this.copyItem(writer);
+    } catch (error) {
+      if (!(error instanceof MsgpackReadError) || this.tracking) throw error;
+      this.position = start;
+      this.steps.length = steps;
+      this.tracking = true;
+      this.depth = 0;
+      this.keysUsed = 0;
+      this.copyItem(writer);
+      throw error; // not reached: the second reading fails where the first did
+    }
   }
 
   private copyItem(w: MsgpackWriter): void {
@@ -182,9 +232,9 @@ export class MsgpackReader {
     this.enter();
     w.arrayHeader(count);
     for (let i = 0; i < count; i++) {
-      this.steps.push(i);
+      if (this.tracking) this.steps.push(i);
       this.copyItem(w);
-      this.steps.pop();
+      if (this.tracking) this.steps.pop();
     }
     this.depth--;
   }
@@ -193,53 +243,92 @@ export class MsgpackReader {
     this.enter();
     w.mapHeader(count);
     const from = w.offset;
-    const keys: string[] = [];
-    /** Where each entry starts in the copy (used only to reorder). */
-    const starts: number[] = [];
+    const keys = this.keys;
+    /** This map's keys: `[start, length, entry offset in the copy]` from here on. */
+    const base = this.keysUsed;
     const seen = count > SMALL_MAP ? new Set<string>() : null;
     let indexKeys = false;
     for (let i = 0; i < count; i++) {
       const length = this.stringHeader();
       if (length === undefined) this.fail(`map keys must be strings, got ${this.describeNext()}`);
       const start = this.position;
-      const key = this.bytes.toString(
-        this.checkUtf8(start, length) ? "latin1" : "utf8",
-        start,
-        start + length,
-      );
+      this.checkUtf8(start, length);
       this.position += length;
-      if (key === "__proto__") this.fail('the key "__proto__" is not supported');
-      if (seen === null ? keys.includes(key) : seen.has(key)) {
-        this.fail(`the key ${JSON.stringify(key)} appears twice in one map`);
+      if (length === PROTO.length && this.sameAs(PROTO, start)) {
+        this.fail('the key "__proto__" is not supported');
       }
-      seen?.add(key);
-      keys.push(key);
-      starts.push(w.offset);
+      if (
+        seen === null
+          ? this.repeats(base, start, length)
+          : seen.size === seen.add(this.text(start, length)).size
+      ) {
+        this.fail(`the key ${JSON.stringify(this.text(start, length))} appears twice in one map`);
+      }
+      const top = this.keysUsed;
+      keys[top] = start;
+      keys[top + 1] = length;
+      keys[top + 2] = w.offset;
+      this.keysUsed = top + 3;
       // Array indices start with a digit: the rest skip the test.
       if (!indexKeys && ((this.bytes[start] as number) - 0x30) >>> 0 < 10) {
-        indexKeys = isArrayIndex(key);
+        indexKeys = isArrayIndex(this.text(start, length));
       }
       w.stringFromUtf8(this.bytes, start, start + length);
-      this.steps.push(key);
+      if (this.tracking) this.steps.push(this.text(start, length));
       this.copyItem(w);
-      this.steps.pop();
+      if (this.tracking) this.steps.pop();
     }
-    if (indexKeys) this.inPropertyOrder(w, from, keys, starts);
+    if (indexKeys) this.inPropertyOrder(w, from, base);
+    this.keysUsed = base;
     this.depth--;
   }
 
+  /** Whether the key at `start` is one of this map's keys so far (from `base` in `keys`). */
+  private repeats(base: number, start: number, length: number): boolean {
+    const keys = this.keys;
+    for (let k = base; k < this.keysUsed; k += 3) {
+      if (this.sameBytes(keys[k] as number, keys[k + 1] as number, start, length)) return true;
+    }
+    return false;
+  }
+
   /** Reorders a copied map's entries as JavaScript orders an object's keys (see module comment). */
-  private inPropertyOrder(w: MsgpackWriter, from: number, keys: string[], starts: number[]): void {
-    const entries = keys.map((key, i) => ({
-      index: isArrayIndex(key) ? Number(key) : -1,
-      range: [starts[i] as number, starts[i + 1] ?? w.offset] as const,
-    }));
+  private inPropertyOrder(w: MsgpackWriter, from: number, base: number): void {
+    const keys = this.keys;
+    const entries = [];
+    for (let k = base; k < this.keysUsed; k += 3) {
+      const key = this.text(keys[k] as number, keys[k + 1] as number);
+      const end = k + 3 < this.keysUsed ? (keys[k + 5] as number) : w.offset;
+      entries.push({
+        index: isArrayIndex(key) ? Number(key) : -1,
+        range: [keys[k + 2] as number, end] as const,
+      });
+    }
     const indices = entries.filter((e) => e.index >= 0).sort((a, b) => a.index - b.index);
     const others = entries.filter((e) => e.index < 0);
     w.reorder(
       from,
       [...indices, ...others].map((e) => e.range),
     );
+  }
+
+  /** The text of the (checked) UTF-8 bytes at `start`. */
+  private text(start: number, length: number): string {
+    return this.bytes.toString("utf8", start, start + length);
+  }
+
+  /** Whether the bytes at `start` are those of `expected`. */
+  private sameAs(expected: Uint8Array, start: number): boolean {
+    const bytes = this.bytes;
+    for (let i = 0; i < expected.length; i++) if (bytes[start + i] !== expected[i]) return false;
+    return true;
+  }
+
+  private sameBytes(a: number, aLength: number, b: number, bLength: number): boolean {
+    if (aLength !== bLength) return false;
+    const bytes = this.bytes;
+    for (let i = 0; i < aLength; i++) if (bytes[a + i] !== bytes[b + i]) return false;
+    return true;
   }
 
   private copyString(w: MsgpackWriter, length: number): void {

@@ -17,6 +17,8 @@
 const CHUNK_SIZE = 64 * 1024;
 /** Strings shorter than this are encoded by hand; longer ones by `Buffer.write` (native). */
 const SHORT_STRING = 64;
+/** Byte runs shorter than this are copied byte by byte; longer ones by `Buffer.copy` (native). */
+const SHORT_COPY = 24;
 
 export class MsgpackWriter {
   private chunk = Buffer.allocUnsafeSlow(CHUNK_SIZE);
@@ -248,7 +250,7 @@ export class MsgpackWriter {
 
   /** Copies `source[start, end)` here; the caller has made room. Short runs byte by byte. */
   private copy(source: Buffer, start: number, end: number): void {
-    if (end - start < SHORT_STRING) {
+    if (end - start < SHORT_COPY) {
       const chunk = this.chunk;
       let position = this.position;
       for (let i = start; i < end; i++) chunk[position++] = source[i] as number;

@@ -17,9 +17,10 @@ const reference = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsT
 
 function copy(bytes: Uint8Array): Buffer {
   const reader = new MsgpackReader(bytes, "value");
-  const copied = reader.value(new MsgpackWriter());
+  const writer = new MsgpackWriter();
+  reader.value(writer);
   expect(reader.atEnd).toBe(true);
-  return copied;
+  return writer.finish();
 }
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
