@@ -139,6 +139,7 @@ export class MsgpackReader {
   string(last?: LastString): string | undefined {
     const length = this.stringHeader();
     if (length === undefined) return undefined;
+    this.need(length);
     const start = this.position;
     const ascii = this.checkUtf8(start, length);
     this.position += length;
@@ -252,8 +253,8 @@ export class MsgpackReader {
       const length = this.stringHeader();
       if (length === undefined) this.fail(`map keys must be strings, got ${this.describeNext()}`);
       const start = this.position;
-      this.checkUtf8(start, length);
-      this.position += length;
+      const entry = w.offset;
+      this.copyString(w, length);
       if (length === PROTO.length && this.sameAs(PROTO, start)) {
         this.fail('the key "__proto__" is not supported');
       }
@@ -267,13 +268,12 @@ export class MsgpackReader {
       const top = this.keysUsed;
       keys[top] = start;
       keys[top + 1] = length;
-      keys[top + 2] = w.offset;
+      keys[top + 2] = entry;
       this.keysUsed = top + 3;
       // Array indices start with a digit: the rest skip the test.
       if (!indexKeys && ((this.bytes[start] as number) - 0x30) >>> 0 < 10) {
         indexKeys = isArrayIndex(this.text(start, length));
       }
-      w.stringFromUtf8(this.bytes, start, start + length);
       if (this.tracking) this.steps.push(this.text(start, length));
       this.copyItem(w);
       if (this.tracking) this.steps.pop();
@@ -331,11 +331,12 @@ export class MsgpackReader {
     return true;
   }
 
+  /** Copies a string of `length` bytes, checking as it copies that they are valid UTF-8. */
   private copyString(w: MsgpackWriter, length: number): void {
+    this.need(length);
     const start = this.position;
-    this.checkUtf8(start, length);
     this.position += length;
-    w.stringFromUtf8(this.bytes, start, start + length);
+    if (!w.stringFromUtf8(this.bytes, start, start + length)) this.checkUtf8(start, length);
   }
 
   /** If the next item is a string, reads its header and returns its length in bytes. */
@@ -352,11 +353,10 @@ export class MsgpackReader {
   }
 
   /**
-   * Checks that `length` bytes from `start` are there and are valid UTF-8; returns whether
+   * Checks that the `length` bytes from `start` (which are there) are valid UTF-8; returns whether
    * they are plain ASCII (then any decoding of them is the same, and latin1 is the fastest).
    */
   private checkUtf8(start: number, length: number): boolean {
-    this.need(length);
     const bytes = this.bytes;
     const end = start + length;
     for (let i = start; i < end; i++) {

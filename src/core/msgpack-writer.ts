@@ -123,13 +123,29 @@ export class MsgpackWriter {
 
   /**
    * A string given as its UTF-8 bytes, `source[start, end)`, with the header `string` would
-   * write for it. The caller has checked that they are valid UTF-8.
+   * write for it. Returns whether they are all ASCII; if not, the caller must check that they
+   * are valid UTF-8 (before using the encoding).
    */
-  stringFromUtf8(source: Buffer, start: number, end: number): void {
+  stringFromUtf8(source: Buffer, start: number, end: number): boolean {
     const length = end - start;
     this.room(5 + length);
     this.header(length, 0xa0, 0x20, 0xda, true); // fixstr, str8/16/32
-    this.copy(source, start, end);
+    if (length >= SHORT_COPY) {
+      this.copy(source, start, end);
+      for (let i = start; i < end; i++) if ((source[i] as number) >= 0x80) return false;
+      return true;
+    }
+    // Short: copy and check in one pass.
+    const chunk = this.chunk;
+    let position = this.position;
+    let seen = 0;
+    for (let i = start; i < end; i++) {
+      const byte = source[i] as number;
+      seen |= byte;
+      chunk[position++] = byte;
+    }
+    this.position = position;
+    return seen < 0x80;
   }
 
   /** Appends `source[start, end)` as they are: bytes that are already msgpack (a stored value). */
