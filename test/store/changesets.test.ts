@@ -7,21 +7,14 @@ import {
   loads,
   Snapshot,
   SnapshotReleasedError,
-  Store,
+  type Store,
   SwarmStateError,
   type Value,
 } from "swarmstate";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { storesClosedAfterEach } from "../fixtures/stores.js";
 
-const open: Store[] = [];
-function newStore(shards: number, maxHistory: number | null = null): Store {
-  const store = new Store({ shards, maxHistory });
-  open.push(store);
-  return store;
-}
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((store) => store.close()));
-});
+const { newStore } = storesClosedAfterEach();
 
 /** Decodes keeping 64-bit integers as bigints: re-encoding gives the exact bytes back. */
 const exact = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: "bigint" });

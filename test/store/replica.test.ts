@@ -8,8 +8,9 @@
  */
 import fc from "fast-check";
 import { Unpackr } from "msgpackr";
-import { type Snapshot, Store, type Value } from "swarmstate";
-import { afterEach, describe, expect, it } from "vitest";
+import type { Snapshot, Value } from "swarmstate";
+import { describe, expect, it } from "vitest";
+import { storesClosedAfterEach } from "../fixtures/stores.js";
 
 const exact = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: "bigint" });
 
@@ -61,16 +62,7 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.nat({ max: 4 }).map((back) => ({ kind: "release" as const, back })) },
 );
 
-const open: Store[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((store) => store.close()));
-});
-
-function newStore(shards: number): Store {
-  const store = new Store({ shards });
-  open.push(store);
-  return store;
-}
+const { newStore, closeAll } = storesClosedAfterEach();
 
 /** Runs `steps` on a new source, keeping a new replica in step; checks it after every apply. */
 async function keepInStep(sourceShards: number, replicaShards: number, steps: Step[]) {
@@ -134,7 +126,7 @@ describe("a replica kept in step by changesets", () => {
         try {
           await keepInStep(from, to, steps);
         } finally {
-          await Promise.all(open.splice(0).map((store) => store.close()));
+          await closeAll();
         }
       }),
       { seed: 42 + from * 10 + to, numRuns: 4 },
