@@ -13,6 +13,7 @@
  * compiled (see bench/tsconfig.json).
  */
 import { loadavg } from "node:os";
+import { changesetsSection } from "./cases/changesets.js";
 import { diffSection } from "./cases/diff.js";
 import { diffChangesSection } from "./cases/diff-changes.js";
 import { durabilitySection } from "./cases/durability.js";
@@ -47,6 +48,7 @@ const SECTIONS: readonly Section[] = [
   snapshotSection,
   diffSection,
   diffChangesSection,
+  changesetsSection,
   parallelDiffSection,
   eventLoopSection,
   throughputSection,

@@ -18,6 +18,9 @@
  *    ledger; the owner of a workflow task checks it against the digest handed over here.
  *
  * At the end every key and value is compared once more. Any difference stops the run.
+ *
+ * With a replica (`--replica`, see replica.ts), every kept checkpoint is also applied to it as a
+ * changeset, and at the end its entries must be exactly the store's.
  */
 import { createHash } from "node:crypto";
 import { performance } from "node:perf_hooks";
@@ -28,6 +31,7 @@ import { type Checkpoint, Checkpoints } from "./checkpoints.js";
 import { ExpectedState } from "./expected-state.js";
 import { Histogram } from "./histogram.js";
 import { idOf } from "./ledger.js";
+import type { Replica } from "./replica.js";
 import { failurePoints, rollbackChooser, stepsAt, timeAt } from "./schedule.js";
 import { readContents } from "./store-contents.js";
 import {
@@ -50,6 +54,8 @@ export interface RunPlan {
   failures: number;
   seed: number;
   sabotage: boolean;
+  /** Write one value into the replica before it is compared (there must be one). */
+  sabotageReplica: boolean;
 }
 
 /** What the loop tells whoever shows progress. */
@@ -88,22 +94,27 @@ export interface RunResult {
   stepsKept: number;
   /** The store at the end: entries, encoded size, and a digest of every key and value. */
   final: { entries: number; sizeBytes: number; fingerprint: string } | null;
+  /** Whether the replica's entries were found equal to the store's (`null`: no replica, or the run stopped before). */
+  replicaMatched: boolean | null;
 }
 
 /** Runs one load; see the module comment. */
 export class CheckpointLoop {
   private expected = ExpectedState.empty();
   private positions: number[];
-  private readonly checkpoints = new Checkpoints(KEEP);
+  private readonly checkpoints: Checkpoints;
   private readonly result: RunResult;
   private started = 0;
 
+  /** @param replica kept in step with `store` by changesets, if given */
   constructor(
     private readonly store: StoreApi,
     private readonly agents: readonly AgentApi[],
     private readonly plan: RunPlan,
     private readonly listener: RunListener,
+    private readonly replica: Replica | null = null,
   ) {
+    this.checkpoints = new Checkpoints(KEEP, (snapshot) => replica?.mirrors(snapshot) ?? false);
     this.positions = agents.map(() => 0);
     this.result = {
       differences: [],
@@ -123,6 +134,7 @@ export class CheckpointLoop {
       stepsRun: 0,
       stepsKept: 0,
       final: null,
+      replicaMatched: null,
     };
   }
 
@@ -139,6 +151,7 @@ export class CheckpointLoop {
     } finally {
       this.result.elapsedMs = performance.now() - this.started;
       await this.checkpoints.releaseAll().catch(() => {});
+      await this.replica?.release().catch(() => {});
     }
     return this.result;
   }
@@ -147,7 +160,9 @@ export class CheckpointLoop {
     const { checkpoints, failures, seed } = this.plan;
     const failAt = failurePoints(seed, checkpoints, failures);
     const chooser = rollbackChooser(seed);
-    await this.checkpoints.add(this.checkpoint(0, await this.timedSnapshot()));
+    const first = await this.timedSnapshot();
+    await this.checkpoints.add(this.checkpoint(0, first));
+    this.replica?.start(first);
     for (let number = 1; number <= checkpoints; number++) {
       const reports = await this.runEpoch(number);
       const touched = this.fold(reports);
@@ -160,9 +175,10 @@ export class CheckpointLoop {
       } else {
         await this.checkpoints.add(this.checkpoint(number, snapshot));
         this.result.checkpointsKept++;
+        await this.catchUp(snapshot);
       }
     }
-    if (this.plan.sabotage) await this.sabotage();
+    if (this.plan.sabotage) await this.sabotage(this.store);
     const contents = await this.fullCheck("final check");
     const last = this.checkpoints.latest().snapshot;
     this.result.final = {
@@ -170,6 +186,12 @@ export class CheckpointLoop {
       sizeBytes: last.sizeBytes,
       fingerprint: fingerprint(contents),
     };
+    if (this.replica !== null) {
+      if (this.plan.sabotageReplica) await this.sabotage(this.replica.store);
+      const differences = await this.replica.compare(contents, last.sizeBytes);
+      expectNoDifferences("the replica check (its entries against the store's)", differences);
+      this.result.replicaMatched = true;
+    }
     this.result.stepsKept = this.agents.reduce((sum, _, agent) => {
       const state = stateAddress(agent);
       return sum + (this.expected.get(idOf(state.namespace, state.key))?.step ?? 0);
@@ -270,10 +292,17 @@ export class CheckpointLoop {
     return contents;
   }
 
-  /** `--sabotage`: a write no ledger knows of, which the final check must catch. */
-  private async sabotage(): Promise<void> {
+  /** The replica applies the changes from the checkpoint it mirrors to `snapshot`. */
+  private async catchUp(snapshot: Snapshot): Promise<void> {
+    if (this.replica === null) return;
+    const left = await this.replica.follow(snapshot);
+    if (!this.checkpoints.holds(left)) await left.release();
+  }
+
+  /** `--sabotage` (`--sabotage-replica`): a write no ledger (no changeset) knows of. */
+  private async sabotage(store: StoreApi): Promise<void> {
     const task = taskAddress(0, this.agents.length, 0);
-    await this.store.set(task.namespace, task.key, { sabotaged: true });
+    await store.set(task.namespace, task.key, { sabotaged: true });
   }
 
   private checkpoint(number: number, snapshot: Snapshot): Checkpoint {

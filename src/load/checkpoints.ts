@@ -4,7 +4,8 @@
  *
  * Only the last few are kept; older snapshots are released (the store then folds their
  * journals away). Rolling back to a checkpoint releases every newer one: they belong to the
- * abandoned branch, and their ledger positions point past the truncated ledgers.
+ * abandoned branch, and their ledger positions point past the truncated ledgers. A snapshot
+ * someone else still needs (`pinned`: the one a replica mirrors) is left to them to release.
  */
 import type { Snapshot } from "../index.js";
 import type { ExpectedState } from "./expected-state.js";
@@ -25,8 +26,19 @@ export interface Checkpoint {
 export class Checkpoints {
   private readonly held: Checkpoint[] = [];
 
-  /** @param keep how many to hold at most */
-  constructor(private readonly keep: number) {}
+  /**
+   * @param keep how many to hold at most
+   * @param pinned whether a snapshot must outlive its checkpoint (its user releases it)
+   */
+  constructor(
+    private readonly keep: number,
+    private readonly pinned: (snapshot: Snapshot) => boolean = () => false,
+  ) {}
+
+  /** Whether a checkpoint held here has `snapshot`. */
+  holds(snapshot: Snapshot): boolean {
+    return this.held.some((checkpoint) => checkpoint.snapshot === snapshot);
+  }
 
   /** The newest one. */
   latest(): Checkpoint {
@@ -38,7 +50,7 @@ export class Checkpoints {
   /** Holds `checkpoint` as the newest; releases the oldest if more than `keep` are held. */
   async add(checkpoint: Checkpoint): Promise<void> {
     this.held.push(checkpoint);
-    while (this.held.length > this.keep) await this.held.shift()?.snapshot.release();
+    while (this.held.length > this.keep) await this.release(this.held.shift());
   }
 
   /** Where a rollback goes: usually the newest checkpoint, one time in four an older one. */
@@ -51,11 +63,17 @@ export class Checkpoints {
 
   /** Makes `target` the newest again, releasing every checkpoint taken after it. */
   async rollBackTo(target: Checkpoint): Promise<void> {
-    while (this.latest() !== target) await this.held.pop()?.snapshot.release();
+    while (this.latest() !== target) await this.release(this.held.pop());
   }
 
   /** Releases them all. */
   async releaseAll(): Promise<void> {
-    for (const checkpoint of this.held.splice(0)) await checkpoint.snapshot.release();
+    for (const checkpoint of this.held.splice(0)) await this.release(checkpoint);
+  }
+
+  private async release(checkpoint: Checkpoint | undefined): Promise<void> {
+    if (checkpoint !== undefined && !this.pinned(checkpoint.snapshot)) {
+      await checkpoint.snapshot.release();
+    }
   }
 }

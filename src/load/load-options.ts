@@ -29,6 +29,10 @@ export interface LoadOptions {
   json: boolean;
   /** Write one value behind the agents' backs before the final check, which must then fail. */
   sabotage: boolean;
+  /** Keep a second store (same shard count) in step by changesets, and compare it at the end. */
+  replica: boolean;
+  /** With `replica`: write one value into the replica before it is compared, which must fail. */
+  sabotageReplica: boolean;
 }
 
 /** What the command line asks for. */
@@ -88,6 +92,11 @@ Flags:
   --json              print the report as JSON on stdout; progress goes to stderr
   --sabotage          test the checker: change one value behind the agents' backs before the
                       final check, which must then fail with exit code 1
+  --replica           keep a second store (as many shards) in step by changesets alone: at
+                      every checkpoint it applies the changes since the checkpoint it mirrors
+                      (across rollbacks); at the end its entries must equal the store's exactly
+  --sabotage-replica  test that check: change one value in the replica before the comparison,
+                      which must then fail with exit code 1 (needs --replica)
   -h, --help          show this help
 
 Exit codes: 0 the store matched the ledgers, 1 it did not (or the run failed), 2 bad flags.
@@ -104,6 +113,8 @@ const FLAGS = {
   failures: { type: "string" },
   json: { type: "boolean" },
   sabotage: { type: "boolean" },
+  replica: { type: "boolean" },
+  "sabotage-replica": { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -143,6 +154,9 @@ export function parseLoadArgs(args: readonly string[]): LoadCommand {
         `never fails; got ${failures}`,
     );
   }
+  if (values["sabotage-replica"] && !values.replica) {
+    throw new UsageError("--sabotage-replica needs --replica: there is no replica to sabotage");
+  }
   if (steps !== null && steps < checkpoints) {
     throw new UsageError(`--steps must be at least --checkpoints (${checkpoints}), got ${steps}`);
   }
@@ -161,6 +175,8 @@ export function parseLoadArgs(args: readonly string[]): LoadCommand {
       failures,
       json: values.json ?? false,
       sabotage: values.sabotage ?? false,
+      replica: values.replica ?? false,
+      sabotageReplica: values["sabotage-replica"] ?? false,
     },
   };
 }

@@ -7,6 +7,7 @@ import type { AgentStats } from "./agent-api.js";
 import type { RunResult } from "./checkpoint-loop.js";
 import { Histogram } from "./histogram.js";
 import type { LoadOptions } from "./load-options.js";
+import type { ReplicaCosts } from "./replica.js";
 
 /** Count, rate and latency of one kind of store operation made by the agents. */
 export interface OperationFigures {
@@ -57,12 +58,25 @@ export interface LoadReport {
     differences: string[];
   };
   store: { entries: number; sizeBytes: number; fingerprint: string } | null;
+  /** With `--replica`: the store kept in step by changesets, and whether it ended equal. */
+  replica: {
+    shards: number;
+    changesets: number;
+    /** Bytes of all the changesets together. */
+    bytes: number;
+    changes: CostFigures;
+    apply: CostFigures;
+    /** Its entries equal the store's exactly (`null`: the run stopped before comparing). */
+    matched: boolean | null;
+  } | null;
   process: { rssBytes: number; peakRssBytes: number; maxEventLoopStallMs: number };
 }
 
 /** What the run measured besides the checkpoint loop's result. */
 export interface Measurements {
   agentStats: AgentStats[];
+  /** With `--replica`: its shard count and what keeping it in step cost. */
+  replica: { shards: number; costs: ReplicaCosts } | null;
   rssBytes: number;
   peakRssBytes: number;
   maxEventLoopStallMs: number;
@@ -118,6 +132,17 @@ export function buildReport(
       differences: result.differences,
     },
     store: result.final,
+    replica:
+      measured.replica === null
+        ? null
+        : {
+            shards: measured.replica.shards,
+            changesets: measured.replica.costs.changesets,
+            bytes: measured.replica.costs.bytes,
+            changes: cost(measured.replica.costs.changes),
+            apply: cost(measured.replica.costs.apply),
+            matched: result.replicaMatched,
+          },
     process: {
       rssBytes: measured.rssBytes,
       peakRssBytes: measured.peakRssBytes,
@@ -157,10 +182,25 @@ export function formatReport(report: LoadReport): string {
       ? "store: not measured (the run stopped early)"
       : `store: ${int(report.store.entries)} entries, ${size(report.store.sizeBytes)} ` +
         `(sizeBytes), fingerprint ${report.store.fingerprint.slice(0, 12)}`,
+    ...replicaLines(report),
     `process: RSS ${size(report.process.rssBytes)} (peak ${size(report.process.peakRssBytes)}), ` +
       `longest event-loop stall in the main thread ${report.process.maxEventLoopStallMs} ms`,
   ];
   return `${lines.join("\n")}\n`;
+}
+
+function replicaLines({ replica, store }: LoadReport): string[] {
+  if (replica === null) return [];
+  const outcome =
+    replica.matched === true
+      ? `its ${int(store?.entries ?? 0)} entries equal the store's exactly`
+      : "not compared (the run stopped before)";
+  return [
+    `replica (${replica.shards} shards): kept in step by ${plural(replica.changesets, "changeset")} ` +
+      `(${size(replica.bytes)} in all); ${outcome}`,
+    costLine("changes", replica.changes),
+    costLine("apply", replica.apply),
+  ];
 }
 
 function cost(histogram: Histogram): CostFigures {

@@ -11,6 +11,7 @@ import { OpCounters } from "./counters.js";
 import type { LoadOptions } from "./load-options.js";
 import { buildReport, formatReport } from "./load-report.js";
 import { type LiveStatus, type Progress, startProgress } from "./progress.js";
+import { Replica } from "./replica.js";
 
 /** Differences printed at most; the JSON report has them all. */
 const SHOWN_DIFFERENCES = 20;
@@ -23,6 +24,7 @@ export async function runLoad(options: LoadOptions): Promise<number> {
   // With --json, stdout carries the report alone.
   const progressStream = options.json ? stderr : stdout;
   const store = new Store({ shards: options.shards });
+  const replica = options.replica ? new Replica(new Store({ shards: options.shards })) : null;
   const counters = new OpCounters();
   const loopDelay = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
   let agents: AgentThread[] = [];
@@ -42,6 +44,7 @@ export async function runLoad(options: LoadOptions): Promise<number> {
       agents.map((agent) => agent.api),
       options,
       listener,
+      replica,
     );
     const result = await loop.run();
     loopDelay.disable();
@@ -51,6 +54,7 @@ export async function runLoad(options: LoadOptions): Promise<number> {
       rssBytes: process.memoryUsage().rss,
       peakRssBytes: process.resourceUsage().maxRSS * 1024,
       maxEventLoopStallMs: Math.max(0, loopDelay.max / 1e6 - RESOLUTION_MS),
+      replica: replica === null ? null : { shards: options.shards, costs: replica.costs },
     });
     stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
     if (report.ok) return 0;
@@ -70,7 +74,7 @@ export async function runLoad(options: LoadOptions): Promise<number> {
     loopDelay.disable();
     progress?.stop();
     await Promise.all(agents.map((agent) => agent.stop()));
-    await store.close();
+    await Promise.all([store.close(), replica?.store.close()]);
   }
 }
 

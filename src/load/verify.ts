@@ -6,6 +6,7 @@
  *   checkpoint, its state then and now according to the ledgers. Keys nobody wrote must not
  *   appear at all; a key rewritten with identical bytes must not appear as changed.
  * - A full check compares every key and value digest in the store with the ledgers' fold.
+ * - With `--replica`, the replica's keys and value digests are compared with the store's.
  *
  * Each returns a list of human-readable differences, empty when all is well.
  */
@@ -98,6 +99,26 @@ export function compareContents(expected: ExpectedState, actual: Map<string, str
     if (expected.get(id) === undefined) {
       differences.push(`${show(id)}: in the store (${got}), but no ledger says it should be`);
     }
+  }
+  return differences;
+}
+
+/**
+ * How a copy of the store (the replica) differs from it.
+ * @param store, copy every key with `digestOf` its value
+ */
+export function compareCopies(store: Map<string, string>, copy: Map<string, string>): string[] {
+  const differences: string[] = [];
+  for (const [id, digest] of store) {
+    const copied = copy.get(id);
+    if (copied === undefined) differences.push(`${show(id)}: missing from the replica`);
+    else if (copied !== digest) {
+      differences.push(`${show(id)}: the replica holds ${copied}, the store ${digest}`);
+    }
+  }
+  for (const [id, copied] of copy) {
+    if (!store.has(id))
+      differences.push(`${show(id)}: in the replica (${copied}), not in the store`);
   }
   return differences;
 }

@@ -6,11 +6,15 @@ import { Store, type StoreApi } from "../../src/index.js";
 import { AgentLoop } from "../../src/load/agent-loop.js";
 import { CheckpointLoop, type RunPlan, type RunResult } from "../../src/load/checkpoint-loop.js";
 import { OpCounters } from "../../src/load/counters.js";
+import { Replica } from "../../src/load/replica.js";
 
 const stores: Store[] = [];
 afterEach(async () => {
   for (const store of stores.splice(0)) await store.close();
 });
+
+/** A seed whose plan rolls back past the newest checkpoint (found by trying seeds). */
+const SEED_WITH_OLDER_ROLLBACK = 0;
 
 const plan: RunPlan = {
   steps: 60,
@@ -19,6 +23,7 @@ const plan: RunPlan = {
   failures: 2,
   seed: 3,
   sabotage: false,
+  sabotageReplica: false,
 };
 
 /** A real in-thread store, except for the methods `misbehave` returns for it. */
@@ -35,13 +40,17 @@ function storeWith(misbehave: (real: Store) => Partial<StoreApi> = () => ({})): 
   }) as StoreApi;
 }
 
-async function run(store: StoreApi, changes: Partial<RunPlan> = {}): Promise<RunResult> {
+async function run(
+  store: StoreApi,
+  changes: Partial<RunPlan> = {},
+  replica: Replica | null = null,
+): Promise<RunResult> {
   const counters = new OpCounters();
   const agents = [0, 1, 2].map(
     (agent) => new AgentLoop(store, { agent, agents: 3, seed: 3, valueSize: 200 }, counters),
   );
   const quiet = { checkpointTaken() {}, rolledBack() {} };
-  return new CheckpointLoop(store, agents, { ...plan, ...changes }, quiet).run();
+  return new CheckpointLoop(store, agents, { ...plan, ...changes }, quiet, replica).run();
 }
 
 describe("the checkpoint loop", () => {
@@ -107,5 +116,30 @@ describe("the checkpoint loop", () => {
     expect(result.differences).toEqual([
       expect.stringMatching(/^workflow\/task-0: the store holds a different value/),
     ]);
+  });
+
+  it("keeps a replica equal by changesets, across a rollback to an older checkpoint", async () => {
+    const [store, copy] = [storeWith(), storeWith()];
+    const replica = new Replica(copy);
+    const result = await run(store, { seed: SEED_WITH_OLDER_ROLLBACK }, replica);
+    expect(result.rollbacks.some(({ at, to }) => to < at - 1)).toBe(true);
+    expect(result.differences).toEqual([]);
+    expect(result.replicaMatched).toBe(true);
+    expect(replica.costs.changesets).toBe(result.checkpointsKept);
+    // Every snapshot was released: the checkpoints', and the one the replica mirrored last.
+    expect(await store.snapshots()).toEqual([]);
+    expect(await copy.snapshots()).toEqual([]);
+  });
+
+  it("catches a changeset the replica did not apply, in the replica check", async () => {
+    let applied = 0;
+    const skipping = storeWith((real) => ({
+      apply: (changeset) => (++applied === 3 ? Promise.resolve() : real.apply(changeset)),
+    }));
+    const result = await run(storeWith(), {}, new Replica(skipping));
+    expect(result.failedCheck).toBe("the replica check (its entries against the store's)");
+    expect(result.replicaMatched).toBeNull();
+    expect(result.differences.length).toBeGreaterThan(0);
+    expect(result.differences.at(-1)).toMatch(/^the replica's values take \d+ bytes encoded/);
   });
 });

@@ -35,12 +35,15 @@ describe("load flags", () => {
       failures: 3,
       json: false,
       sabotage: false,
+      replica: false,
+      sabotageReplica: false,
     });
   });
 
   it("read every flag", () => {
     const args = ["--agents", "2", "--steps", "500", "--shards", "0", "--value-size", "4096"];
     args.push("--seed", "4294967295", "--checkpoints", "5", "--failures", "4", "--json");
+    args.push("--replica", "--sabotage-replica");
     expect(options(args)).toMatchObject({
       agents: 2,
       steps: 500,
@@ -51,6 +54,8 @@ describe("load flags", () => {
       checkpoints: 5,
       failures: 4,
       json: true,
+      replica: true,
+      sabotageReplica: true,
     });
     expect(options(["--duration=2.5"]).durationSeconds).toBe(2.5);
   });
@@ -82,5 +87,8 @@ describe("load flags", () => {
     );
     expect(refusal(["--seed", String(2 ** 32)])).toContain("--seed must be between 0 and");
     expect(refusal(["--shards", "65"])).toContain("--shards must be between 0 and 64");
+    expect(refusal(["--sabotage-replica"])).toBe(
+      "--sabotage-replica needs --replica: there is no replica to sabotage",
+    );
   });
 });

@@ -66,6 +66,40 @@ describe("swarmstate load", () => {
     expect(stdout).toContain("longest event-loop stall in the main thread");
   });
 
+  it("keeps a replica in step by changesets, across rollbacks to older checkpoints, equal at the end", async () => {
+    // Seed 5 rolls back from checkpoint 4 to 2: the changeset after it crosses branches.
+    const args = [...short, "--shards", "1", "--json", "--seed", "5", "--replica"];
+    const { code, stdout } = await swarmstate("load", ...args);
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout) as LoadReport;
+    expect(report.checkpoints.rollbacks.map(({ at, to }) => [at, to])).toContainEqual([4, 2]);
+    expect(report.settings).toMatchObject({ replica: true, sabotageReplica: false });
+    expect(report.replica).toMatchObject({ shards: 1, changesets: 9, matched: true });
+    expect(report.replica?.bytes).toBeGreaterThan(0);
+    expect(report.replica?.apply.count).toBe(9);
+    const text = await swarmstate("load", ...short, "--checkpoints", "3", "--replica");
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(
+      /^replica \(2 shards\): kept in step by 1 changeset \([\d.]+ KB in all\); its [\d,]+ entries equal the store's exactly$/m,
+    );
+  });
+
+  it("fails with exit code 1 and says what differs when the replica does not match", async () => {
+    const { code, stdout, stderr } = await swarmstate(
+      "load",
+      ...short,
+      "--replica",
+      "--sabotage-replica",
+    );
+    expect(code).toBe(1);
+    expect(stdout).toContain("FAILED: the replica check");
+    expect(stderr).toContain(
+      "the replica check (its entries against the store's) found 2 difference(s)",
+    );
+    expect(stderr).toMatch(/workflow\/task-0: the replica holds \S+, the store \S+/);
+    expect(stderr).toMatch(/the replica's values take \d+ bytes encoded, the store's \d+/);
+  });
+
   it("fails with exit code 1 and says what differed when the store does not match", async () => {
     const { code, stderr } = await swarmstate("load", ...short, "--sabotage");
     expect(code).toBe(1);
@@ -95,7 +129,7 @@ describe("swarmstate load", () => {
     for (const flag of ["--agents", "--steps", "--duration", "--shards", "--value-size"]) {
       expect(stdout).toContain(flag);
     }
-    for (const flag of ["--seed", "--checkpoints", "--failures", "--json", "--help"]) {
+    for (const flag of ["--seed", "--checkpoints", "--failures", "--json", "--replica", "--help"]) {
       expect(stdout).toContain(flag);
     }
   });

@@ -1,15 +1,8 @@
-import { Snapshot, Store } from "swarmstate";
-import { afterEach, describe, expect, it } from "vitest";
+import { Snapshot } from "swarmstate";
+import { describe, expect, it } from "vitest";
+import { storesClosedAfterEach } from "../fixtures/stores.js";
 
-const open: Store[] = [];
-function newStore(shards: number, maxHistory: number | null = null): Store {
-  const store = new Store({ shards, maxHistory });
-  open.push(store);
-  return store;
-}
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((store) => store.close()));
-});
+const { newStore } = storesClosedAfterEach();
 
 describe.each([0, 1, 3])("the contract with shards: %i", (shards) => {
   it("runs the design's own example", async () => {
