@@ -45,6 +45,8 @@ export class Coordinator implements CutService {
   private readonly hosts: ShardHost[];
   private readonly registry = new SnapshotRegistry();
   private nextClient: ClientId = 0;
+  /** Settles once a durable store's files are read back (at once for a store in memory). */
+  private readonly opened: Promise<void>;
   /** The last cut placed (settled either way): the next one starts after it. */
   private lastCut: Promise<unknown>;
   /** The number of the last cut placed, and the highest one on every shard's disk. */
@@ -66,7 +68,9 @@ export class Coordinator implements CutService {
     );
     const { client, ports } = this.connect(true);
     this.own = new StoreClient(this.storeId, client, ports, this);
-    this.lastCut = durable === null ? Promise.resolve() : this.open(durable);
+    this.opened = durable === null ? Promise.resolve() : this.open(durable);
+    this.opened.catch(() => {}); // reaches callers through the calls that wait for it
+    this.lastCut = this.opened;
   }
 
   /** Throws the error store-wide calls get once the store is closed or a shard has failed. */
@@ -128,13 +132,13 @@ export class Coordinator implements CutService {
   }
 
   async forget(id: number): Promise<void> {
+    await this.opened; // a durable store's list is only read back once it is open
     this.registry.drop(id);
   }
 
-  /** The live snapshots, oldest first. */
-  async snapshots(): Promise<SnapshotInfo[]> {
-    this.ensureUsable();
-    return this.registry.list();
+  /** The live snapshots, oldest first: after the cuts asked for before. */
+  snapshots(): Promise<SnapshotInfo[]> {
+    return this.serialized(async () => this.registry.list());
   }
 
   /**

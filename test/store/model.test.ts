@@ -19,6 +19,9 @@
  * id, which counts every `snapshot()` call in order (bursts included); `burst[…]` is a run of
  * calls made without awaiting, then awaited together; `fill`/`sweep` set/delete many keys.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import fc from "fast-check";
 import { Unpackr } from "msgpackr";
 import { afterEach, describe, expect, it } from "vitest";
@@ -207,6 +210,8 @@ interface Real {
   replica: Store;
   /** The store id every changeset of `store` names, once one was read. */
   storeId?: string;
+  /** A durable store's: closes `store` and opens it again from its files. */
+  reopen?: () => Promise<void>;
 }
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
@@ -689,6 +694,10 @@ const snapshotsCall: Call = {
       for (const snapshot of listed) expect(snapshot, this.label).toBeInstanceOf(Snapshot);
       const described = listed.map(({ id, parent, sizeBytes }) => ({ id, parent, sizeBytes }));
       expect(described, this.label).toEqual(expected);
+      // The same snapshots, whichever handle (or opening of a durable store) listed them.
+      for (const { id, timestamp } of listed) {
+        expect(timestamp, `${this.label}: s${id}.timestamp`).toBe(r.snapshots.get(id)?.timestamp);
+      }
     });
   },
 };
@@ -800,6 +809,21 @@ async function expectSnapshots(m: Model, r: Real): Promise<void> {
   const stamps = ids.map((id) => snapshotOf(r, id).timestamp);
   expect(stamps, "timestamps, in id order").toEqual([...stamps].sort((x, y) => x - y));
 }
+
+/**
+ * Closes a durable store and opens it again from its files: everything must be as it was, the
+ * state, every snapshot (live or released), every diff and changeset between them. Snapshots
+ * taken before keep working: they belong to the store, which has the same id.
+ */
+const reopenCall: Call = {
+  label: "close(); reopen()",
+  uses: [],
+  async issue(m, r) {
+    await r.reopen?.();
+    await stateCall.issue(m, r);
+    await expectSnapshots(m, r);
+  },
+};
 
 // ---------------------------------------------------------------------------------------------
 // Generators
@@ -952,34 +976,38 @@ function toCommand(call: Call): Command {
   };
 }
 
-const commandArb: fc.Arbitrary<Command> = fc
-  .oneof(
-    { weight: 8, arbitrary: setArb },
-    { weight: 2, arbitrary: setManyArb },
-    { weight: 1, arbitrary: setManyBadArb },
-    { weight: 1, arbitrary: fillArb },
-    { weight: 1, arbitrary: sweepArb },
-    { weight: 3, arbitrary: getArb },
-    { weight: 2, arbitrary: getManyArb },
-    { weight: 2, arbitrary: hasArb },
-    { weight: 4, arbitrary: deleteArb },
-    { weight: 2, arbitrary: keysArb },
-    { weight: 1, arbitrary: fc.constant(namespacesCall) },
-    { weight: 1, arbitrary: fc.constant(sizeCall) },
-    { weight: 2, arbitrary: fc.constant(clearCall) },
-    { weight: 8, arbitrary: fc.constant(snapshotCall) },
-    { weight: 3, arbitrary: restoreArb },
-    { weight: 3, arbitrary: releaseArb },
-    { weight: 4, arbitrary: diffArb },
-    { weight: 3, arbitrary: changesArb },
-    { weight: 3, arbitrary: applyArb },
-    { weight: 2, arbitrary: fc.constant(snapshotsCall) },
-    { weight: 2, arbitrary: snapshotGetArb },
-    { weight: 2, arbitrary: snapshotKeysArb },
-    { weight: 1, arbitrary: sizeBytesArb },
-    { weight: 3, arbitrary: burstArb },
-    { weight: 1, arbitrary: fc.constant(stateCall) },
-  )
+const callArb: fc.Arbitrary<Call> = fc.oneof(
+  { weight: 8, arbitrary: setArb },
+  { weight: 2, arbitrary: setManyArb },
+  { weight: 1, arbitrary: setManyBadArb },
+  { weight: 1, arbitrary: fillArb },
+  { weight: 1, arbitrary: sweepArb },
+  { weight: 3, arbitrary: getArb },
+  { weight: 2, arbitrary: getManyArb },
+  { weight: 2, arbitrary: hasArb },
+  { weight: 4, arbitrary: deleteArb },
+  { weight: 2, arbitrary: keysArb },
+  { weight: 1, arbitrary: fc.constant(namespacesCall) },
+  { weight: 1, arbitrary: fc.constant(sizeCall) },
+  { weight: 2, arbitrary: fc.constant(clearCall) },
+  { weight: 8, arbitrary: fc.constant(snapshotCall) },
+  { weight: 3, arbitrary: restoreArb },
+  { weight: 3, arbitrary: releaseArb },
+  { weight: 4, arbitrary: diffArb },
+  { weight: 3, arbitrary: changesArb },
+  { weight: 3, arbitrary: applyArb },
+  { weight: 2, arbitrary: fc.constant(snapshotsCall) },
+  { weight: 2, arbitrary: snapshotGetArb },
+  { weight: 2, arbitrary: snapshotKeysArb },
+  { weight: 1, arbitrary: sizeBytesArb },
+  { weight: 3, arbitrary: burstArb },
+  { weight: 1, arbitrary: fc.constant(stateCall) },
+);
+
+const commandArb = callArb.map(toCommand);
+/** For durable stores: every call, and closing and reopening the store. */
+const durableCommandArb = fc
+  .oneof({ weight: 20, arbitrary: callArb }, { weight: 1, arbitrary: fc.constant(reopenCall) })
   .map(toCommand);
 
 // ---------------------------------------------------------------------------------------------
@@ -1009,26 +1037,41 @@ function setupArb(shards: number): fc.Arbitrary<Setup> {
 
 const finalStateCall: Call = { ...stateCall, label: "expectState() after the last call" };
 
-function againstModel(shards: number, numRuns: number): () => Promise<void> {
+function againstModel(shards: number, numRuns: number, durable = false): () => Promise<void> {
   return async () => {
     const property = fc.asyncProperty(
       setupArb(shards),
-      fc.commands([commandArb], { maxCommands: 40, size: "max" }),
+      fc.commands([durable ? durableCommandArb : commandArb], { maxCommands: 40, size: "max" }),
       async ({ maxHistory }, commands) => {
-        const store = new Store({ shards, maxHistory });
+        const dir = durable ? mkdtempSync(join(tmpdir(), "swarmstate-model-")) : null;
+        const options = {
+          shards,
+          maxHistory,
+          ...(dir === null ? {} : { path: join(dir, "store") }),
+        };
         const replica = new Store({ shards: 0 });
-        open.add(store);
+        const real: Real = { store: new Store(options), snapshots: new Map(), replica };
+        open.add(real.store);
         open.add(replica);
+        if (dir !== null) {
+          real.reopen = async () => {
+            open.delete(real.store);
+            await real.store.close();
+            real.store = new Store(options);
+            open.add(real.store);
+          };
+        }
         try {
           const model = new Model(maxHistory);
-          const real: Real = { store, snapshots: new Map(), replica };
           await fc.asyncModelRun(() => ({ model, real }), commands);
           await finalStateCall.issue(model, real);
           await expectSnapshots(model, real);
+          if (real.reopen !== undefined) await reopenCall.issue(model, real);
         } finally {
-          open.delete(store);
+          open.delete(real.store);
           open.delete(replica);
-          await Promise.all([store.close(), replica.close()]);
+          await Promise.all([real.store.close(), replica.close()]);
+          if (dir !== null) rmSync(dir, { recursive: true, force: true });
         }
       },
     );
@@ -1047,4 +1090,6 @@ describe("Store against a plain model", () => {
   it("shards: 0 (in the calling thread)", { timeout: TIMEOUT }, againstModel(0, 1000));
   it("shards: 1 (one worker thread)", { timeout: TIMEOUT }, againstModel(1, 50));
   it("shards: 4 (four worker threads)", { timeout: TIMEOUT }, againstModel(4, 30));
+  it("durable, shards: 0, closed and reopened", { timeout: TIMEOUT }, againstModel(0, 150, true));
+  it("durable, shards: 2, closed and reopened", { timeout: TIMEOUT }, againstModel(2, 20, true));
 });
