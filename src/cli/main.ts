@@ -4,7 +4,8 @@
  * load run (`npm start`). Exit codes: 0 success, 1 the run found a difference or failed,
  * 2 a bad command line.
  */
-import { HELP, parseLoadArgs, UsageError } from "../load/load-options.js";
+import { UsageError } from "../load/flags.js";
+import { HELP, parseLoadArgs } from "../load/load-options.js";
 import { runLoad } from "../load/run-load.js";
 
 const USAGE = `Usage: swarmstate load [flags]

@@ -4,8 +4,8 @@
  * Everything a user can get wrong is caught here, before a thread starts, and reported as a
  * `UsageError` naming the flag; the CLI prints its message and exits with code 2.
  */
-import { parseArgs } from "node:util";
 import { DEFAULT_SHARDS } from "../index.js";
+import { integer, optionalInteger, optionalNumber, parseFlags, UsageError } from "./flags.js";
 
 /** A run's settings, all resolved (defaults filled in). */
 export interface LoadOptions {
@@ -33,11 +33,6 @@ export interface LoadOptions {
 
 /** What the command line asks for. */
 export type LoadCommand = { kind: "help" } | { kind: "run"; options: LoadOptions };
-
-/** A bad command line: the message says which flag and why. Exit code 2. */
-export class UsageError extends Error {
-  override readonly name = "UsageError";
-}
 
 /** Defaults: about 15 seconds in all on a 2-core machine. */
 export const DEFAULTS = {
@@ -114,12 +109,7 @@ const FLAGS = {
  * @example parseLoadArgs(["--agents", "2", "--steps", "500"]).options.steps // 500
  */
 export function parseLoadArgs(args: readonly string[]): LoadCommand {
-  let values: ReturnType<typeof parse>["values"];
-  try {
-    ({ values } = parse(args));
-  } catch (error) {
-    throw new UsageError(describeParseError(error as Error));
-  }
+  const values = parseFlags(args, FLAGS);
   if (values.help) return { kind: "help" };
 
   const steps = optionalInteger("steps", values.steps, LIMITS.steps);
@@ -163,74 +153,4 @@ export function parseLoadArgs(args: readonly string[]): LoadCommand {
       sabotage: values.sabotage ?? false,
     },
   };
-}
-
-function parse(args: readonly string[]) {
-  return parseArgs({ args: [...args], options: FLAGS, strict: true, allowPositionals: false });
-}
-
-/** node:util's messages, reworded to name the flag the way a user typed it. */
-function describeParseError(error: Error): string {
-  const code = (error as { code?: string }).code;
-  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
-    const flag = /'([^']+)'/.exec(error.message)?.[1] ?? "";
-    return `unknown flag ${flag} (see --help)`;
-  }
-  if (code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") {
-    const word = /'([^']+)'/.exec(error.message)?.[1] ?? "";
-    return `unexpected argument '${word}': every setting is a flag, e.g. --agents 4 (see --help)`;
-  }
-  if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
-    const flag = /--[\w-]+/.exec(error.message)?.[0] ?? "a flag";
-    if (error.message.includes("does not take an argument")) {
-      return `${flag} takes no value (see --help)`;
-    }
-    // "argument missing", or "ambiguous": the next word starts with "-" (another flag, or a
-    // negative number, which no setting accepts).
-    return `${flag} needs a value, which cannot start with '-' (see --help)`;
-  }
-  return `${error.message} (see --help)`;
-}
-
-function integer(
-  flag: string,
-  text: string | undefined,
-  fallback: number,
-  range: [number, number],
-): number {
-  return optionalInteger(flag, text, range) ?? fallback;
-}
-
-function optionalInteger(
-  flag: string,
-  text: string | undefined,
-  [min, max]: readonly [number, number],
-): number | null {
-  if (text === undefined) return null;
-  const value = /^\s*-?\d+\s*$/.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isSafeInteger(value)) {
-    throw new UsageError(`--${flag} expects a whole number, got '${text}'`);
-  }
-  checkRange(flag, value, min, max);
-  return value;
-}
-
-function optionalNumber(
-  flag: string,
-  text: string | undefined,
-  [min, max]: readonly [number, number],
-): number | null {
-  if (text === undefined) return null;
-  const value = /^\s*\d+(\.\d+)?\s*$/.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isFinite(value)) {
-    throw new UsageError(`--${flag} expects a number of seconds, e.g. 2.5, got '${text}'`);
-  }
-  checkRange(flag, value, min, max);
-  return value;
-}
-
-function checkRange(flag: string, value: number, min: number, max: number): void {
-  if (value < min || value > max) {
-    throw new UsageError(`--${flag} must be between ${min} and ${max}, got ${value}`);
-  }
 }

@@ -1,10 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  DEFAULTS,
-  type LoadOptions,
-  parseLoadArgs,
-  UsageError,
-} from "../../src/load/load-options.js";
+import { UsageError } from "../../src/load/flags.js";
+import { DEFAULTS, type LoadOptions, parseLoadArgs } from "../../src/load/load-options.js";
 
 function options(args: string[]): LoadOptions {
   const parsed = parseLoadArgs(args);
