@@ -3,6 +3,7 @@
  */
 export { dumps, loads } from "./core/codec.js";
 export {
+  BadChangesetError,
   NotAStoreError,
   ShardFailedError,
   SnapshotReleasedError,

@@ -9,8 +9,8 @@
  * the sequence numbers of the cut rule (see cut.ts).
  *
  * Every op except `set` produces exactly one result slot, in order; `set` produces none, which
- * keeps replies to write bursts tiny. Store-wide operations (snapshot, restore, clear) are not
- * batch ops: they are cuts, ordered by the coordinator (`CutAction`).
+ * keeps replies to write bursts tiny. Store-wide operations (snapshot, restore, clear, apply) are
+ * not batch ops: they are cuts, ordered by the coordinator (`CutAction`).
  */
 import type { ClientId, CutNeed, Sequenced } from "./cut.js";
 import type { SerializedError } from "./errors.js";
@@ -39,6 +39,8 @@ export const Op = {
   snapshotKeys: 13,
   /** snapshot id, base snapshot id → PackedDiff */
   diff: 14,
+  /** snapshot id, base snapshot id → PackedChanges (this shard's part of a changeset) */
+  changes: 15,
 } as const;
 
 export type OpCode = (typeof Op)[keyof typeof Op];
@@ -56,6 +58,7 @@ export const ARITY: Readonly<Record<OpCode, number>> = {
   12: 3,
   13: 1,
   14: 2,
+  15: 2,
 };
 
 export interface Batch {
@@ -72,12 +75,14 @@ export interface ClientBatch extends Batch, Sequenced {
 /** What a shard sends each client before closing their channel because the store is closing. */
 export const GOODBYE = "swarmstate:goodbye";
 
-/** What a store-wide operation does at its cut, on every shard. */
+/** What a store-wide operation does at its cut, on one shard. */
 export type CutAction =
   /** Takes snapshot `id` (with what describes it), then releases the ones `maxHistory` let go. */
   | { kind: "snapshot"; id: number; parent: number | null; timestamp: number; release: number[] }
   | { kind: "restore"; id: number }
   | { kind: "clear" }
+  /** Applies this shard's part of a changeset (each shard gets only its own namespaces). */
+  | ({ kind: "apply" } & ChangesToApply)
   /** Nothing: the cut was abandoned (a shard failed while preparing), the shard resumes. */
   | { kind: "abort" };
 
@@ -116,6 +121,34 @@ export interface PackedDiff {
   added: PackedPairs;
   removed: PackedPairs;
   changed: PackedPairs;
+}
+
+/**
+ * One shard's part of a changeset, as the shard answers `Op.changes`: pairs packed as in
+ * `PackedPairs`, values as stored (encoded, latin1 strings, see state.ts) joined into one
+ * string, which the caller turns into bytes once and splices into the changeset.
+ */
+export interface PackedChanges {
+  /** Pairs to remove, sorted. */
+  removed: PackedPairs;
+  /** Pairs to set, sorted; their values follow in `values`, in the same order. */
+  put: PackedPairs;
+  /** The encoded value of every pair of `put`, joined. */
+  values: string;
+  /** The length of each value in `values` (bytes: one latin1 character per byte). */
+  valueLengths: Uint32Array;
+}
+
+/**
+ * One shard's part of a changeset to apply, flat like a batch's ops. Unlike `PackedChanges`,
+ * every namespace, key and value is a string of its own: the shard stores them, and a slice of
+ * one large string would keep all of it alive.
+ */
+export interface ChangesToApply {
+  /** `namespace, key, namespace, key, …`: pairs to remove (absent ones are no-ops). */
+  removed: string[];
+  /** `namespace, key, encoded value, …`: pairs to set, values encoded as stored. */
+  put: string[];
 }
 
 export interface Reply {

@@ -11,6 +11,7 @@ import {
   type Batch,
   Op,
   type OpCode,
+  type PackedChanges,
   type PackedDiff,
   type PackedPairs,
   type Reply,
@@ -67,12 +68,14 @@ function runOp(shard: Shard, code: OpCode, args: (number | string)[]): unknown {
       return shard.snapshotKeys(a as number);
     case Op.diff:
       return shard.diff(a as number, b as number);
+    case Op.changes:
+      return shard.changes(a as number, b as number);
     case Op.set:
       throw new TypeError("set is applied by runBatch itself");
   }
 }
 
-/** Buffers in a reply that can be transferred instead of copied (those of packed pairs). */
+/** Buffers in a reply that can be transferred instead of copied (those of packed lists). */
 export function transferablesOf(reply: Reply): ArrayBuffer[] {
   const buffers: ArrayBuffer[] = [];
   const add = (pairs: PackedPairs) => {
@@ -85,6 +88,11 @@ export function transferablesOf(reply: Reply): ArrayBuffer[] {
     else if ("added" in result) {
       const { added, removed, changed } = result as PackedDiff;
       for (const list of [added, removed, changed]) add(list);
+    } else if ("valueLengths" in result) {
+      const { removed, put, valueLengths } = result as PackedChanges;
+      add(removed);
+      add(put);
+      buffers.push(valueLengths.buffer as ArrayBuffer);
     }
   }
   return buffers;

@@ -1,48 +1,69 @@
 /**
- * Diff of two shard states, driven by the journals between them. The three lists come out
- * sorted by namespace then key (UTF-16 order), packed for the trip to the caller's thread (see
- * pairs.ts).
+ * Comparing two shard states, driven by the journals between them: every key that may differ is
+ * visited once, in order (namespace, then key, UTF-16 order), and reported to a
+ * {@link Comparison} as added, removed or changed, with its value in the target. A diff keeps
+ * the pairs (packed for the trip to the caller's thread, see pairs.ts); a changeset keeps the
+ * values too (see changes.ts). Both cost what the journals hold, not the store's size.
  */
 import type { PackedDiff } from "./batch-format.js";
 import type { Journal } from "./journal.js";
 import { PairsBuilder } from "./pairs.js";
-import type { NamespaceMap, ShardState } from "./state.js";
+import type { EncodedValue, NamespaceMap, ShardState } from "./state.js";
 
-interface DiffBuilder {
-  added: PairsBuilder;
-  removed: PairsBuilder;
-  changed: PairsBuilder;
+/** What a comparison reports, one key at a time, in order. */
+export interface Comparison {
+  added(namespace: string, key: string, now: EncodedValue): void;
+  removed(namespace: string, key: string): void;
+  changed(namespace: string, key: string, now: EncodedValue): void;
 }
 
 /** What it took to get from `base` to `target`; `journals` must cover every write between them. */
 export function diffStates(base: ShardState, target: ShardState, journals: Journal[]): PackedDiff {
-  const diff = {
-    added: new PairsBuilder(),
-    removed: new PairsBuilder(),
-    changed: new PairsBuilder(),
-  };
-  compare(diff, base, target, journals);
-  return {
-    added: diff.added.finish(),
-    removed: diff.removed.finish(),
-    changed: diff.changed.finish(),
-  };
+  const added = new PairsBuilder();
+  const removed = new PairsBuilder();
+  const changed = new PairsBuilder();
+  compareStates(
+    {
+      added: (namespace, key) => added.add(namespace, key),
+      removed: (namespace, key) => removed.add(namespace, key),
+      changed: (namespace, key) => changed.add(namespace, key),
+    },
+    base,
+    target,
+    journals,
+  );
+  return { added: added.finish(), removed: removed.finish(), changed: changed.finish() };
 }
 
-function compare(diff: DiffBuilder, base: ShardState, target: ShardState, journals: Journal[]) {
+/**
+ * Reports to `to` every key that differs between `base` and `target`, in order; `journals` must
+ * cover every write between them.
+ */
+export function compareStates(
+  to: Comparison,
+  base: ShardState,
+  target: ShardState,
+  journals: Journal[],
+): void {
   if (base === target) return;
   let candidates = 0;
   for (const journal of journals) {
-    if (journal.cleared) return diffInFull(diff, base, target);
+    if (journal.cleared) {
+      compareInFull(to, base, target);
+      return;
+    }
     candidates += journal.size;
   }
   // Looking up a candidate costs about what visiting an entry costs, so past this point a
   // full comparison (which still skips shared namespaces) is the cheaper one.
-  if (candidates > base.count + target.count) return diffInFull(diff, base, target);
+  if (candidates > base.count + target.count) {
+    compareInFull(to, base, target);
+    return;
+  }
   const touched = unionOf(journals);
   for (const namespace of [...touched.keys()].sort()) {
     const keys = touched.get(namespace) as Set<string>;
-    compareNamespace(diff, namespace, base.root.get(namespace), target.root.get(namespace), [
+    compareNamespace(to, namespace, base.root.get(namespace), target.root.get(namespace), [
       ...keys,
     ]);
   }
@@ -63,19 +84,19 @@ function unionOf(journals: Journal[]): Map<string, Set<string>> {
 }
 
 /** Compares every namespace of both states, skipping namespace maps the two share. */
-function diffInFull(diff: DiffBuilder, base: ShardState, target: ShardState): void {
+function compareInFull(to: Comparison, base: ShardState, target: ShardState): void {
   const namespaces = new Set([...base.root.keys(), ...target.root.keys()]);
   for (const namespace of [...namespaces].sort()) {
     const before = base.root.get(namespace);
     const after = target.root.get(namespace);
     if (before === after) continue;
     const keys = new Set([...(before?.keys() ?? []), ...(after?.keys() ?? [])]);
-    compareNamespace(diff, namespace, before, after, [...keys]);
+    compareNamespace(to, namespace, before, after, [...keys]);
   }
 }
 
 function compareNamespace(
-  diff: DiffBuilder,
+  to: Comparison,
   namespace: string,
   before: NamespaceMap | undefined,
   after: NamespaceMap | undefined,
@@ -87,8 +108,8 @@ function compareNamespace(
     const old = before?.get(key);
     const now = after?.get(key);
     if (old === now) continue;
-    if (old === undefined) diff.added.add(namespace, key);
-    else if (now === undefined) diff.removed.add(namespace, key);
-    else diff.changed.add(namespace, key);
+    if (old === undefined) to.added(namespace, key, now as EncodedValue);
+    else if (now === undefined) to.removed(namespace, key);
+    else to.changed(namespace, key, now);
   }
 }

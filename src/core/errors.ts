@@ -84,6 +84,18 @@ export class StoreDamagedError extends StoreFileError {
   }
 }
 
+/**
+ * Raised by `store.apply(changeset)` for bytes that are not a changeset this version can read:
+ * not msgpack, another `format` or `version`, a field of the wrong shape, pairs out of order,
+ * or a value that breaks the value rules. The message names the field and the path inside it
+ * (`apply: changeset.put[3][2].when: …`); nothing was applied. A stable `code` lets a consumer
+ * of changesets from elsewhere tell bad input apart from a store that failed.
+ */
+export class BadChangesetError extends SwarmStateError {
+  override readonly code = "ERR_SWARMSTATE_BAD_CHANGESET";
+  override readonly name = "BadChangesetError";
+}
+
 /** What an error looks like while it crosses a thread boundary. */
 export interface SerializedError {
   name: string;
@@ -125,6 +137,8 @@ export function rebuildError(serialized: SerializedError): Error {
       return new StoreClosedError(message, options);
     case "SnapshotReleasedError":
       return new SnapshotReleasedError(message, options);
+    case "BadChangesetError":
+      return new BadChangesetError(message, options);
     case "ShardFailedError": {
       const error = new ShardFailedError(serialized.shard ?? -1, "", options);
       error.message = message;

@@ -119,6 +119,23 @@ export class MsgpackWriter {
     this.position += written;
   }
 
+  /**
+   * A string given as its UTF-8 bytes, `source[start, end)`, with the header `string` would
+   * write for it. The caller has checked that they are valid UTF-8.
+   */
+  stringFromUtf8(source: Buffer, start: number, end: number): void {
+    const length = end - start;
+    this.room(5 + length);
+    this.header(length, 0xa0, 0x20, 0xda, true); // fixstr, str8/16/32
+    this.copy(source, start, end);
+  }
+
+  /** Appends `source[start, end)` as they are: bytes that are already msgpack (a stored value). */
+  raw(source: Buffer, start: number, end: number): void {
+    this.room(end - start);
+    this.copy(source, start, end);
+  }
+
   bytes(value: Uint8Array): void {
     const length = value.byteLength;
     this.room(5 + length);
@@ -160,6 +177,25 @@ export class MsgpackWriter {
     this.position = at;
     this.header(count, 0x80, 0x10, 0xde, false);
     this.position = end;
+  }
+
+  /** Where the encoding in progress has got to, counted from its start (for {@link reorder}). */
+  get offset(): number {
+    return this.position - this.start;
+  }
+
+  /**
+   * Rewrites what was written from offset `from` to the end in another order: `segments` are
+   * `[start, end)` offsets that together cover exactly that stretch, in their new order.
+   */
+  reorder(from: number, segments: readonly (readonly [number, number])[]): void {
+    const base = this.start;
+    const copy = Buffer.from(this.chunk.subarray(base + from, this.position));
+    let at = base + from;
+    for (const [start, end] of segments) {
+      copy.copy(this.chunk, at, start - from, end - from);
+      at += end - start;
+    }
   }
 
   /**
@@ -208,6 +244,18 @@ export class MsgpackWriter {
       }
     }
     return position - at;
+  }
+
+  /** Copies `source[start, end)` here; the caller has made room. Short runs byte by byte. */
+  private copy(source: Buffer, start: number, end: number): void {
+    if (end - start < SHORT_STRING) {
+      const chunk = this.chunk;
+      let position = this.position;
+      for (let i = start; i < end; i++) chunk[position++] = source[i] as number;
+      this.position = position;
+    } else {
+      this.position += source.copy(this.chunk, this.position, start, end);
+    }
   }
 
   /** Makes room for `size` more bytes, moving the encoding in progress to a new chunk if needed. */

@@ -20,8 +20,9 @@
  * shard is where a release takes effect), hence `SnapshotReleasedError`.
  */
 
-import type { PackedDiff, PackedPairs } from "./batch-format.js";
+import type { PackedChanges, PackedDiff, PackedPairs } from "./batch-format.js";
 import { BucketMap, type BucketMapDraft } from "./bucket-map.js";
+import { changesBetween } from "./changes.js";
 import { diffStates } from "./diff.js";
 import { SnapshotReleasedError } from "./errors.js";
 import { History } from "./history.js";
@@ -152,6 +153,14 @@ export class Shard {
   /** Each snapshot held, with the encoded size of its contents. */
   heldSizes(): [id: number, bytes: number][] {
     return [...this.held].map(([id, node]) => [id, this.history.stateOf(node).bytes]);
+  }
+
+  /** What to do to snapshot `baseId`'s contents to get snapshot `id`'s, with the values. */
+  changes(id: number, baseId: number): PackedChanges {
+    const node = this.nodeOf(id);
+    const baseNode = this.nodeOf(baseId);
+    const journals = this.history.journalsBetween(baseNode, node);
+    return changesBetween(this.history.stateOf(baseNode), this.history.stateOf(node), journals);
   }
 
   /** Snapshots held (global ids). */

@@ -12,6 +12,7 @@
  * so such values are refused at the call, naming the path into the value.
  */
 import { MsgpackWriter } from "./msgpack-writer.js";
+import { formatPath, type Step } from "./value-path.js";
 
 /** What a value may be: what msgpack can carry portably, nested up to {@link MAX_DEPTH} deep. */
 export type Value =
@@ -76,18 +77,12 @@ function withEncoder<T>(use: (encoder: ValueEncoder) => T): T {
 
 const INT64_MIN = -(2n ** 63n);
 const UINT64_MAX = 2n ** 64n - 1n;
-const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 const LONE_SURROGATE = "has a lone surrogate (not valid Unicode), which msgpack cannot store";
-/** Paths longer than this many steps are shown as their first and last steps. */
-const LONG_PATH = 12;
 const isEnumerable = Object.prototype.propertyIsEnumerable;
 
-type Step = number | string | symbol;
-
 /**
- * Walks a value depth-first, writing as it goes. The path to the current position is kept as a
- * stack of array indices and property names, joined into a string only when something is
- * refused: building it for every property would cost more than the walk itself.
+ * Walks a value depth-first, writing as it goes, with the path to the current position as a
+ * stack of steps (see value-path.ts).
  */
 class ValueEncoder {
   private readonly writer = new MsgpackWriter();
@@ -215,29 +210,12 @@ class ValueEncoder {
   }
 
   private path(): string {
-    const steps = this.steps;
-    if (steps.length <= LONG_PATH) return this.root + steps.map(formatStep).join("");
-    const head = steps
-      .slice(0, LONG_PATH / 2)
-      .map(formatStep)
-      .join("");
-    const tail = steps
-      .slice(-LONG_PATH / 4)
-      .map(formatStep)
-      .join("");
-    const skipped = steps.length - LONG_PATH / 2 - LONG_PATH / 4;
-    return `${this.root}${head}…(${skipped} more)…${tail}`;
+    return formatPath(this.root, this.steps);
   }
 
   private refusal(problem: string): TypeError {
     return new TypeError(`${this.path()}: ${problem}`);
   }
-}
-
-function formatStep(step: Step): string {
-  if (typeof step === "number") return `[${step}]`;
-  if (typeof step === "symbol") return `[${String(step)}]`;
-  return IDENTIFIER.test(step) ? `.${step}` : `[${JSON.stringify(step)}]`;
 }
 
 /** Why an object with prototype `proto` (not Object.prototype, not null) is refused. */

@@ -4,8 +4,9 @@
  *
  * Calls are routed to the shard owning their namespace and gathered per shard; what a client
  * calls in one tick leaves together when the tick's microtasks run, as one batch per shard
- * (see protocol.ts), and several batches may be in flight at once. Store-wide operations
- * (snapshot, restore, clear) are cuts, placed by the store's coordinator (see core/cut.ts).
+ * (see core/batch-format.ts), and several batches may be in flight at once. Store-wide operations
+ * (snapshot, restore, clear, apply) are cuts, placed by the store's coordinator (see
+ * core/cut.ts).
  *
  * Ordering, for the calls of this client:
  * - Calls reach each shard in the order they were made (one FIFO channel per shard).
@@ -16,7 +17,16 @@
  * Arguments arrive validated and values encoded (see store-handle.ts); this module trusts them.
  */
 
-import { Op, type OpCode, type PackedDiff, type PackedPairs } from "../core/batch-format.js";
+import { setImmediate as nextTurn } from "node:timers/promises";
+import {
+  type ChangesToApply,
+  Op,
+  type OpCode,
+  type PackedChanges,
+  type PackedDiff,
+  type PackedPairs,
+} from "../core/batch-format.js";
+import { type Changeset, ChangesetWriter } from "../core/changeset.js";
 import { decodeValue } from "../core/codec.js";
 import type { ClientId, CutRequester } from "../core/cut.js";
 import { StoreClosedError } from "../core/errors.js";
@@ -34,9 +44,16 @@ export interface CutService {
   snapshot(requester: CutRequester): Promise<SnapshotInfo>;
   restore(requester: CutRequester, id: number): Promise<void>;
   clear(requester: CutRequester): Promise<void>;
+  /** Applies a changeset, split by shard: `parts[shard]` is what that shard applies. */
+  apply(requester: CutRequester, parts: ChangesToApply[]): Promise<void>;
   /** Drops released snapshot `id` from the store's books (the shards were told by the client). */
   forget(id: number): Promise<void>;
+  /** The live snapshots, oldest first. */
+  snapshots(): Promise<SnapshotInfo[]>;
 }
+
+/** Pairs written into a changeset between two turns of the event loop (as merge.ts reads). */
+const CHANGESET_SLICE = 16_384;
 
 /** What one flush sends: per shard, the batch of calls queued for it (if any). */
 class Segment {
@@ -170,6 +187,37 @@ export class StoreClient implements SnapshotBackend {
     await this.cut((requester) => this.cuts.clear(requester));
   }
 
+  /** Applies a checked changeset as a cut, each shard getting the pairs it owns. */
+  async apply(changeset: Changeset): Promise<void> {
+    const parts = this.links.map((): ChangesToApply => ({ removed: [], put: [] }));
+    const { removed, put } = changeset;
+    if (parts.length === 1) {
+      parts[0] = { removed, put };
+    } else {
+      for (let i = 0; i < removed.length; i += 2) {
+        const namespace = removed[i] as string;
+        parts[this.shardOf(namespace)]?.removed.push(namespace, removed[i + 1] as string);
+      }
+      for (let i = 0; i < put.length; i += 3) {
+        const namespace = put[i] as string;
+        parts[this.shardOf(namespace)]?.put.push(
+          namespace,
+          put[i + 1] as string,
+          put[i + 2] as string,
+        );
+      }
+    }
+    await this.cut((requester) => this.cuts.apply(requester, parts));
+  }
+
+  /** The store's live snapshots, oldest first, in order with this client's calls. */
+  snapshots(): Promise<SnapshotInfo[]> {
+    this.ensureUsable();
+    return new Promise((resolve, reject) => {
+      this.inOrder(() => this.cuts.snapshots().then(resolve, reject));
+    });
+  }
+
   async snapshotGet(id: number, namespace: string, key: string): Promise<Value | undefined> {
     return decodeStored(await this.onShardOf(namespace, Op.snapshotGet, id, namespace, key));
   }
@@ -187,6 +235,18 @@ export class StoreClient implements SnapshotBackend {
       mergePairs(parts.map(async (part) => (await part).changed)),
     ]);
     return { added, removed, changed };
+  }
+
+  /**
+   * Every shard computes its part (removed pairs, and the pairs to put with their stored
+   * values); the parts are spliced into one changeset here, a slice at a time, without decoding
+   * a value.
+   */
+  async changes(id: number, baseId: number): Promise<Uint8Array> {
+    const parts = (await Promise.all(this.onEveryShard(Op.changes, id, baseId))) as PackedChanges[];
+    const writer = new ChangesetWriter({ store: this.storeId, base: baseId, target: id }, parts);
+    while (!writer.write(CHANGESET_SLICE)) await nextTurn();
+    return writer.finish();
   }
 
   /**

@@ -1,7 +1,7 @@
 /**
  * The store's coordinator, in the store's own thread. Clients reach the shards directly (see
  * client.ts); the coordinator starts the shards, connects clients to them, and places
- * store-wide operations (snapshot, restore, clear) as cuts, one at a time (see core/cut.ts for
+ * store-wide operations (snapshot, restore, clear, apply) as cuts, one at a time (see core/cut.ts for
  * the protocol and its invariant). It keeps the list of live snapshots and applies `maxHistory`.
  *
  * A cut whose prepare phase fails (a shard died) is aborted on the shards that did prepare, so
@@ -14,7 +14,7 @@
  * cut known to be on every shard's disk, the point a shard may checkpoint at.
  */
 import { randomInt, randomUUID } from "node:crypto";
-import type { CutAction } from "../core/batch-format.js";
+import type { ChangesToApply, CutAction } from "../core/batch-format.js";
 import { type ClientId, type CutRequester, decideCut } from "../core/cut.js";
 import {
   rebuildError,
@@ -114,12 +114,26 @@ export class Coordinator implements CutService {
     });
   }
 
+  /** Applies a changeset split by shard (`parts[shard]`, checked by the client). */
+  apply(requester: CutRequester, parts: ChangesToApply[]): Promise<void> {
+    return this.serialized(async () => {
+      if (parts.length !== this.hosts.length) {
+        throw new Error(`a changeset split for ${parts.length} shards, not ${this.hosts.length}`);
+      }
+      await this.cut(requester, (shard) => ({
+        kind: "apply",
+        ...(parts[shard] as ChangesToApply),
+      }));
+    });
+  }
+
   async forget(id: number): Promise<void> {
     this.registry.drop(id);
   }
 
   /** The live snapshots, oldest first. */
-  snapshots(): SnapshotInfo[] {
+  async snapshots(): Promise<SnapshotInfo[]> {
+    this.ensureUsable();
     return this.registry.list();
   }
 
@@ -209,8 +223,15 @@ export class Coordinator implements CutService {
     return result;
   }
 
-  /** Places a cut and runs `action` there on every shard; resolves to the store's total bytes. */
-  private async cut(requester: CutRequester, action: CutAction): Promise<number> {
+  /**
+   * Places a cut and runs an action there on every shard (the same one, or each shard's own);
+   * resolves to the store's total bytes.
+   */
+  private async cut(
+    requester: CutRequester,
+    action: CutAction | ((shard: number) => CutAction),
+  ): Promise<number> {
+    const actionFor = typeof action === "function" ? action : () => action;
     const cut = ++this.cuts;
     const { committed } = this;
     const prepared = await Promise.allSettled(this.hosts.map((host) => host.prepare()));
@@ -231,7 +252,7 @@ export class Coordinator implements CutService {
     const { needs, forget } = decideCut(reports, this.hosts.length, requester);
     const outcomes = await Promise.all(
       this.hosts.map((host, shard) =>
-        host.commit({ cut, need: needs[shard] ?? [], forget, action, committed }),
+        host.commit({ cut, need: needs[shard] ?? [], forget, action: actionFor(shard), committed }),
       ),
     );
     let bytes = 0;

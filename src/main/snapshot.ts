@@ -39,6 +39,7 @@ export interface SnapshotBackend {
   snapshotKeys(id: number): Promise<Pair[]>;
   snapshotGet(id: number, namespace: string, key: string): Promise<Value | undefined>;
   diff(id: number, baseId: number): Promise<Diff>;
+  changes(id: number, baseId: number): Promise<Uint8Array>;
   release(id: number): Promise<void>;
 }
 
@@ -113,6 +114,26 @@ export class Snapshot {
     const backend = backendOf(this);
     checkSameStore(backend, base, "snapshot.diff", "base");
     return backend.diff(this.id, base.id);
+  }
+
+  /**
+   * A changeset: what to do to `base`'s contents to get this snapshot's, with the values, as
+   * standard msgpack that any msgpack library decodes to a map with `format:
+   * "swarmstate.changeset"`, `version: 1`, the source `store` id, the `base` and `target`
+   * snapshot ids, `removed` (`[namespace, key]` pairs) and `put` (`[namespace, key, value]`
+   * triples, each value as itself), both sorted like a diff's lists. Costs what the diff costs,
+   * plus the values' bytes. Apply it to any store with `store.apply(changeset)`.
+   *
+   * @example
+   * const changeset = await later.changes(base);
+   * await replica.apply(changeset); // replica held base's contents: now it holds later's
+   * @throws SnapshotReleasedError (as a rejection) if either snapshot was released;
+   *   SwarmStateError for a snapshot of another store.
+   */
+  async changes(base: Snapshot): Promise<Uint8Array> {
+    const backend = backendOf(this);
+    checkSameStore(backend, base, "snapshot.changes", "base");
+    return backend.changes(this.id, base.id);
   }
 
   /** Frees it now; later use rejects with `SnapshotReleasedError`. Releasing twice is a no-op. */

@@ -62,6 +62,31 @@ export interface StoreApi {
    */
   restore(snapshot: Snapshot): Promise<void>;
   /**
+   * The store's live snapshots (taken through any handle, not released, neither by `release()`
+   * nor by `maxHistory`), oldest first, as `Snapshot` objects bound to this handle. In order
+   * with this handle's calls: it lists a snapshot this handle asked for before, and not one it
+   * released before.
+   */
+  snapshots(): Promise<Snapshot[]>;
+  /**
+   * Applies a changeset (made by `snapshot.changes(base)`, of this store or any other, or
+   * written by any msgpack library in the same format) to the whole store at once: at one
+   * point in the store's order, like a snapshot, and all or nothing. Its removals of absent
+   * keys are no-ops, its puts overwrite. A store holding `base`'s contents holds the target's
+   * afterwards, whatever the shard counts of the two stores. The whole changeset is checked
+   * before anything is applied, each value against the value rules; values are stored in this
+   * store's own encoding, byte for byte what `set` stores for the value they decode to.
+   *
+   * @example
+   * const changeset = await later.changes(base); // on the source store
+   * await replica.apply(changeset);
+   * @throws TypeError (as a rejection) if `changeset` is not a `Uint8Array`.
+   * @throws BadChangesetError (as a rejection) for bytes that are not a changeset of a version
+   *   this store reads, naming what is wrong and where, e.g.
+   *   `apply: changeset.put[3][2].when: an extension type (marker 0xd6) is not a value`.
+   */
+  apply(changeset: Uint8Array): Promise<void>;
+  /**
    * Lets every call this handle already made finish, then closes it: a `Store` stops its
    * workers (so a program that closes its store exits on its own), a `RemoteStore` disconnects
    * (the store stays open). Idempotent; every later call on the handle rejects with

@@ -6,6 +6,7 @@
  * method is `async`, so a refused call rejects (it never throws synchronously) and has changed
  * nothing.
  */
+import { readChangeset } from "../core/changeset.js";
 import type { Value } from "../core/value.js";
 import {
   checkKey,
@@ -84,6 +85,15 @@ export abstract class StoreHandle implements StoreApi {
   async restore(snapshot: Snapshot): Promise<void> {
     checkSameStore(this.client, snapshot, "restore", "snapshot");
     return this.client.restore(snapshot.id);
+  }
+
+  async snapshots(): Promise<Snapshot[]> {
+    const infos = await this.client.snapshots();
+    return infos.map((info) => createSnapshot(this.client, info));
+  }
+
+  async apply(changeset: Uint8Array): Promise<void> {
+    return this.client.apply(readChangeset(changeset, "apply"));
   }
 
   abstract close(): Promise<void>;

@@ -2,7 +2,7 @@
  * `RemoteStore`: the store as seen from another thread, through a port from `exposeStore`.
  * Same interface, same argument and value checks, same errors as `Store` (see
  * main/store-handle.ts), and the same direct channels to the shards: the store's own thread is
- * asked only for store-wide operations (snapshot, restore, clear).
+ * asked only for store-wide operations (snapshot, restore, clear, apply) and the snapshot list.
  *
  * Calls made in one tick travel as one message per shard; each client's calls keep their order.
  * Snapshots taken through any client of a store are `Snapshot` objects usable with every other
@@ -71,7 +71,9 @@ export class RemoteStore extends StoreHandle {
       snapshot: (requester) => call(service.snapshot(requester)),
       restore: (requester, id) => call(service.restore(requester, id)),
       clear: (requester) => call(service.clear(requester)),
+      apply: (requester, parts) => call(service.apply(requester, parts)),
       forget: (id) => call(service.forget(id)),
+      snapshots: () => call(service.snapshots()),
     };
     super(new StoreClient(description.storeId, description.client, description.ports, cuts));
     this.shards = description.shards;

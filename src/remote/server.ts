@@ -1,11 +1,13 @@
 /**
  * The store's side of a connection from another thread. Connecting gives the client its own
  * channels to every shard (it sends its calls there directly, see main/client.ts); afterwards
- * this connection only carries the client's store-wide operations (snapshot, restore, clear),
- * which the coordinator places as cuts, and the releases it reports.
+ * this connection only carries the client's store-wide operations (snapshot, restore, clear,
+ * apply), which the coordinator places as cuts, the releases it reports, and its requests for
+ * the list of snapshots.
  *
  * Trust: only `RemoteStore` speaks this protocol. It checks every argument and encodes every
- * value with the store's codec before sending, so the shards take encoded values as they come.
+ * value with the store's codec before sending (a changeset read, checked and split by shard),
+ * so the shards take encoded values as they come.
  */
 import { MessageChannel, type MessagePort } from "node:worker_threads";
 import { expose, transfer } from "comlink";
@@ -63,7 +65,9 @@ export function serve(
     snapshot: (requester) => coordinator.snapshot(requester),
     restore: (requester, id) => coordinator.restore(requester, id),
     clear: (requester) => coordinator.clear(requester),
+    apply: (requester, parts) => coordinator.apply(requester, parts),
     forget: (id) => coordinator.forget(id),
+    snapshots: () => coordinator.snapshots(),
   };
   expose(service, asEndpoint(port1));
   // A served port alone must not keep the store's thread alive; clients keep theirs alive.

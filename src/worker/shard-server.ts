@@ -25,9 +25,10 @@ import {
   type Reply,
 } from "../core/batch-format.js";
 import { runBatch, transferablesOf } from "../core/batch-runner.js";
+import { applyChanges } from "../core/changes.js";
 import { type ClientId, CutParticipant, type CutReport } from "../core/cut.js";
 import { serializeError } from "../core/errors.js";
-import { Mut, type Mutations } from "../core/mutations.js";
+import { Mut, type Mutations, mutationsOfChanges } from "../core/mutations.js";
 import { Shard } from "../core/shard.js";
 import type { RecoveryDecision, ShardFindings } from "../durable/recovery.js";
 import type { DataPort } from "./port.js";
@@ -189,6 +190,9 @@ export class ShardServer {
         case "clear":
           this.shard.clear();
           break;
+        case "apply":
+          applyChanges(this.shard, action);
+          break;
         case "abort":
           break;
       }
@@ -208,6 +212,8 @@ function mutationsOf(action: CutAction): Mutations {
       return [Mut.restore, action.id];
     case "clear":
       return [Mut.clear];
+    case "apply":
+      return mutationsOfChanges(action);
     case "abort":
       return [];
   }

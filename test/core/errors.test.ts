@@ -3,6 +3,7 @@
 // shard and cause.
 import { describe, expect, it } from "vitest";
 import {
+  BadChangesetError,
   MAX_CAUSE_DEPTH,
   NotAStoreError,
   rebuildError,
@@ -66,6 +67,10 @@ function samples(): [Error, Record<string, unknown>][] {
         message: "/data/s/shard-0: the store's files are damaged: log record 7 fails its checksum",
         path: "/data/s/shard-0",
       },
+    ],
+    [
+      new BadChangesetError("apply: changeset.version 2 is not supported", { cause }),
+      { name: "BadChangesetError", code: "ERR_SWARMSTATE_BAD_CHANGESET" },
     ],
     [new TypeError("set: key must be a string, got number", { cause }), { name: "TypeError" }],
     [new RangeError("value: bigint out of 64 bits", { cause }), { name: "RangeError" }],

@@ -69,6 +69,38 @@ describe("a durable store", () => {
     });
   }
 
+  it("keeps a changeset applied to it, and lists its snapshots, after reopening", async () => {
+    const source = openStore({ shards: 2 });
+    await source.setMany([
+      ["a", "gone", 1],
+      ["b", "kept", 2],
+    ]);
+    const base = await source.snapshot();
+    await source.delete("a", "gone");
+    await source.set("c", "new", { x: [1, 2] });
+    const target = await source.snapshot();
+    const path = freshDir();
+    const first = openStore({ path, shards: 3 });
+    await first.setMany([
+      ["a", "gone", 1],
+      ["b", "kept", 2],
+    ]);
+    const before = await first.snapshot();
+    await first.apply(await target.changes(base));
+    await closeAll();
+
+    const second = openStore({ path });
+    expect(await second.namespaces()).toEqual(["b", "c"]);
+    expect(await second.get("c", "new")).toEqual({ x: [1, 2] });
+    const [listed] = await second.snapshots();
+    expect([listed?.id, listed?.timestamp, listed?.sizeBytes]).toEqual([
+      before.id,
+      before.timestamp,
+      before.sizeBytes,
+    ]);
+    expect(await listed?.get("a", "gone")).toBe(1);
+  });
+
   it('acknowledges once applied with "async", and keeps what was acknowledged across a clean close', async () => {
     const path = freshDir();
     const store = openStore({ path, shards: 2, durability: "async" });

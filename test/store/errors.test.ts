@@ -1,4 +1,5 @@
 import {
+  BadChangesetError,
   NotAStoreError,
   ShardFailedError,
   Snapshot,
@@ -21,6 +22,7 @@ const ERROR_CLASSES: Record<string, string> = {
   StoreClosedError: "ERR_SWARMSTATE_CLOSED",
   SnapshotReleasedError: "ERR_SWARMSTATE_SNAPSHOT_RELEASED",
   ShardFailedError: "ERR_SWARMSTATE_SHARD_FAILED",
+  BadChangesetError: "ERR_SWARMSTATE_BAD_CHANGESET",
   StoreLockedError: "ERR_SWARMSTATE_LOCKED",
   NotAStoreError: "ERR_SWARMSTATE_NOT_A_STORE",
   StoreDamagedError: "ERR_SWARMSTATE_DAMAGED",
@@ -36,12 +38,13 @@ describe("errors", () => {
       new StoreClosedError(),
       new SnapshotReleasedError("x"),
       new ShardFailedError(2, "gone"),
+      new BadChangesetError("x"),
       new StoreLockedError("/data/s", "/data/s: the store is already open"),
       new NotAStoreError("/data/s", "/data/s: not a swarmstate store"),
       new StoreDamagedError("/data/s", "a record fails its checksum"),
     ];
     for (const error of errors) expect(error).toBeInstanceOf(SwarmStateError);
-    for (const error of errors.slice(4)) {
+    for (const error of errors.slice(5)) {
       expect(error).toBeInstanceOf(StoreFileError);
       expect(error).toMatchObject({ path: "/data/s" });
     }

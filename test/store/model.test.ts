@@ -10,11 +10,17 @@
  * Each call's result is checked as it settles; after the last call the whole store and every
  * snapshot ever taken are read back, and every two snapshots are diffed both ways.
  *
+ * Changesets: `changes` is checked against the model's diff and its values, byte for byte; an
+ * `apply` call applies `sT.changes(sB)` to a replica store (shards: 0), whose model is the
+ * replica's contents with the diff's removals and puts applied; when the replica held sB's
+ * contents, it must now hold sT's. `snapshots()` must list the model's live snapshots.
+ *
  * A failure shrinks to a short sequence printed as calls. Snapshots are named `s1`, `s2`, … by
  * id, which counts every `snapshot()` call in order (bursts included); `burst[…]` is a run of
  * calls made without awaiting, then awaited together; `fill`/`sweep` set/delete many keys.
  */
 import fc from "fast-check";
+import { Unpackr } from "msgpackr";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   type Diff,
@@ -45,6 +51,10 @@ class Model {
   live: Contents = new Map();
   /** Every snapshot taken, released ones included; `taken[i]` has id `i + 1`. */
   readonly taken: ModelSnapshot[] = [];
+  /** What the replica store holds (see `applyCall`). */
+  replica: Contents = new Map();
+  /** The snapshot whose contents the replica holds, if it is known to hold one's. */
+  replicaMirrors: number | null = null;
 
   constructor(readonly maxHistory: number | null) {}
 
@@ -118,6 +128,30 @@ class Model {
   restore(id: number): void {
     this.live = copyOf(this.snap(id).contents);
   }
+
+  /** The live snapshots, oldest first. */
+  held(): ModelSnapshot[] {
+    return this.taken.filter((snapshot) => !snapshot.released);
+  }
+}
+
+/** `contents` with what it took to get from `base` to `target` done to it: removals, then puts. */
+function applied(contents: Contents, target: Contents, base: Contents): Contents {
+  const result = copyOf(contents);
+  const { added, removed, changed } = diffOf(target, base);
+  for (const [namespace, key] of removed) {
+    result.get(namespace)?.delete(key);
+    if (result.get(namespace)?.size === 0) result.delete(namespace);
+  }
+  for (const [namespace, key] of [...added, ...changed]) {
+    let entries = result.get(namespace);
+    if (entries === undefined) {
+      entries = new Map();
+      result.set(namespace, entries);
+    }
+    entries.set(key, target.get(namespace)?.get(key) as Uint8Array);
+  }
+  return result;
 }
 
 function copyOf(contents: Contents): Contents {
@@ -169,6 +203,10 @@ interface Real {
   store: Store;
   /** The snapshots the store handed out, by id. */
   snapshots: Map<number, Snapshot>;
+  /** Where `applyCall` applies changesets (shards: 0). */
+  replica: Store;
+  /** The store id every changeset of `store` names, once one was read. */
+  storeId?: string;
 }
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
@@ -545,6 +583,116 @@ function snapshotGetCall(id: number, namespace: string, key: string, withFallbac
   };
 }
 
+/** Decodes keeping 64-bit integers as bigints: re-encoding gives the stored bytes back. */
+const exact = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: "bigint" });
+
+interface DecodedChangeset {
+  format: string;
+  version: number;
+  store: string;
+  base: number;
+  target: number;
+  removed: Pair[];
+  put: [string, string, Value][];
+}
+
+const hex = (bytes: Uint8Array | undefined) => Buffer.from(bytes ?? []).toString("hex");
+
+/** The changeset from sB to sT: the diff's lists, every value exactly as the model stored it. */
+function changesCall(target: number, base: number): Call {
+  const label = `s${target}.changes(s${base})`;
+  return {
+    label,
+    uses: [target, base],
+    issue(m, r) {
+      const done = snapshotOf(r, target).changes(snapshotOf(r, base));
+      const [t, b] = [m.snap(target), m.snap(base)];
+      const released = t.released || b.released;
+      const { added, removed, changed } = diffOf(t.contents, b.contents);
+      const puts = [...added, ...changed].sort(comparePairs);
+      const expected = {
+        format: "swarmstate.changeset",
+        version: 1,
+        base,
+        target,
+        removed,
+        put: puts.map(([n, k]) => [n, k, hex(t.contents.get(n)?.get(k))]),
+      };
+      return settle(done).then((o) => {
+        if (released) return rejected(o, SnapshotReleasedError, label);
+        const decoded = exact.unpack(resolved(o, label)) as DecodedChangeset;
+        const { store, put, ...rest } = decoded;
+        r.storeId ??= store;
+        expect(store, `${label}.store`).toBe(r.storeId);
+        expect({ ...rest, put: put.map(([n, k, v]) => [n, k, hex(dumps(v))]) }, label).toEqual(
+          expected,
+        );
+      });
+    },
+  };
+}
+
+function comparePairs([n1, k1]: Pair, [n2, k2]: Pair): number {
+  if (n1 !== n2) return n1 < n2 ? -1 : 1;
+  return k1 < k2 ? -1 : k1 > k2 ? 1 : 0;
+}
+
+/**
+ * Applies sT.changes(sB) to the replica; then the replica must hold the model's replica, whose
+ * contents are those of sT when it held sB's. Not part of bursts: it awaits the changeset first.
+ */
+function applyCall(target: number, base: number): Call {
+  const label = `replica.apply(s${target}.changes(s${base}))`;
+  return {
+    label,
+    uses: [target, base],
+    async issue(m, r) {
+      const [t, b] = [m.snap(target), m.snap(base)];
+      const done = settle(
+        snapshotOf(r, target)
+          .changes(snapshotOf(r, base))
+          .then((changeset) => r.replica.apply(changeset)),
+      );
+      if (t.released || b.released) return rejected(await done, SnapshotReleasedError, label);
+      m.replica = applied(m.replica, t.contents, b.contents);
+      if (m.replicaMirrors === base) {
+        expect(pairsOf(m.replica), `model check: ${label}`).toEqual(pairsOf(t.contents));
+      }
+      m.replicaMirrors = m.replicaMirrors === base ? target : null;
+      expect(resolved(await done, label), label).toBeUndefined();
+      await expectReplica(m, r, label);
+    },
+  };
+}
+
+/** The replica holds exactly the model's replica: pairs, values and encoded size. */
+async function expectReplica(m: Model, r: Real, label: string): Promise<void> {
+  const pairs = pairsOf(m.replica);
+  const copy = await r.replica.snapshot();
+  const [keys, values] = await Promise.all([copy.keys(), r.replica.getMany(pairs)]);
+  expect(keys, `${label}, then the replica's pairs`).toEqual(pairs);
+  const expected = pairs.map(([n, k]) => decoded(m.replica.get(n)?.get(k)));
+  expectValue(values, expected, `${label}, then the replica's values`);
+  expect(copy.sizeBytes, `${label}, then the replica's sizeBytes`).toBe(sizeBytesOf(m.replica));
+  await copy.release();
+}
+
+/** The live snapshots, oldest first, as Snapshots describing them. */
+const snapshotsCall: Call = {
+  label: "snapshots()",
+  uses: [],
+  issue(m, r) {
+    const done = r.store.snapshots();
+    const expected = m.held().map(({ id, parent, sizeBytes }) => ({ id, parent, sizeBytes }));
+    return settle(done).then((o) => {
+      const listed = resolved(o, this.label);
+      for (const snapshot of listed) expect(snapshot, this.label).toBeInstanceOf(Snapshot);
+      const described = listed.map(({ id, parent, sizeBytes }) => ({ id, parent, sizeBytes }));
+      expect(described, this.label).toEqual(expected);
+    });
+  },
+};
+
 function snapshotKeysCall(id: number): Call {
   const label = `s${id}.keys()`;
   return {
@@ -629,8 +777,9 @@ const stateCall: Call = {
 };
 
 /**
- * Every snapshot ever taken, read back whole (released ones must reject), and diffed against
- * every other one both ways: the sequence decides the history, this checks all of it.
+ * Every snapshot ever taken, read back whole (released ones must reject), diffed against every
+ * other one both ways and its changeset from each, and the list of live ones: the sequence
+ * decides the history, this checks all of it.
  */
 async function expectSnapshots(m: Model, r: Real): Promise<void> {
   const ids = m.taken.map((model) => model.id);
@@ -642,7 +791,10 @@ async function expectSnapshots(m: Model, r: Real): Promise<void> {
     ),
     ...ids.map((base) => diffCall(id, base)),
   ]);
-  await Promise.all(calls.map((call) => call.issue(m, r)));
+  // Changesets between live snapshots (a released one is refused as by diff, checked above).
+  const live = m.held().map((model) => model.id);
+  calls.push(...live.flatMap((id) => live.map((base) => changesCall(id, base))));
+  await Promise.all([...calls, snapshotsCall].map((call) => call.issue(m, r)));
   const chain = ids.map((id) => snapshotOf(r, id).parent);
   expect(chain, "parents, in id order").toEqual(m.taken.map((model) => model.parent));
   const stamps = ids.map((id) => snapshotOf(r, id).timestamp);
@@ -747,6 +899,8 @@ const keysArb = namespaceArb.map(keysCall);
 const restoreArb = idArb.map(restoreCall);
 const releaseArb = idArb.map(releaseCall);
 const diffArb = fc.tuple(idArb, idArb).map(([a, b]) => diffCall(a, b));
+const changesArb = fc.tuple(idArb, idArb).map(([a, b]) => changesCall(a, b));
+const applyArb = fc.tuple(idArb, idArb).map(([a, b]) => applyCall(a, b));
 const snapshotGetArb = fc
   .tuple(idArb, namespaceArb, keyArb, fc.boolean())
   .map(([id, n, k, fallback]) => snapshotGetCall(id, n, k, fallback));
@@ -769,6 +923,8 @@ const burstArb = fc
       { weight: 2, arbitrary: restoreArb },
       { weight: 1, arbitrary: releaseArb },
       { weight: 1, arbitrary: diffArb },
+      { weight: 1, arbitrary: changesArb },
+      { weight: 1, arbitrary: fc.constant(snapshotsCall) },
       { weight: 1, arbitrary: snapshotGetArb },
       { weight: 1, arbitrary: setManyArb },
       { weight: 1, arbitrary: setManyBadArb },
@@ -815,6 +971,9 @@ const commandArb: fc.Arbitrary<Command> = fc
     { weight: 3, arbitrary: restoreArb },
     { weight: 3, arbitrary: releaseArb },
     { weight: 4, arbitrary: diffArb },
+    { weight: 3, arbitrary: changesArb },
+    { weight: 3, arbitrary: applyArb },
+    { weight: 2, arbitrary: fc.constant(snapshotsCall) },
     { weight: 2, arbitrary: snapshotGetArb },
     { weight: 2, arbitrary: snapshotKeysArb },
     { weight: 1, arbitrary: sizeBytesArb },
@@ -857,16 +1016,19 @@ function againstModel(shards: number, numRuns: number): () => Promise<void> {
       fc.commands([commandArb], { maxCommands: 40, size: "max" }),
       async ({ maxHistory }, commands) => {
         const store = new Store({ shards, maxHistory });
+        const replica = new Store({ shards: 0 });
         open.add(store);
+        open.add(replica);
         try {
           const model = new Model(maxHistory);
-          const real: Real = { store, snapshots: new Map() };
+          const real: Real = { store, snapshots: new Map(), replica };
           await fc.asyncModelRun(() => ({ model, real }), commands);
           await finalStateCall.issue(model, real);
           await expectSnapshots(model, real);
         } finally {
           open.delete(store);
-          await store.close();
+          open.delete(replica);
+          await Promise.all([store.close(), replica.close()]);
         }
       },
     );

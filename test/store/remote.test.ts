@@ -1,6 +1,7 @@
 import type { MessagePort, Worker } from "node:worker_threads";
 import type { Remote } from "comlink";
 import {
+  BadChangesetError,
   connectStore,
   type Diff,
   exposeStore,
@@ -23,6 +24,9 @@ interface Agent {
   snapshot(): Promise<Snapshot>;
   restore(snapshot: Snapshot): Promise<void>;
   diff(snapshot: Snapshot, base: Snapshot): Promise<Diff>;
+  changes(snapshot: Snapshot, base: Snapshot): Promise<Uint8Array>;
+  apply(changeset: Uint8Array): Promise<void>;
+  snapshotIds(): Promise<number[]>;
   readFrom(snapshot: Snapshot, namespace: string, key: string): Promise<unknown>;
   writeThenDie(namespace: string): Promise<void>;
   burstForever(namespaces: string[]): Promise<void>;
@@ -80,6 +84,32 @@ describe("remote stores", () => {
     expect(await store.get("agent-a", "k0")).toEqual({ i: 0 });
   });
 
+  it("list snapshots, write changesets and apply them from another thread", async () => {
+    const store = openStore(2);
+    const { agent } = startAgent(store);
+    await agent.writeBurst("agent-a", 50);
+    const base = await store.snapshot();
+    await agent.writeBurst("agent-b", 20);
+    const target = await agent.snapshot();
+    expect(await agent.snapshotIds()).toEqual([1, 2]);
+    await base.release();
+    expect(await agent.snapshotIds()).toEqual([2]);
+
+    await store.clear();
+    const cleared = await store.snapshot();
+    const changeset = await agent.changes(target, cleared); // computed in the agent's thread
+    expect(Buffer.from(changeset)).toEqual(Buffer.from(await target.changes(cleared)));
+
+    const replica = openStore(0);
+    const { agent: replicaAgent } = startAgent(replica);
+    await replicaAgent.apply(changeset);
+    expect(await replica.size()).toBe(70);
+    expect(await replica.get("agent-b", "k19")).toEqual({ i: 19 });
+    const refused = await replicaAgent.apply(changeset.subarray(0, 40)).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(BadChangesetError);
+    expect(await replica.size()).toBe(70);
+  });
+
   it("keep error classes across threads", async () => {
     const store = openStore(1);
     const { agent } = startAgent(store);
@@ -105,6 +135,7 @@ describe("remote stores", () => {
           message: "shard 3 failed: thrown in the agent",
         },
       ],
+      [BadChangesetError, { code: "ERR_SWARMSTATE_BAD_CHANGESET" }],
       [TypeError, {}],
       [RangeError, {}],
     ];
