@@ -131,10 +131,12 @@ export class Coordinator implements CutService {
     this.registry.drop(id);
   }
 
-  /** The live snapshots, oldest first. */
-  async snapshots(): Promise<SnapshotInfo[]> {
-    this.ensureUsable();
-    return this.registry.list();
+  /**
+   * The live snapshots, oldest first: once the cuts placed before have finished, and a durable
+   * store's opening, which lists the snapshots it recovered.
+   */
+  snapshots(): Promise<SnapshotInfo[]> {
+    return this.serialized(async () => this.registry.list());
   }
 
   /**

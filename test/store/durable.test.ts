@@ -101,6 +101,18 @@ describe("a durable store", () => {
     expect(await listed?.get("a", "gone")).toBe(1);
   });
 
+  it("lists its snapshots when that is the first call after reopening", async () => {
+    const path = freshDir();
+    const first = openStore({ path, shards: 2 });
+    await first.set("n", "k", 1);
+    const taken = [await first.snapshot(), await first.snapshot()];
+    await closeAll();
+    const listed = await openStore({ path }).snapshots();
+    expect(listed.map((s) => [s.id, s.parent, s.sizeBytes])).toEqual(
+      taken.map((s) => [s.id, s.parent, s.sizeBytes]),
+    );
+  });
+
   it('acknowledges once applied with "async", and keeps what was acknowledged across a clean close', async () => {
     const path = freshDir();
     const store = openStore({ path, shards: 2, durability: "async" });
