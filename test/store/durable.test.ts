@@ -146,6 +146,27 @@ describe("a durable store", () => {
     expect(await reopened.size()).toBe(499);
     expect(await reopened.get("n", "k1")).toBe(`5${big}`);
   });
+
+  it("keeps an earlier opening's batches across shards once one shard has checkpointed", async () => {
+    const path = freshDir();
+    const first = openStore({ path, shards: 2 });
+    const spread = ["a", "b", "c", "d", "e", "f"].map((ns) => [ns, "k", ns] as const);
+    await first.setMany(spread); // one batch over both shards
+    await closeAll();
+    // A later opening fills one namespace's shard until it replaces its log with a checkpoint;
+    // the other shard's log still holds its part of the first batch.
+    const second = openStore({ path });
+    const big = "x".repeat(2000);
+    for (let round = 0; round < 6; round++) {
+      await second.setMany(Array.from({ length: 500 }, (_, i) => ["a", `k${i}`, big] as const));
+      await second.snapshot();
+    }
+    await closeAll();
+    const third = openStore({ path });
+    expect(await third.getMany(spread.map(([ns]) => [ns, "k"] as const))).toEqual(
+      spread.map(([ns]) => ns),
+    );
+  });
 });
 
 describe("a durable store's guards", () => {
