@@ -2,7 +2,7 @@
  * The flags of `swarmstate crash-test`: parsing, defaults, validation and the help text. A bad
  * command line is a `UsageError` naming the flag (exit code 2), caught before anything starts.
  */
-import { integer, optionalInteger, parseFlags, UsageError } from "../load/flags.js";
+import { integer, optionalInteger, optionalPath, parseFlags, UsageError } from "../load/flags.js";
 
 /** A crash test's settings. */
 export interface CrashTestOptions {
@@ -77,7 +77,8 @@ const FLAGS = {
 export function parseCrashTestArgs(args: readonly string[]): CrashTestCommand {
   const values = parseFlags(args, FLAGS);
   if (values.help) return { kind: "help" };
-  if (values.path === undefined || values.path === "") {
+  const path = optionalPath("path", values.path);
+  if (path === null) {
     throw new UsageError("--path is required: the directory of the test (see --help)");
   }
   const { durability } = values;
@@ -87,7 +88,7 @@ export function parseCrashTestArgs(args: readonly string[]): CrashTestCommand {
   return {
     kind: "run",
     options: {
-      path: values.path,
+      path,
       kills: integer("kills", values.kills, CRASH_DEFAULTS.kills, [1, 100_000]),
       // On disk a store has at least one shard; `0` would be one, in the writer's thread.
       shards: optionalInteger("shards", values.shards, [1, 64]),

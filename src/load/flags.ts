@@ -93,6 +93,13 @@ export function optionalNumber(
   return value;
 }
 
+/** The directory `text` given for `--flag`, or `null` when the flag is absent. */
+export function optionalPath(flag: string, text: string | undefined): string | null {
+  if (text === undefined) return null;
+  if (text.trim() === "") throw new UsageError(`--${flag} expects a directory, got '${text}'`);
+  return text;
+}
+
 function checkRange(flag: string, value: number, min: number, max: number): void {
   if (value < min || value > max) {
     throw new UsageError(`--${flag} must be between ${min} and ${max}, got ${value}`);

@@ -5,7 +5,14 @@
  * `UsageError` naming the flag; the CLI prints its message and exits with code 2.
  */
 import { DEFAULT_SHARDS } from "../index.js";
-import { integer, optionalInteger, optionalNumber, parseFlags, UsageError } from "./flags.js";
+import {
+  integer,
+  optionalInteger,
+  optionalNumber,
+  optionalPath,
+  parseFlags,
+  UsageError,
+} from "./flags.js";
 
 /** A run's settings, all resolved (defaults filled in). */
 export interface LoadOptions {
@@ -17,6 +24,8 @@ export interface LoadOptions {
   durationSeconds: number | null;
   /** Shard worker threads of the store (`0`: all in the main thread). */
   shards: number;
+  /** A directory to run on a durable store there (new or empty), or `null`: in memory. */
+  path: string | null;
   /** Bytes of text in each tool result. */
   valueSize: number;
   /** Seed of the simulated work and of the failure points. */
@@ -74,6 +83,8 @@ Flags:
                       reproducible: same flags, same final store
   --duration <sec>    run for this many seconds instead (default ${DEFAULTS.durationSeconds}; not with --steps)
   --shards <n>        shard worker threads of the store, 0 = none (default ${DEFAULTS.shards}, one per CPU, at most 4)
+  --path <dir>        run on a durable store in this directory, which must be new or empty
+                      (default: a store in memory); the store is left there after the run
   --value-size <n>    bytes of text in each tool result (default ${DEFAULTS.valueSize})
   --seed <n>          seed of the simulated work and failure points, 0 to 2^32-1 (default ${DEFAULTS.seed})
   --checkpoints <n>   checkpoints over the run, the last one ending it (default ${DEFAULTS.checkpoints})
@@ -93,6 +104,7 @@ const FLAGS = {
   steps: { type: "string" },
   duration: { type: "string" },
   shards: { type: "string" },
+  path: { type: "string" },
   "value-size": { type: "string" },
   seed: { type: "string" },
   checkpoints: { type: "string" },
@@ -143,6 +155,7 @@ export function parseLoadArgs(args: readonly string[]): LoadCommand {
       steps,
       durationSeconds: steps === null ? (duration ?? DEFAULTS.durationSeconds) : null,
       shards: integer("shards", values.shards, DEFAULTS.shards, [...LIMITS.shards]),
+      path: optionalPath("path", values.path),
       valueSize: integer("value-size", values["value-size"], DEFAULTS.valueSize, [
         ...LIMITS.valueSize,
       ]),

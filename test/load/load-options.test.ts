@@ -25,6 +25,7 @@ describe("load flags", () => {
       steps: null,
       durationSeconds: DEFAULTS.durationSeconds,
       shards: DEFAULTS.shards,
+      path: null,
       valueSize: 2048,
       seed: 1,
       checkpoints: 12,
@@ -49,6 +50,7 @@ describe("load flags", () => {
       json: true,
     });
     expect(options(["--duration=2.5"]).durationSeconds).toBe(2.5);
+    expect(options(["--path", "runs/one"]).path).toBe("runs/one");
   });
 
   it("keep the default failures below a small number of checkpoints", () => {
@@ -78,5 +80,6 @@ describe("load flags", () => {
     );
     expect(refusal(["--seed", String(2 ** 32)])).toContain("--seed must be between 0 and");
     expect(refusal(["--shards", "65"])).toContain("--shards must be between 0 and 64");
+    expect(refusal(["--path", " "])).toBe("--path expects a directory, got ' '");
   });
 });
