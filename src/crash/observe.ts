@@ -4,6 +4,7 @@
  */
 import type { Snapshot, Store } from "../index.js";
 import { idOf } from "../load/ledger.js";
+import { readEntries } from "../load/store-contents.js";
 import { FOREIGN, type Observed } from "./recovery-check.js";
 import { type SnapshotFacts, tagOfValue } from "./units.js";
 
@@ -14,17 +15,7 @@ export async function observeStore(
   store: Store,
   snapshots: readonly Snapshot[],
 ): Promise<Observed> {
-  const contents = new Map<string, string>();
-  for (const namespace of await store.namespaces()) {
-    const keys = await store.keys(namespace);
-    for (let i = 0; i < keys.length; i += CHUNK) {
-      const chunk = keys.slice(i, i + CHUNK);
-      const values = await store.getMany(chunk.map((key) => [namespace, key] as const));
-      values.forEach((value, j) => {
-        contents.set(idOf(namespace, chunk[j] as string), tagOfValue(value) ?? FOREIGN);
-      });
-    }
-  }
+  const contents = await readEntries(store, (value) => tagOfValue(value) ?? FOREIGN);
   return { contents, snapshots: snapshots.map(factsOf) };
 }
 

@@ -1,31 +1,16 @@
 // `swarmstate crash-test` as users run it: the built CLI in its own process, killing writer
 // processes of its own with SIGKILL and checking the reopened store after each kill.
-import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import type { CrashTestReport } from "../../src/crash/crash-report.js";
+import { swarmstateWithin } from "../fixtures/cli.js";
 
-const cli = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
 const root = mkdtempSync(join(tmpdir(), "swarmstate-crash-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function swarmstate(...args: string[]): Promise<Outcome> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [cli, ...args], { timeout: 90_000 }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const swarmstate = (...args: string[]) => swarmstateWithin(90_000, ...args);
 
 let dirs = 0;
 function freshDir(): string {

@@ -1,30 +1,14 @@
 // `swarmstate load` as users run it: the built CLI in its own process, with agent and shard
 // worker threads started from dist/.
-import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Store } from "swarmstate";
 import { describe, expect, it } from "vitest";
 import type { LoadReport } from "../../src/load/load-report.js";
+import { swarmstateWithin } from "../fixtures/cli.js";
 
-const cli = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
-
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function swarmstate(...args: string[]): Promise<Outcome> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [cli, ...args], { timeout: 20_000 }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const swarmstate = (...args: string[]) => swarmstateWithin(20_000, ...args);
 
 const short = ["--steps", "120", "--agents", "3", "--shards", "2", "--value-size", "512"];
 
