@@ -7,7 +7,7 @@
  * Flat on purpose, like a batch (batch-format.ts): each code is followed by its arguments.
  * Values are encoded values in their in-memory form (latin1 strings, see state.ts).
  */
-import { ARITY, type Batch, Op, type OpCode } from "./batch-format.js";
+import { ARITY, type Batch, type ChangesToApply, Op, type OpCode } from "./batch-format.js";
 import type { Shard } from "./shard.js";
 
 /** Mutation codes; each is followed by the arguments listed. */
@@ -47,6 +47,18 @@ export function mutationsOf(batch: Batch): Mutations {
     else if (code === Op.delete) mutations.push(Mut.delete, ...args);
     else if (code === Op.release) mutations.push(Mut.release, ...args);
     i += 1 + arity;
+  }
+  return mutations;
+}
+
+/** What applying a shard's part of a changeset does (as `applyChanges`: removals, then puts). */
+export function mutationsOfChanges({ removed, put }: ChangesToApply): Mutations {
+  const mutations: Mutations = [];
+  for (let i = 0; i < removed.length; i += 2) {
+    mutations.push(Mut.delete, removed[i] as string, removed[i + 1] as string);
+  }
+  for (let i = 0; i < put.length; i += 3) {
+    mutations.push(Mut.set, put[i] as string, put[i + 1] as string, put[i + 2] as string);
   }
   return mutations;
 }

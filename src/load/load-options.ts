@@ -4,8 +4,15 @@
  * Everything a user can get wrong is caught here, before a thread starts, and reported as a
  * `UsageError` naming the flag; the CLI prints its message and exits with code 2.
  */
-import { parseArgs } from "node:util";
 import { DEFAULT_SHARDS } from "../index.js";
+import {
+  integer,
+  optionalInteger,
+  optionalNumber,
+  optionalPath,
+  parseFlags,
+  UsageError,
+} from "./flags.js";
 
 /** A run's settings, all resolved (defaults filled in). */
 export interface LoadOptions {
@@ -17,6 +24,8 @@ export interface LoadOptions {
   durationSeconds: number | null;
   /** Shard worker threads of the store (`0`: all in the main thread). */
   shards: number;
+  /** A directory to run on a durable store there (new or empty), or `null`: in memory. */
+  path: string | null;
   /** Bytes of text in each tool result. */
   valueSize: number;
   /** Seed of the simulated work and of the failure points. */
@@ -37,11 +46,6 @@ export interface LoadOptions {
 
 /** What the command line asks for. */
 export type LoadCommand = { kind: "help" } | { kind: "run"; options: LoadOptions };
-
-/** A bad command line: the message says which flag and why. Exit code 2. */
-export class UsageError extends Error {
-  override readonly name = "UsageError";
-}
 
 /** Defaults: about 15 seconds in all on a 2-core machine. */
 export const DEFAULTS = {
@@ -83,6 +87,8 @@ Flags:
                       reproducible: same flags, same final store
   --duration <sec>    run for this many seconds instead (default ${DEFAULTS.durationSeconds}; not with --steps)
   --shards <n>        shard worker threads of the store, 0 = none (default ${DEFAULTS.shards}, one per CPU, at most 4)
+  --path <dir>        run on a durable store in this directory, which must be new or empty
+                      (default: a store in memory); the store is left there after the run
   --value-size <n>    bytes of text in each tool result (default ${DEFAULTS.valueSize})
   --seed <n>          seed of the simulated work and failure points, 0 to 2^32-1 (default ${DEFAULTS.seed})
   --checkpoints <n>   checkpoints over the run, the last one ending it (default ${DEFAULTS.checkpoints})
@@ -107,6 +113,7 @@ const FLAGS = {
   steps: { type: "string" },
   duration: { type: "string" },
   shards: { type: "string" },
+  path: { type: "string" },
   "value-size": { type: "string" },
   seed: { type: "string" },
   checkpoints: { type: "string" },
@@ -125,12 +132,7 @@ const FLAGS = {
  * @example parseLoadArgs(["--agents", "2", "--steps", "500"]).options.steps // 500
  */
 export function parseLoadArgs(args: readonly string[]): LoadCommand {
-  let values: ReturnType<typeof parse>["values"];
-  try {
-    ({ values } = parse(args));
-  } catch (error) {
-    throw new UsageError(describeParseError(error as Error));
-  }
+  const values = parseFlags(args, FLAGS);
   if (values.help) return { kind: "help" };
 
   const steps = optionalInteger("steps", values.steps, LIMITS.steps);
@@ -167,6 +169,7 @@ export function parseLoadArgs(args: readonly string[]): LoadCommand {
       steps,
       durationSeconds: steps === null ? (duration ?? DEFAULTS.durationSeconds) : null,
       shards: integer("shards", values.shards, DEFAULTS.shards, [...LIMITS.shards]),
+      path: optionalPath("path", values.path),
       valueSize: integer("value-size", values["value-size"], DEFAULTS.valueSize, [
         ...LIMITS.valueSize,
       ]),
@@ -179,74 +182,4 @@ export function parseLoadArgs(args: readonly string[]): LoadCommand {
       sabotageReplica: values["sabotage-replica"] ?? false,
     },
   };
-}
-
-function parse(args: readonly string[]) {
-  return parseArgs({ args: [...args], options: FLAGS, strict: true, allowPositionals: false });
-}
-
-/** node:util's messages, reworded to name the flag the way a user typed it. */
-function describeParseError(error: Error): string {
-  const code = (error as { code?: string }).code;
-  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
-    const flag = /'([^']+)'/.exec(error.message)?.[1] ?? "";
-    return `unknown flag ${flag} (see --help)`;
-  }
-  if (code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") {
-    const word = /'([^']+)'/.exec(error.message)?.[1] ?? "";
-    return `unexpected argument '${word}': every setting is a flag, e.g. --agents 4 (see --help)`;
-  }
-  if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
-    const flag = /--[\w-]+/.exec(error.message)?.[0] ?? "a flag";
-    if (error.message.includes("does not take an argument")) {
-      return `${flag} takes no value (see --help)`;
-    }
-    // "argument missing", or "ambiguous": the next word starts with "-" (another flag, or a
-    // negative number, which no setting accepts).
-    return `${flag} needs a value, which cannot start with '-' (see --help)`;
-  }
-  return `${error.message} (see --help)`;
-}
-
-function integer(
-  flag: string,
-  text: string | undefined,
-  fallback: number,
-  range: [number, number],
-): number {
-  return optionalInteger(flag, text, range) ?? fallback;
-}
-
-function optionalInteger(
-  flag: string,
-  text: string | undefined,
-  [min, max]: readonly [number, number],
-): number | null {
-  if (text === undefined) return null;
-  const value = /^\s*-?\d+\s*$/.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isSafeInteger(value)) {
-    throw new UsageError(`--${flag} expects a whole number, got '${text}'`);
-  }
-  checkRange(flag, value, min, max);
-  return value;
-}
-
-function optionalNumber(
-  flag: string,
-  text: string | undefined,
-  [min, max]: readonly [number, number],
-): number | null {
-  if (text === undefined) return null;
-  const value = /^\s*\d+(\.\d+)?\s*$/.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isFinite(value)) {
-    throw new UsageError(`--${flag} expects a number of seconds, e.g. 2.5, got '${text}'`);
-  }
-  checkRange(flag, value, min, max);
-  return value;
-}
-
-function checkRange(flag: string, value: number, min: number, max: number): void {
-  if (value < min || value > max) {
-    throw new UsageError(`--${flag} must be between ${min} and ${max}, got ${value}`);
-  }
 }

@@ -155,8 +155,9 @@ export function buildReport(
 export function formatReport(report: LoadReport): string {
   const { settings: s, operations: ops, steps, checkpoints: cp, verification: v } = report;
   const length = s.steps === null ? `${s.durationSeconds} s` : `${s.steps} steps per agent`;
+  const where = s.path === null ? "" : `, durable in ${s.path}`;
   const lines = [
-    `swarmstate load: ${s.agents} agents, ${s.shards} shards, ${length}, ` +
+    `swarmstate load: ${s.agents} agents, ${s.shards} shards${where}, ${length}, ` +
       `${s.valueSize}-byte tool results, seed ${s.seed} (${report.elapsedSeconds} s)`,
     report.ok
       ? `verified: the store matched the agents' ledgers at every check (${v.audits} audits, ` +

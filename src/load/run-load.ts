@@ -4,10 +4,11 @@
  * ledgers, 1 when it did not or the run failed.
  */
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import { Store } from "../index.js";
+import { Store, StoreFileError } from "../index.js";
 import { type AgentThread, startAgents } from "./agents.js";
 import { CheckpointLoop, type RunListener } from "./checkpoint-loop.js";
 import { OpCounters } from "./counters.js";
+import { UsageError } from "./flags.js";
 import type { LoadOptions } from "./load-options.js";
 import { buildReport, formatReport } from "./load-report.js";
 import { type LiveStatus, type Progress, startProgress } from "./progress.js";
@@ -18,12 +19,15 @@ const SHOWN_DIFFERENCES = 20;
 /** Event-loop delay sampling resolution; what it reports includes this much. */
 const RESOLUTION_MS = 2;
 
-/** Runs a load with `options`, printing progress and the report; resolves to the exit code. */
+/**
+ * Runs a load with `options`, printing progress and the report; resolves to the exit code.
+ * @throws UsageError when `--path` cannot hold the run's store (not empty, not a store, open).
+ */
 export async function runLoad(options: LoadOptions): Promise<number> {
   const { stdout, stderr } = process;
   // With --json, stdout carries the report alone.
   const progressStream = options.json ? stderr : stdout;
-  const store = new Store({ shards: options.shards });
+  const store = await openStore(options);
   const replica = options.replica ? new Replica(new Store({ shards: options.shards })) : null;
   const counters = new OpCounters();
   const loopDelay = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
@@ -75,6 +79,31 @@ export async function runLoad(options: LoadOptions): Promise<number> {
     progress?.stop();
     await Promise.all(agents.map((agent) => agent.stop()));
     await Promise.all([store.close(), replica?.store.close()]);
+  }
+}
+
+/**
+ * The run's store: in memory, or durable at `--path`, which must hold no entries: every check
+ * compares the whole store with the agents' ledgers, which start empty.
+ */
+async function openStore({ shards, path }: LoadOptions): Promise<Store> {
+  if (path === null) return new Store({ shards });
+  try {
+    const store = new Store({ path, shards });
+    const entries = await store.size().catch(async (error: unknown) => {
+      await store.close();
+      throw error;
+    });
+    if (entries === 0) return store;
+    await store.close();
+    throw new UsageError(
+      `--path ${store.path}: it holds a store with ${entries} entries; the load checks the ` +
+        "whole store against its agents' ledgers, so it needs a new or empty one",
+    );
+  } catch (error) {
+    if (error instanceof StoreFileError) throw new UsageError(`--path: ${error.message}`);
+    if (error instanceof RangeError) throw new UsageError(`--shards: ${error.message}`);
+    throw error;
   }
 }
 

@@ -136,7 +136,10 @@ export class Coordinator implements CutService {
     this.registry.drop(id);
   }
 
-  /** The live snapshots, oldest first: after the cuts asked for before. */
+  /**
+   * The live snapshots, oldest first: once the cuts placed before have finished, and a durable
+   * store's opening, which lists the snapshots it recovered.
+   */
   snapshots(): Promise<SnapshotInfo[]> {
     return this.serialized(async () => this.registry.list());
   }

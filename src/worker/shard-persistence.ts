@@ -76,6 +76,13 @@ export class ShardPersistence {
   private unflushed = 0;
   private pending: PendingCheckpoint | null = null;
   private writing: Promise<void> | null = null;
+  /**
+   * Per client, of this opening or an earlier one, the last of its batches this shard holds
+   * (in its checkpoint or its log): what a checkpoint covers. Recovery reads a batch's part as
+   * present on this shard if the log holds it or the checkpoint covers it, so a checkpoint must
+   * cover the batches of earlier openings' clients too, whose records it replaces.
+   */
+  private readonly held = new Map<string, number>();
 
   /** @throws StoreDamagedError when the files cannot be used. */
   constructor(private readonly options: DurableShardOptions) {
@@ -108,6 +115,7 @@ export class ShardPersistence {
     const checkpoint = this.checkpoint ?? this.files.read().checkpoint;
     for (const chunk of this.files.checkpointChunks()) applyMutations(shard, chunk);
     for (const facts of checkpoint.snapshots) this.facts.set(facts.id, facts);
+    for (const [client, seq] of checkpoint.covered) this.hold(client, seq);
     this.lastSnapshotId = checkpoint.lastSnapshotId;
     this.lastCut = checkpoint.cut;
     const dropCuts = new Set(decision.dropCuts);
@@ -124,6 +132,7 @@ export class ShardPersistence {
       }
       applyMutations(shard, record.mutations);
       if (record.kind === "cut") this.noteCut(record.cut, record.snapshot);
+      else this.hold(record.client, record.seq);
     }
     this.records = [];
     await this.files.clean(dropped);
@@ -142,6 +151,7 @@ export class ShardPersistence {
   logBatch(client: ClientId, batch: ClientBatch): Promise<void> | null {
     const mutations = mutationsOf(batch);
     if (mutations.length === 0) return null;
+    this.hold(`${this.options.session}:${client}`, batch.seq);
     const flushed = this.files.append({
       kind: "batch",
       client: `${this.options.session}:${client}`,
@@ -177,7 +187,7 @@ export class ShardPersistence {
         cut,
         seq: this.files.seq,
         capture,
-        covered: covered.map(([client, seq]) => [`${this.options.session}:${client}`, seq]),
+        covered: this.coveredWith(covered),
         snapshots: [...this.facts.values()].filter((facts) => held.has(facts.id)),
         lastSnapshotId: this.lastSnapshotId,
       };
@@ -221,6 +231,23 @@ export class ShardPersistence {
   async close(): Promise<void> {
     await this.writing?.catch(() => {});
     await this.files.close();
+  }
+
+  private hold(client: string, seq: number): void {
+    this.held.set(client, Math.max(seq, this.held.get(client) ?? 0));
+  }
+
+  /**
+   * What a checkpoint taken now covers: every batch this shard holds, of every client ever,
+   * and of this opening's clients every batch applied at the cut (reads included).
+   */
+  private coveredWith(applied: [ClientId, number][]): [string, number][] {
+    const covered = new Map(this.held);
+    for (const [client, seq] of applied) {
+      const name = `${this.options.session}:${client}`;
+      covered.set(name, Math.max(seq, covered.get(name) ?? 0));
+    }
+    return [...covered];
   }
 
   private noteCut(cut: number, snapshot: SnapshotFacts | undefined): void {

@@ -28,7 +28,7 @@ import { runBatch, transferablesOf } from "../core/batch-runner.js";
 import { applyChanges } from "../core/changes.js";
 import { type ClientId, CutParticipant, type CutReport } from "../core/cut.js";
 import { serializeError } from "../core/errors.js";
-import { Mut, type Mutations } from "../core/mutations.js";
+import { Mut, type Mutations, mutationsOfChanges } from "../core/mutations.js";
 import { Shard } from "../core/shard.js";
 import type { RecoveryDecision, ShardFindings } from "../durable/recovery.js";
 import type { DataPort } from "./port.js";
@@ -212,22 +212,8 @@ function mutationsOf(action: CutAction): Mutations {
       return [Mut.restore, action.id];
     case "clear":
       return [Mut.clear];
-    case "apply": {
-      // As applyChanges applies them: removals, then puts.
-      const mutations: Mutations = [];
-      for (let i = 0; i < action.removed.length; i += 2) {
-        mutations.push(Mut.delete, action.removed[i] as string, action.removed[i + 1] as string);
-      }
-      for (let i = 0; i < action.put.length; i += 3) {
-        mutations.push(
-          Mut.set,
-          action.put[i] as string,
-          action.put[i + 1] as string,
-          action.put[i + 2] as string,
-        );
-      }
-      return mutations;
-    }
+    case "apply":
+      return mutationsOfChanges(action);
     case "abort":
       return [];
   }

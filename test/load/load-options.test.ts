@@ -1,10 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  DEFAULTS,
-  type LoadOptions,
-  parseLoadArgs,
-  UsageError,
-} from "../../src/load/load-options.js";
+import { UsageError } from "../../src/load/flags.js";
+import { DEFAULTS, type LoadOptions, parseLoadArgs } from "../../src/load/load-options.js";
 
 function options(args: string[]): LoadOptions {
   const parsed = parseLoadArgs(args);
@@ -29,6 +25,7 @@ describe("load flags", () => {
       steps: null,
       durationSeconds: DEFAULTS.durationSeconds,
       shards: DEFAULTS.shards,
+      path: null,
       valueSize: 2048,
       seed: 1,
       checkpoints: 12,
@@ -58,6 +55,7 @@ describe("load flags", () => {
       sabotageReplica: true,
     });
     expect(options(["--duration=2.5"]).durationSeconds).toBe(2.5);
+    expect(options(["--path", "runs/one"]).path).toBe("runs/one");
   });
 
   it("keep the default failures below a small number of checkpoints", () => {
@@ -90,5 +88,6 @@ describe("load flags", () => {
     expect(refusal(["--sabotage-replica"])).toBe(
       "--sabotage-replica needs --replica: there is no replica to sabotage",
     );
+    expect(refusal(["--path", " "])).toBe("--path expects a directory, got ' '");
   });
 });

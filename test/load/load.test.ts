@@ -1,26 +1,14 @@
 // `swarmstate load` as users run it: the built CLI in its own process, with agent and shard
 // worker threads started from dist/.
-import { execFile } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Store } from "swarmstate";
 import { describe, expect, it } from "vitest";
 import type { LoadReport } from "../../src/load/load-report.js";
+import { swarmstateWithin } from "../fixtures/cli.js";
 
-const cli = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
-
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function swarmstate(...args: string[]): Promise<Outcome> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [cli, ...args], { timeout: 20_000 }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const swarmstate = (...args: string[]) => swarmstateWithin(20_000, ...args);
 
 const short = ["--steps", "120", "--agents", "3", "--shards", "2", "--value-size", "512"];
 
@@ -100,6 +88,39 @@ describe("swarmstate load", () => {
     expect(stderr).toMatch(/the replica's values take \d+ bytes encoded, the store's \d+/);
   });
 
+  it("runs on a durable store with --path, leaves it there, and refuses one with entries", async () => {
+    const root = mkdtempSync(join(tmpdir(), "swarmstate-load-"));
+    try {
+      const path = join(root, "store");
+      const flags = ["--steps", "40", "--agents", "2", "--shards", "2", "--checkpoints", "4"];
+      const { code, stdout } = await swarmstate("load", ...flags, "--path", path, "--json");
+      expect(code).toBe(0);
+      const report = JSON.parse(stdout) as LoadReport;
+      expect(report.ok).toBe(true);
+      expect(report.settings.path).toBe(path);
+      const store = new Store({ path });
+      expect(await store.size()).toBe(report.store?.entries);
+      await store.close();
+
+      const again = await swarmstate("load", ...flags, "--path", path);
+      expect(again.code).toBe(2);
+      expect(again.stderr).toBe(
+        `swarmstate load: --path ${path}: it holds a store with ${report.store?.entries} ` +
+          "entries; the load checks the whole store against its agents' ledgers, so it needs a " +
+          "new or empty one\n",
+      );
+      writeFileSync(join(root, "notes.txt"), "mine");
+      const foreign = await swarmstate("load", ...flags, "--path", root);
+      expect([foreign.code, foreign.stderr]).toEqual([
+        2,
+        `swarmstate load: --path: ${root}: not a swarmstate store (it holds files but no ` +
+          "swarmstate.json); choose an empty directory\n",
+      ]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it("fails with exit code 1 and says what differed when the store does not match", async () => {
     const { code, stderr } = await swarmstate("load", ...short, "--sabotage");
     expect(code).toBe(1);
@@ -126,7 +147,14 @@ describe("swarmstate load", () => {
   it("explains every flag with --help", async () => {
     const { code, stdout } = await swarmstate("load", "--help");
     expect(code).toBe(0);
-    for (const flag of ["--agents", "--steps", "--duration", "--shards", "--value-size"]) {
+    for (const flag of [
+      "--agents",
+      "--steps",
+      "--duration",
+      "--shards",
+      "--path",
+      "--value-size",
+    ]) {
       expect(stdout).toContain(flag);
     }
     for (const flag of ["--seed", "--checkpoints", "--failures", "--json", "--replica", "--help"]) {

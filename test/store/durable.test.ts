@@ -69,6 +69,50 @@ describe("a durable store", () => {
     });
   }
 
+  it("keeps a changeset applied to it, and lists its snapshots, after reopening", async () => {
+    const source = openStore({ shards: 2 });
+    await source.setMany([
+      ["a", "gone", 1],
+      ["b", "kept", 2],
+    ]);
+    const base = await source.snapshot();
+    await source.delete("a", "gone");
+    await source.set("c", "new", { x: [1, 2] });
+    const target = await source.snapshot();
+    const path = freshDir();
+    const first = openStore({ path, shards: 3 });
+    await first.setMany([
+      ["a", "gone", 1],
+      ["b", "kept", 2],
+    ]);
+    const before = await first.snapshot();
+    await first.apply(await target.changes(base));
+    await closeAll();
+
+    const second = openStore({ path });
+    expect(await second.namespaces()).toEqual(["b", "c"]);
+    expect(await second.get("c", "new")).toEqual({ x: [1, 2] });
+    const [listed] = await second.snapshots();
+    expect([listed?.id, listed?.timestamp, listed?.sizeBytes]).toEqual([
+      before.id,
+      before.timestamp,
+      before.sizeBytes,
+    ]);
+    expect(await listed?.get("a", "gone")).toBe(1);
+  });
+
+  it("lists its snapshots when that is the first call after reopening", async () => {
+    const path = freshDir();
+    const first = openStore({ path, shards: 2 });
+    await first.set("n", "k", 1);
+    const taken = [await first.snapshot(), await first.snapshot()];
+    await closeAll();
+    const listed = await openStore({ path }).snapshots();
+    expect(listed.map((s) => [s.id, s.parent, s.sizeBytes])).toEqual(
+      taken.map((s) => [s.id, s.parent, s.sizeBytes]),
+    );
+  });
+
   it('acknowledges once applied with "async", and keeps what was acknowledged across a clean close', async () => {
     const path = freshDir();
     const store = openStore({ path, shards: 2, durability: "async" });
@@ -101,6 +145,27 @@ describe("a durable store", () => {
     const reopened = openStore({ path });
     expect(await reopened.size()).toBe(499);
     expect(await reopened.get("n", "k1")).toBe(`5${big}`);
+  });
+
+  it("keeps an earlier opening's batches across shards once one shard has checkpointed", async () => {
+    const path = freshDir();
+    const first = openStore({ path, shards: 2 });
+    const spread = ["a", "b", "c", "d", "e", "f"].map((ns) => [ns, "k", ns] as const);
+    await first.setMany(spread); // one batch over both shards
+    await closeAll();
+    // A later opening fills one namespace's shard until it replaces its log with a checkpoint;
+    // the other shard's log still holds its part of the first batch.
+    const second = openStore({ path });
+    const big = "x".repeat(2000);
+    for (let round = 0; round < 6; round++) {
+      await second.setMany(Array.from({ length: 500 }, (_, i) => ["a", `k${i}`, big] as const));
+      await second.snapshot();
+    }
+    await closeAll();
+    const third = openStore({ path });
+    expect(await third.getMany(spread.map(([ns]) => [ns, "k"] as const))).toEqual(
+      spread.map(([ns]) => ns),
+    );
   });
 });
 
