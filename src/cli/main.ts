@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-import { crashTestCommand } from "../crash/crash-command.js";
 /**
  * The `swarmstate` command: `swarmstate load`, the verified agent-swarm load run (`npm start`),
  * and `swarmstate crash-test`, a durable store checked across kills of its writer. Exit codes:
  * 0 success, 1 the run found a difference or failed, 2 a bad command line.
  */
+import { availableParallelism } from "node:os";
+import { crashTestCommand } from "../crash/crash-command.js";
 import { CRASH_HELP, parseCrashTestArgs } from "../crash/crash-options.js";
 import { UsageError } from "../load/flags.js";
 import { HELP, parseLoadArgs } from "../load/load-options.js";
@@ -38,6 +39,10 @@ const COMMANDS: Record<string, { help: string; run(args: string[]): Promise<numb
 };
 
 async function main(args: string[]): Promise<number> {
+  // A durable store's shards commit on libuv's thread pool, 4 threads unless told otherwise:
+  // more shards than that would wait for one another's commits. It must be set before the pool
+  // first serves, which nothing has asked it to yet.
+  process.env.UV_THREADPOOL_SIZE ??= String(Math.max(4, availableParallelism()));
   const [name, ...rest] = args;
   if (name === "--help" || name === "-h" || name === "help") {
     process.stdout.write(USAGE);
