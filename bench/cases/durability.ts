@@ -267,12 +267,13 @@ export const durabilitySection: Section = {
 
 /**
  * Kills a writer `kills` times and checks the store after each kill; the figures are what was
- * lost (target 0) and how long reopening took. The test's own failure lines become the error if
- * it fails, so a loss is never just a number in a table.
+ * lost (target 0) and how long reopening took. A failed test's lines are printed and its
+ * directory (store and ledger) kept, so a loss is never just a number in a table.
  */
 async function crashTest(kills: number, progress: (message: string) => void): Promise<Figure[]> {
   progress(`crash test: ${kills} kills of a "sync" writer`);
   const scratch = scratchDirectory();
+  let keep = false;
   try {
     const report = await runCrashTest(
       {
@@ -287,6 +288,8 @@ async function crashTest(kills: number, progress: (message: string) => void): Pr
       (line) => progress(`  ${line}`),
     );
     const { acknowledged, unacknowledged, reopen } = report;
+    keep = !report.ok;
+    if (keep) progress(`  the store and its ledger are kept in ${scratch.path} for a look`);
     progress(
       `  ${report.kills} kills: ${acknowledged.batches.toLocaleString("en-US")} acknowledged batches, ` +
         `${acknowledged.snapshots} snapshots; ${report.ok ? "nothing lost" : report.failures.join("; ")}`,
@@ -310,7 +313,7 @@ async function crashTest(kills: number, progress: (message: string) => void): Pr
       }),
     ];
   } finally {
-    scratch.remove();
+    if (!keep) scratch.remove();
   }
 }
 
