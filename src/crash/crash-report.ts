@@ -82,6 +82,49 @@ export class CrashTally {
   }
 }
 
+/** What one kill and the check after it found. */
+export interface KillOutcome {
+  /** The writer had opened the store (said "ready") before it was killed. */
+  wasReady: boolean;
+  /** Milliseconds from start to "ready", and from "ready" (or start) to the kill. */
+  openMs: number | null;
+  ranMs: number;
+  /** Units the writer began; of those in flight when it died, how many the store kept. */
+  units: number;
+  applied: number;
+  dropped: number;
+  /** With `"async"`: acknowledged units not kept. */
+  lost: number;
+  /** Whether the check after the kill failed. */
+  failed: boolean;
+  reopenMs: number;
+  entries: number;
+  snapshots: number;
+}
+
+/** What the check after a kill found, in figures. */
+export type CheckOutcome = Omit<KillOutcome, "wasReady" | "openMs" | "ranMs">;
+
+/** The progress line of one kill and its check. */
+export function killLine(kill: number, kills: number, outcome: KillOutcome): string {
+  const when = outcome.wasReady
+    ? `${Math.round(outcome.ranMs)} ms after the writer opened the store`
+    : `while the writer was opening the store (${Math.round(outcome.ranMs)} ms in)`;
+  return `kill ${kill}/${kills}: ${when}; ${checkLine(outcome)}`;
+}
+
+/** The progress line of a check: what was in flight, what the reopened store holds. */
+export function checkLine(outcome: CheckOutcome): string {
+  if (outcome.failed) return `reopened in ${outcome.reopenMs} ms: THE CHECK FAILED (see below)`;
+  const lost = outcome.lost > 0 ? `, ${outcome.lost} acknowledged lost (async)` : "";
+  return (
+    `${int(outcome.units)} units, ${outcome.applied + outcome.dropped} in flight ` +
+    `(${outcome.applied} found applied, ${outcome.dropped} dropped${lost}); reopened in ` +
+    `${outcome.reopenMs} ms: ${int(outcome.entries)} entries and ${outcome.snapshots} ` +
+    "snapshots as the ledger says"
+  );
+}
+
 /** The report as text for a terminal. */
 export function formatCrashReport(report: CrashTestReport): string {
   const { settings: s, acknowledged: a, unacknowledged: u } = report;
