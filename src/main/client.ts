@@ -26,7 +26,8 @@ import {
   type PackedDiff,
   type PackedPairs,
 } from "../core/batch-format.js";
-import { type Changeset, ChangesetWriter } from "../core/changeset.js";
+import type { Changeset } from "../core/changeset.js";
+import { ChangesetWriter } from "../core/changeset-writer.js";
 import { decodeValue } from "../core/codec.js";
 import type { ClientId, CutRequester } from "../core/cut.js";
 import { StoreClosedError } from "../core/errors.js";

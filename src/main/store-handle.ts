@@ -6,7 +6,7 @@
  * method is `async`, so a refused call rejects (it never throws synchronously) and has changed
  * nothing.
  */
-import { readChangeset } from "../core/changeset.js";
+import { readChangeset } from "../core/changeset-reader.js";
 import type { Value } from "../core/value.js";
 import {
   checkKey,

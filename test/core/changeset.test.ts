@@ -1,12 +1,14 @@
 /**
- * The changeset format (src/core/changeset.ts) without threads: the writer merges the shards'
+ * The changeset format (src/core/changeset.ts, its writer and reader) without threads: the writer merges the shards'
  * parts into one sorted changeset, slice by slice; the reader takes what the writer writes and
  * what other libraries write, and refuses, naming the field and the path, everything else.
  */
 import { Packr, unpack } from "msgpackr";
 import { describe, expect, it } from "vitest";
 import type { PackedChanges } from "../../src/core/batch-format.js";
-import { type Changeset, ChangesetWriter, readChangeset } from "../../src/core/changeset.js";
+import type { Changeset } from "../../src/core/changeset.js";
+import { readChangeset } from "../../src/core/changeset-reader.js";
+import { ChangesetWriter } from "../../src/core/changeset-writer.js";
 import { dumps } from "../../src/core/codec.js";
 import { BadChangesetError } from "../../src/core/errors.js";
 import { PairsBuilder } from "../../src/core/pairs.js";
