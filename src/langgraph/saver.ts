@@ -12,7 +12,6 @@ import {
   type Checkpoint,
   type CheckpointListOptions,
   type CheckpointMetadata,
-  type CheckpointPendingWrite,
   type CheckpointTuple,
   copyCheckpoint,
   type DeltaChannelHistory,
@@ -30,6 +29,7 @@ import {
   requireCheckpointId,
   requireSpace,
 } from "./config.js";
+import { deltaChannelHistory } from "./delta-history.js";
 import { forkThread } from "./fork.js";
 import { type HistoryChanges, historyChanges } from "./history-changes.js";
 import { checkPrefix, checkStoreApi } from "./options.js";
@@ -237,57 +237,22 @@ export class SwarmStateSaver extends BaseCheckpointSaver {
   }
 
   /**
-   * Walks a checkpoint's ancestors for delta channels, reading only what the walk needs: each
-   * ancestor's record, its writes, and the requested channels' blobs (never the other
-   * channels' values, which LangGraph's default walk through `getTuple` would read at every
-   * ancestor).
+   * The writes to delta channels before a checkpoint, with each one's seed, reading only what
+   * the walk needs (see delta-history.ts).
    */
   override async getDeltaChannelHistory(options: {
     config: RunnableConfig;
     channels: string[];
   }): Promise<Record<string, DeltaChannelHistory>> {
     const { config, channels } = options;
-    const newestFirst = new Map(channels.map((ch): [string, CheckpointPendingWrite[]] => [ch, []]));
-    const seeds = new Map<string, unknown>();
-    const remaining = new Set(channels);
-    const loadedTarget = channels.length > 0 ? await this.#load(config, "config") : undefined;
-    const target = loadedTarget?.ref;
-    let cursor = loadedTarget?.record.parent;
-    while (target && typeof cursor === "string" && remaining.size > 0) {
-      const ref: CheckpointRef = { space: target.space, id: cursor };
-      const [loaded] = await this.#reader.records([ref]);
-      if (loaded === undefined) break;
-      const wanted = [...remaining].filter(
-        (ch) => loaded.checkpoint.channel_versions[ch] !== undefined,
-      );
-      const [writes, blobs] = await Promise.all([
-        this.#reader.storedWrites(ref),
-        this.store.getMany(
-          wanted.map((ch): [string, string] => [
-            this.#layout.blobs(ref.space),
-            blobKey(ch, loaded.checkpoint.channel_versions[ch] as number | string),
-          ]),
-        ),
-      ]);
-      const relevant = writes.filter(([, write]) => remaining.has(write[1]));
-      const ordered = await this.#reader.pendingWrites(relevant);
-      for (const write of ordered.reverse()) newestFirst.get(write[1])?.push(write);
-      await Promise.all(
-        wanted.map(async (ch, i) => {
-          const blob = blobs[i] as [string, Uint8Array] | undefined;
-          if (blob === undefined) return;
-          seeds.set(ch, await this.serde.loadsTyped(...blob));
-          remaining.delete(ch);
-        }),
-      );
-      cursor = loaded.record.parent;
-    }
-    return Object.fromEntries(
-      channels.map((ch) => {
-        const history: DeltaChannelHistory = { writes: [...(newestFirst.get(ch) ?? [])].reverse() };
-        if (seeds.has(ch)) history.seed = seeds.get(ch);
-        return [ch, history];
-      }),
+    const target = channels.length > 0 ? await this.#load(config, "config") : undefined;
+    return deltaChannelHistory(
+      this.store,
+      this.#layout,
+      this.#reader,
+      this.serde,
+      target,
+      channels,
     );
   }
 
