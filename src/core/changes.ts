@@ -2,16 +2,16 @@
  * One shard's part of a changeset: what it takes to get from one snapshot's contents to
  * another's, with the values. A shard computes its part of `snapshot.changes(base)` from the
  * same comparison as a diff (diff.ts), so it costs what the diff costs plus copying the values
- * out; and it applies its part of `store.apply(changeset)` at the apply's cut.
+ * out. A shard applies its part of `store.apply(changeset)` at the apply's cut, as mutations
+ * (mutations.ts, `mutationsOfChanges`).
  *
  * Invariant: a part names each pair at most once (removed or put, never both), so the order in
  * which removals and puts are applied does not matter.
  */
-import type { ChangesToApply, PackedChanges } from "./batch-format.js";
+import type { PackedChanges } from "./batch-format.js";
 import { compareStates } from "./diff.js";
 import type { Journal } from "./journal.js";
 import { PairsBuilder } from "./pairs.js";
-import type { Shard } from "./shard.js";
 import type { EncodedValue, ShardState } from "./state.js";
 
 /** What to do to `base`'s contents to get `target`'s; `journals` as for a diff. */
@@ -36,14 +36,4 @@ export function changesBetween(
   const valueLengths = new Uint32Array(values.length);
   for (let i = 0; i < values.length; i++) valueLengths[i] = (values[i] as EncodedValue).length;
   return { removed: removed.finish(), put: put.finish(), values: values.join(""), valueLengths };
-}
-
-/** Applies a part of a changeset: removals of absent pairs are no-ops, puts overwrite. */
-export function applyChanges(shard: Shard, { removed, put }: ChangesToApply): void {
-  for (let i = 0; i < removed.length; i += 2) {
-    shard.delete(removed[i] as string, removed[i + 1] as string);
-  }
-  for (let i = 0; i < put.length; i += 3) {
-    shard.set(put[i] as string, put[i + 1] as string, put[i + 2] as EncodedValue);
-  }
 }

@@ -29,10 +29,17 @@ export const Mut = {
 export type MutCode = (typeof Mut)[keyof typeof Mut];
 
 /** Arguments following each code. */
-const MUT_ARITY: Readonly<Record<MutCode, number>> = { 1: 3, 2: 2, 3: 1, 4: 1, 5: 1, 6: 0 };
+export const MUT_ARITY: Readonly<Record<MutCode, number>> = { 1: 3, 2: 2, 3: 1, 4: 1, 5: 1, 6: 0 };
 
 /** Codes, each followed by its arguments. */
 export type Mutations = (number | string)[];
+
+/** The batch ops that write, and the mutation each is logged as (with the same arguments). */
+const WRITE_OPS: Partial<Record<OpCode, MutCode>> = {
+  [Op.set]: Mut.set,
+  [Op.delete]: Mut.delete,
+  [Op.release]: Mut.release,
+};
 
 /** The writes of a client's batch (sets, deletes, releases), in order; reads are left out. */
 export function mutationsOf(batch: Batch): Mutations {
@@ -42,16 +49,20 @@ export function mutationsOf(batch: Batch): Mutations {
   while (i < ops.length) {
     const code = ops[i] as OpCode;
     const arity = ARITY[code];
-    const args = ops.slice(i + 1, i + 1 + arity);
-    if (code === Op.set) mutations.push(Mut.set, ...args);
-    else if (code === Op.delete) mutations.push(Mut.delete, ...args);
-    else if (code === Op.release) mutations.push(Mut.release, ...args);
+    const mut = WRITE_OPS[code];
+    if (mut !== undefined) {
+      mutations.push(mut);
+      for (let k = i + 1; k <= i + arity; k++) mutations.push(ops[k] as number | string);
+    }
     i += 1 + arity;
   }
   return mutations;
 }
 
-/** What applying a shard's part of a changeset does (as `applyChanges`: removals, then puts). */
+/**
+ * What applying a shard's part of a changeset does: removals (of absent pairs: no-ops), then
+ * puts (overwriting).
+ */
 export function mutationsOfChanges({ removed, put }: ChangesToApply): Mutations {
   const mutations: Mutations = [];
   for (let i = 0; i < removed.length; i += 2) {

@@ -33,11 +33,11 @@ import { crc32 } from "node:zlib";
 import { type Database, open, type RootDatabase } from "lmdb";
 import { Packr } from "msgpackr";
 import { StoreDamagedError } from "../core/errors.js";
-import { Mut, type Mutations, type MutCode } from "../core/mutations.js";
+import { MUT_ARITY, Mut, type Mutations, type MutCode } from "../core/mutations.js";
 import { checkLmdbFile } from "./lmdb-check.js";
 
-export const FORMAT = "swarmstate.shard";
-export const VERSION = 1;
+const FORMAT = "swarmstate.shard";
+const VERSION = 1;
 
 /** What identifies a shard's files; checked at every open. */
 export interface ShardIdentity {
@@ -302,9 +302,6 @@ function damaged(dir: string, problem: string, cause?: unknown): StoreDamagedErr
   return new StoreDamagedError(dir, problem, cause === undefined ? undefined : { cause });
 }
 
-/** Arguments following each mutation code (core/mutations.ts), and where a set's value sits. */
-const ARITY: Readonly<Record<MutCode, number>> = { 1: 3, 2: 2, 3: 1, 4: 1, 5: 1, 6: 0 };
-
 /** Mutations with each set's value as bytes (msgpack bin) instead of a latin1 string. */
 function toDisk(mutations: Mutations): Mutations {
   return mapValues(mutations, (value) => Buffer.from(value as string, "latin1") as never);
@@ -316,7 +313,7 @@ function fromDisk(mutations: Mutations): Mutations {
 
 function mapValues(mutations: Mutations, map: (value: unknown) => string): Mutations {
   const out = mutations.slice();
-  for (let i = 0; i < out.length; i += 1 + ARITY[out[i] as MutCode]) {
+  for (let i = 0; i < out.length; i += 1 + MUT_ARITY[out[i] as MutCode]) {
     if (out[i] === Mut.set) out[i + 3] = map(out[i + 3]);
   }
   return out;

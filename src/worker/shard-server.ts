@@ -25,10 +25,9 @@ import {
   type Reply,
 } from "../core/batch-format.js";
 import { runBatch, transferablesOf } from "../core/batch-runner.js";
-import { applyChanges } from "../core/changes.js";
 import { type ClientId, CutParticipant, type CutReport } from "../core/cut.js";
 import { serializeError } from "../core/errors.js";
-import { Mut, type Mutations, mutationsOfChanges } from "../core/mutations.js";
+import { applyMutations, Mut, type Mutations, mutationsOfChanges } from "../core/mutations.js";
 import { Shard } from "../core/shard.js";
 import type { RecoveryDecision, ShardFindings } from "../durable/recovery.js";
 import type { DataPort } from "./port.js";
@@ -152,7 +151,9 @@ export class ShardServer {
     if (pending === null || !this.cut.ready) return;
     this.pending = null;
     const { cut, action } = pending.commit;
-    const outcome = this.perform(action);
+    // One list says what the cut does here: it is applied, and (durable) logged, as it is.
+    const mutations = mutationsOf(action);
+    const outcome = this.perform(mutations);
     const persistence = this.persistence;
     if (persistence === null || "failure" in outcome || action.kind === "abort") {
       pending.done("failure" in outcome ? outcome : { ...outcome, durable: cut });
@@ -161,7 +162,7 @@ export class ShardServer {
         action.kind === "snapshot"
           ? { id: action.id, parent: action.parent, timestamp: action.timestamp }
           : undefined;
-      const logged = persistence.logCut(cut, mutationsOf(action), snapshot, () => ({
+      const logged = persistence.logCut(cut, mutations, snapshot, () => ({
         capture: this.shard.capture(),
         covered: this.cut.appliedCounts(),
       }));
@@ -175,27 +176,10 @@ export class ShardServer {
   }
 
   private perform(
-    action: CutAction,
+    mutations: Mutations,
   ): { bytes: number } | { failure: ReturnType<typeof serializeError> } {
     try {
-      switch (action.kind) {
-        case "snapshot": {
-          const bytes = this.shard.snapshot(action.id);
-          for (const id of action.release) this.shard.release(id);
-          return { bytes };
-        }
-        case "restore":
-          this.shard.restore(action.id);
-          break;
-        case "clear":
-          this.shard.clear();
-          break;
-        case "apply":
-          applyChanges(this.shard, action);
-          break;
-        case "abort":
-          break;
-      }
+      applyMutations(this.shard, mutations);
       return { bytes: this.shard.sizeBytes() };
     } catch (error) {
       return { failure: serializeError(error) };
@@ -203,7 +187,7 @@ export class ShardServer {
   }
 }
 
-/** What a cut's action did to a shard, as logged (core/mutations.ts). */
+/** What a cut's action does to a shard, as mutations (core/mutations.ts). */
 function mutationsOf(action: CutAction): Mutations {
   switch (action.kind) {
     case "snapshot":
