@@ -27,10 +27,6 @@ export class PairsBuilder {
     this.keys.push(key);
   }
 
-  get size(): number {
-    return this.keys.length;
-  }
-
   /** The list; its typed arrays are fresh, so they can be transferred. */
   finish(): PackedPairs {
     const lengths = new Uint32Array(this.keys.length);

@@ -26,6 +26,7 @@ import { changesBetween } from "./changes.js";
 import { diffStates } from "./diff.js";
 import { SnapshotReleasedError } from "./errors.js";
 import { History } from "./history.js";
+import type { Journal } from "./journal.js";
 import type { ShardCapture } from "./shard-script.js";
 import { allPairs, EMPTY_STATE, type EncodedValue, lookup, type ShardState } from "./state.js";
 
@@ -137,10 +138,7 @@ export class Shard {
 
   /** What happened to get from snapshot `baseId` to snapshot `id`. */
   diff(id: number, baseId: number): PackedDiff {
-    const node = this.nodeOf(id);
-    const baseNode = this.nodeOf(baseId);
-    const journals = this.history.journalsBetween(baseNode, node);
-    return diffStates(this.history.stateOf(baseNode), this.history.stateOf(node), journals);
+    return diffStates(...this.between(id, baseId));
   }
 
   /** The shard frozen as it is now, for a checkpoint (see shard-script.ts). O(snapshots). */
@@ -157,10 +155,15 @@ export class Shard {
 
   /** What to do to snapshot `baseId`'s contents to get snapshot `id`'s, with the values. */
   changes(id: number, baseId: number): PackedChanges {
+    return changesBetween(...this.between(id, baseId));
+  }
+
+  /** Snapshot `baseId`'s contents, snapshot `id`'s, and the journals of the writes between. */
+  private between(id: number, baseId: number): [ShardState, ShardState, Journal[]] {
     const node = this.nodeOf(id);
     const baseNode = this.nodeOf(baseId);
     const journals = this.history.journalsBetween(baseNode, node);
-    return changesBetween(this.history.stateOf(baseNode), this.history.stateOf(node), journals);
+    return [this.history.stateOf(baseNode), this.history.stateOf(node), journals];
   }
 
   /** Snapshots held (global ids). */

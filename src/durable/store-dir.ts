@@ -29,8 +29,6 @@ export interface StoreDirectory {
   store: string;
   /** Shards on disk. */
   shards: number;
-  /** Whether the store was created by this open. */
-  created: boolean;
   /** Where shard `i`'s files live. */
   shardDir(shard: number): string;
   /** Lets another store open it. */
@@ -76,7 +74,6 @@ export function openStoreDirectory(
     path: dir,
     store,
     shards: count,
-    created: marker === null,
     shardDir: (shard) => join(dir, `shard-${shard}`),
     unlock,
   };

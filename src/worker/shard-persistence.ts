@@ -112,7 +112,8 @@ export class ShardPersistence {
 
   /** Replays the files into `shard` as the store decided; removes what it dropped. */
   async recover(shard: Shard, decision: RecoveryDecision): Promise<RecoveredShard> {
-    const checkpoint = this.checkpoint ?? this.files.read().checkpoint;
+    const checkpoint = this.checkpoint;
+    if (checkpoint === null) throw new Error("a shard's files are recovered only after open()");
     for (const chunk of this.files.checkpointChunks()) applyMutations(shard, chunk);
     for (const facts of checkpoint.snapshots) this.facts.set(facts.id, facts);
     for (const [client, seq] of checkpoint.covered) this.hold(client, seq);
