@@ -152,10 +152,11 @@ export class ShardPersistence {
   logBatch(client: ClientId, batch: ClientBatch): Promise<void> | null {
     const mutations = mutationsOf(batch);
     if (mutations.length === 0) return null;
-    this.hold(`${this.options.session}:${client}`, batch.seq);
+    const name = this.nameOf(client);
+    this.hold(name, batch.seq);
     const flushed = this.files.append({
       kind: "batch",
-      client: `${this.options.session}:${client}`,
+      client: name,
       seq: batch.seq,
       sent: [...batch.sent],
       writers: batch.writers,
@@ -245,10 +246,15 @@ export class ShardPersistence {
   private coveredWith(applied: [ClientId, number][]): [string, number][] {
     const covered = new Map(this.held);
     for (const [client, seq] of applied) {
-      const name = `${this.options.session}:${client}`;
+      const name = this.nameOf(client);
       covered.set(name, Math.max(seq, covered.get(name) ?? 0));
     }
     return [...covered];
+  }
+
+  /** A client's name in the files: ids restart at each opening, so the opening's session prefixes them. */
+  private nameOf(client: ClientId): string {
+    return `${this.options.session}:${client}`;
   }
 
   private noteCut(cut: number, snapshot: SnapshotFacts | undefined): void {
