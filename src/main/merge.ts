@@ -12,8 +12,11 @@ import type { PackedPairs } from "../core/batch-format.js";
 import type { Pair } from "../core/pair.js";
 import { PairsReader } from "../core/pairs.js";
 
-/** Pairs read between two turns of the event loop: a few milliseconds of work. */
-const SLICE = 16_384;
+/**
+ * Pairs read (or, by a changeset's writer, written) between two turns of the event loop: a few
+ * milliseconds of work.
+ */
+export const SLICE = 16_384;
 
 /** One namespace's pairs inside a decoded list. */
 interface Run {
@@ -25,10 +28,15 @@ interface Run {
 
 /** Merges per-shard sorted lists (namespaces disjoint between them) into one sorted list. */
 export async function mergePairs(lists: Promise<PackedPairs>[]): Promise<Pair[]> {
-  const decoded = await Promise.all(lists.map(async (list) => read(await list)));
-  const nonEmpty = decoded.filter((pairs) => pairs.length > 0);
-  if (nonEmpty.length <= 1) return nonEmpty[0] ?? [];
-  const runs = nonEmpty.flatMap(runsOf);
+  const decoded = await Promise.all(
+    lists.map(async (pending) => {
+      const list = await pending;
+      return { list, pairs: await read(list) };
+    }),
+  );
+  const nonEmpty = decoded.filter(({ pairs }) => pairs.length > 0);
+  if (nonEmpty.length <= 1) return nonEmpty[0]?.pairs ?? [];
+  const runs = nonEmpty.flatMap(({ list, pairs }) => runsOf(list, pairs));
   runs.sort((a, b) => (a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : 0));
   const merged: Pair[] = [];
   for (const { pairs, start, end } of runs) {
@@ -51,15 +59,14 @@ async function read(list: PackedPairs): Promise<Pair[]> {
   return pairs;
 }
 
-function runsOf(pairs: Pair[]): Run[] {
+/** The namespaces' runs in `pairs`, as `list` (which they were read from) counts them. */
+function runsOf({ namespaces, counts }: PackedPairs, pairs: Pair[]): Run[] {
   const runs: Run[] = [];
   let start = 0;
-  for (let i = 1; i <= pairs.length; i++) {
-    const namespace = (pairs[start] as Pair)[0];
-    if (i === pairs.length || (pairs[i] as Pair)[0] !== namespace) {
-      runs.push({ namespace, pairs, start, end: i });
-      start = i;
-    }
-  }
+  namespaces.forEach((namespace, n) => {
+    const end = start + (counts[n] as number);
+    if (end > start) runs.push({ namespace, pairs, start, end });
+    start = end;
+  });
   return runs;
 }
