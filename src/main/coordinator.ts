@@ -14,7 +14,7 @@
  * cut known to be on every shard's disk, the point a shard may checkpoint at.
  */
 import { randomInt, randomUUID } from "node:crypto";
-import type { ChangesToApply, CutAction } from "../core/batch-format.js";
+import type { ChangesToApply, CutAction, CutCommit } from "../core/batch-format.js";
 import { type ClientId, type CutRequester, decideCut } from "../core/cut.js";
 import {
   rebuildError,
@@ -188,17 +188,18 @@ export class Coordinator implements CutService {
       );
       const decision = decideRecovery(findings);
       const recovered = await Promise.all(this.hosts.map((host) => host.recover(decision)));
+      // A snapshot's size is its shards' shares added up (a shard without the id adds none).
+      const sizes = new Map<number, number>();
+      for (const shard of recovered) {
+        for (const { id, bytes } of shard.snapshots) sizes.set(id, (sizes.get(id) ?? 0) + bytes);
+      }
       const [first] = recovered;
       for (const facts of first?.snapshots ?? []) {
-        const sizeBytes = recovered.reduce(
-          (total, shard) => total + (shard.snapshots.find((s) => s.id === facts.id)?.bytes ?? 0),
-          0,
-        );
         this.registry.add({
           id: facts.id,
           parent: facts.parent,
           timestamp: facts.timestamp,
-          sizeBytes,
+          sizeBytes: sizes.get(facts.id) ?? 0,
         });
       }
       this.registry.continueFrom(Math.max(...recovered.map((shard) => shard.lastSnapshotId)));
@@ -244,12 +245,10 @@ export class Coordinator implements CutService {
     const prepared = await Promise.allSettled(this.hosts.map((host) => host.prepare()));
     const failed = prepared.find((outcome) => outcome.status === "rejected");
     if (failed !== undefined) {
-      const abort = { cut, need: [], forget: [], action: { kind: "abort" }, committed } as const;
+      const abort: CutCommit = { cut, need: [], forget: [], action: { kind: "abort" }, committed };
       await Promise.allSettled(
         this.hosts.map((host, shard) =>
-          prepared[shard]?.status === "fulfilled"
-            ? host.commit({ ...abort, need: [], forget: [] })
-            : null,
+          prepared[shard]?.status === "fulfilled" ? host.commit(abort) : null,
         ),
       );
       if (this.failure !== null) throw this.failure;
