@@ -35,7 +35,7 @@ import { shardOf } from "../core/hash.js";
 import type { Pair } from "../core/pair.js";
 import type { Value } from "../core/value.js";
 import type { DataPort } from "../worker/port.js";
-import { mergePairs } from "./merge.js";
+import { mergePairs, SLICE } from "./merge.js";
 import { FlushOrder, PendingBatch } from "./pending-batch.js";
 import { ShardLink } from "./shard-link.js";
 import type { Diff, SnapshotBackend, SnapshotInfo } from "./snapshot.js";
@@ -52,9 +52,6 @@ export interface CutService {
   /** The live snapshots, oldest first. */
   snapshots(): Promise<SnapshotInfo[]>;
 }
-
-/** Pairs written into a changeset between two turns of the event loop (as merge.ts reads). */
-const CHANGESET_SLICE = 16_384;
 
 /** What one flush sends: per shard, the batch of calls queued for it (if any). */
 class Segment {
@@ -214,9 +211,7 @@ export class StoreClient implements SnapshotBackend {
   /** The store's live snapshots, oldest first, in order with this client's calls. */
   snapshots(): Promise<SnapshotInfo[]> {
     this.ensureUsable();
-    return new Promise((resolve, reject) => {
-      this.inOrder(() => this.cuts.snapshots().then(resolve, reject));
-    });
+    return this.inOrder(() => this.cuts.snapshots());
   }
 
   async snapshotGet(id: number, namespace: string, key: string): Promise<Value | undefined> {
@@ -246,7 +241,7 @@ export class StoreClient implements SnapshotBackend {
   async changes(id: number, baseId: number): Promise<Uint8Array> {
     const parts = (await Promise.all(this.onEveryShard(Op.changes, id, baseId))) as PackedChanges[];
     const writer = new ChangesetWriter({ store: this.storeId, base: baseId, target: id }, parts);
-    while (!writer.write(CHANGESET_SLICE)) await nextTurn();
+    while (!writer.write(SLICE)) await nextTurn();
     return writer.finish();
   }
 
@@ -256,9 +251,7 @@ export class StoreClient implements SnapshotBackend {
    */
   async release(id: number): Promise<void> {
     const released = Promise.all(this.onEveryShard(Op.release, id));
-    const forgotten = new Promise<void>((resolve, reject) => {
-      this.inOrder(() => this.cuts.forget(id).then(resolve, reject));
-    });
+    const forgotten = this.inOrder(() => this.cuts.forget(id));
     await Promise.all([released, forgotten]);
   }
 
@@ -355,14 +348,22 @@ export class StoreClient implements SnapshotBackend {
     return done;
   }
 
-  /** Runs `call` now, or after the cuts this client asked for before, if one is under way. */
-  private inOrder(call: () => void): void {
-    if (!this.cutting) {
-      call();
-      return;
-    }
-    this.backlog.push(this.current, call);
-    this.current = new Segment();
+  /**
+   * Runs `call` now, or after the cuts this client asked for before, if one is under way;
+   * settles as what it returns does.
+   */
+  private inOrder<T>(call: () => Promise<T>): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const run = () => {
+        call().then(resolve, reject);
+      };
+      if (!this.cutting) {
+        run();
+        return;
+      }
+      this.backlog.push(this.current, run);
+      this.current = new Segment();
+    });
   }
 
   private startCut(job: CutJob): void {
