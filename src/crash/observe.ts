@@ -6,7 +6,7 @@ import type { Snapshot, Store } from "../index.js";
 import { idOf } from "../load/ledger.js";
 import { readEntries } from "../load/store-contents.js";
 import { FOREIGN, type Observed } from "./recovery-check.js";
-import { type SnapshotFacts, tagOfValue } from "./units.js";
+import { factsOf, tagOfValue } from "./units.js";
 
 const CHUNK = 500;
 
@@ -32,8 +32,4 @@ export async function snapshotContents(snapshot: Snapshot): Promise<Map<string, 
     });
   }
   return contents;
-}
-
-export function factsOf({ id, parent, timestamp, sizeBytes }: Snapshot): SnapshotFacts {
-  return { id, parent, timestamp, sizeBytes };
 }

@@ -79,12 +79,9 @@ export function checkSession(
 
   // One pass over every unit, from the model as the writer found it: which prefixes match.
   const guess = model.copy();
-  const differing = new Set<string>();
+  let differing = new Set<string>();
   const compareAll = () => {
-    differing.clear();
-    for (const [id, tag] of observed.contents)
-      if (guess.contents.get(id) !== tag) differing.add(id);
-    for (const [id] of guess.contents) if (!observed.contents.has(id)) differing.add(id);
+    differing = differingIds(guess.contents, observed.contents);
   };
   const compare = (id: string) => {
     if (guess.contents.get(id) === observed.contents.get(id)) differing.delete(id);
@@ -111,7 +108,7 @@ export function checkSession(
     }
     const logged = units[at];
     if (logged === undefined) break;
-    facts[at] = factsOf(logged, guess, observed);
+    facts[at] = snapshotFactsFor(logged, guess, observed);
     let applied: Applied;
     try {
       applied = guess.apply(logged.unit, facts[at]);
@@ -144,7 +141,11 @@ export function checkSession(
  * one live snapshot newer than any the ledger knows (what it is, if it was kept), else facts
  * that match no snapshot.
  */
-function factsOf(logged: LoggedUnit, model: Model, observed: Observed): SnapshotFacts | undefined {
+function snapshotFactsFor(
+  logged: LoggedUnit,
+  model: Model,
+  observed: Observed,
+): SnapshotFacts | undefined {
   const { unit, ack } = logged;
   if (unit.op !== "snapshot") return undefined;
   if (ack?.snapshot !== undefined) return ack.snapshot;
@@ -276,6 +277,14 @@ function partlyKept(units: readonly LoggedUnit[], observed: Observed): string[] 
   return lines;
 }
 
+/** The keys whose tag in `actual` is not the one in `expected` (missing on either side included). */
+function differingIds(expected: Contents, actual: ReadonlyMap<string, string>): Set<string> {
+  const ids = new Set<string>();
+  for (const [id, tag] of actual) if (expected.get(id) !== tag) ids.add(id);
+  for (const [id] of expected) if (!actual.has(id)) ids.add(id);
+  return ids;
+}
+
 /**
  * How `actual` differs from `expected`, one line per key, sorted: what the ledger says the key
  * holds, and what the store holds.
@@ -285,10 +294,7 @@ export function contentDifferences(
   actual: ReadonlyMap<string, string>,
   describe: Describe,
 ): string[] {
-  const ids = new Set<string>();
-  for (const [id, tag] of actual) if (expected.get(id) !== tag) ids.add(id);
-  for (const [id] of expected) if (!actual.has(id)) ids.add(id);
-  return [...ids].sort().map((id) => {
+  return [...differingIds(expected, actual)].sort().map((id) => {
     const [namespace, key] = pairOf(id);
     const want = expected.get(id);
     const got = actual.get(id);

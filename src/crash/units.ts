@@ -16,7 +16,7 @@
  * | `restore`  | `restore(snapshot)`                                      |                       |
  * | `release`  | `snapshot.release()` (a flush to every shard)            |                       |
  */
-import { dumps, type Value } from "../index.js";
+import { dumps, type Snapshot, type Value } from "../index.js";
 
 /** The namespaces written, enough to land on every shard of any shard count the test uses. */
 export const NAMESPACES = Array.from({ length: 8 }, (_, i) => `ns${i}`);
@@ -47,6 +47,11 @@ export interface SnapshotFacts {
   parent: number | null;
   timestamp: number;
   sizeBytes: number;
+}
+
+/** A snapshot's facts, as the writer logs them and the check reads them back. */
+export function factsOf({ id, parent, timestamp, sizeBytes }: Snapshot): SnapshotFacts {
+  return { id, parent, timestamp, sizeBytes };
 }
 
 /** The value item `i` of unit `n` writes: its own, between a few and a few hundred bytes. */

@@ -18,8 +18,7 @@ import { type Snapshot, Store } from "../index.js";
 import { idOf, pairOf } from "../load/ledger.js";
 import { createRandom, type Random } from "../load/random.js";
 import { LedgerWriter } from "./ledger-file.js";
-import { factsOf } from "./observe.js";
-import { type Call, NAMESPACES, type Unit, writtenValue } from "./units.js";
+import { type Call, factsOf, NAMESPACES, type Unit, writtenValue } from "./units.js";
 
 /** What a writer process is started with. */
 export interface WriterSettings {
