@@ -3,6 +3,7 @@
  * `runCrashTest`) and its text rendering. Counts cover this run's kills; times are in
  * milliseconds unless named otherwise.
  */
+import { int, plural } from "../load/numbers.js";
 import type { SessionCounts } from "./recovery-check.js";
 
 /** Everything `swarmstate crash-test` reports. */
@@ -151,12 +152,4 @@ export function formatCrashReport(report: CrashTestReport): string {
       : `store: ${int(report.store.entries)} entries, ${plural(report.store.snapshots, "live snapshot")}, in ${s.path}`,
   ];
   return `${lines.join("\n")}\n`;
-}
-
-function int(value: number): string {
-  return Math.round(value).toLocaleString("en-US");
-}
-
-function plural(count: number, word: string, words = `${word}s`): string {
-  return `${int(count)} ${count === 1 ? word : words}`;
 }

@@ -5,7 +5,7 @@
  * and `changed` only where the write that made the value differs.
  */
 import type { Diff, Snapshot } from "../index.js";
-import { idOf, pairOf } from "../load/ledger.js";
+import { idOf, pairOf, showId } from "../load/ledger.js";
 import type { Contents, Model } from "./model.js";
 import { snapshotContents } from "./observe.js";
 import { contentDifferences, type Describe } from "./recovery-check.js";
@@ -78,17 +78,12 @@ function diffDifferences(expected: Diff, actual: Diff): string[] {
     const wanted = new Set(want);
     const gotten = new Set(got);
     for (const id of got)
-      if (!wanted.has(id)) lines.push(`${show(id)}: ${kind}, not by the ledger`);
+      if (!wanted.has(id)) lines.push(`${showId(id)}: ${kind}, not by the ledger`);
     for (const id of want)
-      if (!gotten.has(id)) lines.push(`${show(id)}: ${kind} by the ledger, not listed`);
+      if (!gotten.has(id)) lines.push(`${showId(id)}: ${kind} by the ledger, not listed`);
     if (lines.length === 0 && want.join() !== got.join()) lines.push(`${kind}: not sorted`);
   }
   return lines;
-}
-
-function show(id: string): string {
-  const [namespace, key] = pairOf(id);
-  return `${namespace}/${key}`;
 }
 
 function shown(what: string, differences: string[]): string[] {

@@ -41,6 +41,12 @@ export function pairOf(id: string): [string, string] {
   return [id.slice(0, cut), id.slice(cut + 1)];
 }
 
+/** An id as the checks print it: `namespace/key`. */
+export function showId(id: string): string {
+  const [namespace, key] = pairOf(id);
+  return `${namespace}/${key}`;
+}
+
 /** An append-only list of committed writes that can be cut back to a position. */
 export class Ledger {
   private readonly entries: LedgerEntry[] = [];

@@ -7,6 +7,7 @@ import type { AgentStats } from "./agent-api.js";
 import type { RunResult } from "./checkpoint-loop.js";
 import { Histogram } from "./histogram.js";
 import type { LoadOptions } from "./load-options.js";
+import { int, plural } from "./numbers.js";
 import type { ReplicaCosts } from "./replica.js";
 
 /** Count, rate and latency of one kind of store operation made by the agents. */
@@ -234,17 +235,9 @@ function round(value: number, digits = 0): number {
   return Math.round(value * scale) / scale;
 }
 
-function int(value: number): string {
-  return Math.round(value).toLocaleString("en-US");
-}
-
 function size(bytes: number): string {
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-}
-
-function plural(count: number, word: string): string {
-  return `${int(count)} ${word}${count === 1 ? "" : "s"}`;
 }
 
 function pad(text: string, width: number): string {

@@ -11,6 +11,7 @@ import { OpCounters } from "./counters.js";
 import { UsageError } from "./flags.js";
 import type { LoadOptions } from "./load-options.js";
 import { buildReport, formatReport } from "./load-report.js";
+import { int } from "./numbers.js";
 import { type LiveStatus, type Progress, startProgress } from "./progress.js";
 import { Replica } from "./replica.js";
 
@@ -157,8 +158,4 @@ function narrator(
       );
     },
   };
-}
-
-function int(value: number): string {
-  return Math.round(value).toLocaleString("en-US");
 }

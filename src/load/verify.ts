@@ -12,7 +12,7 @@
  */
 import type { Diff } from "../index.js";
 import type { ExpectedState, ExpectedValue } from "./expected-state.js";
-import { idOf, pairOf } from "./ledger.js";
+import { idOf, pairOf, showId } from "./ledger.js";
 
 /** A check found differences; `differences` says what differed, one line each. */
 export class VerificationError extends Error {
@@ -64,14 +64,14 @@ export function compareDiffs(predicted: Diff, actual: Diff, current: ExpectedSta
     const got = new Set(actual[kind].map(([ns, key]) => idOf(ns, key)));
     for (const id of got) {
       if (!want.has(id)) {
-        differences.push(`${show(id)}: the store's diff says ${kind}, the ledgers do not`);
+        differences.push(`${showId(id)}: the store's diff says ${kind}, the ledgers do not`);
       }
     }
     for (const id of want) {
       if (!got.has(id)) {
         const by = current.get(id);
         const who = by === undefined ? "" : ` (last written by ${author(by)})`;
-        differences.push(`${show(id)}: the ledgers say ${kind}${who}, the store's diff does not`);
+        differences.push(`${showId(id)}: the ledgers say ${kind}${who}, the store's diff does not`);
       }
     }
   }
@@ -87,17 +87,17 @@ export function compareContents(expected: ExpectedState, actual: Map<string, str
   for (const [id, want] of expected.entries()) {
     const got = actual.get(id);
     if (got === undefined) {
-      differences.push(`${show(id)}: missing from the store; ${author(want)} wrote it`);
+      differences.push(`${showId(id)}: missing from the store; ${author(want)} wrote it`);
     } else if (got !== want.digest) {
       differences.push(
-        `${show(id)}: the store holds a different value (${got}) from what ${author(want)} ` +
+        `${showId(id)}: the store holds a different value (${got}) from what ${author(want)} ` +
           `wrote (${want.digest})`,
       );
     }
   }
   for (const [id, got] of actual) {
     if (expected.get(id) === undefined) {
-      differences.push(`${show(id)}: in the store (${got}), but no ledger says it should be`);
+      differences.push(`${showId(id)}: in the store (${got}), but no ledger says it should be`);
     }
   }
   return differences;
@@ -111,21 +111,16 @@ export function compareCopies(store: Map<string, string>, copy: Map<string, stri
   const differences: string[] = [];
   for (const [id, digest] of store) {
     const copied = copy.get(id);
-    if (copied === undefined) differences.push(`${show(id)}: missing from the replica`);
+    if (copied === undefined) differences.push(`${showId(id)}: missing from the replica`);
     else if (copied !== digest) {
-      differences.push(`${show(id)}: the replica holds ${copied}, the store ${digest}`);
+      differences.push(`${showId(id)}: the replica holds ${copied}, the store ${digest}`);
     }
   }
   for (const [id, copied] of copy) {
     if (!store.has(id))
-      differences.push(`${show(id)}: in the replica (${copied}), not in the store`);
+      differences.push(`${showId(id)}: in the replica (${copied}), not in the store`);
   }
   return differences;
-}
-
-function show(id: string): string {
-  const [namespace, key] = pairOf(id);
-  return `${namespace}/${key}`;
 }
 
 function author(value: ExpectedValue): string {
