@@ -23,13 +23,13 @@
  * installed (see harness/sqlite-saver.ts): a full run installs it; a quick run uses it only if
  * it is there.
  */
-import { mkdtempSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { statSync } from "node:fs";
 import { join } from "node:path";
 import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
 import { type BaseCheckpointSaver, MemorySaver } from "@langchain/langgraph-checkpoint";
 import { Store, type StoreApi } from "../../dist/index.js";
 import { SwarmStateSaver } from "../../dist/langgraph/index.js";
+import { scratchDirectory } from "../harness/disk.js";
 import { type Figure, figure, kb, ms, type Quantity, ratio } from "../harness/figures.js";
 import { alternate, median, settle, type Timing, time } from "../harness/measure.js";
 import type { Section } from "../harness/section.js";
@@ -134,7 +134,8 @@ export const langgraphSection: Section = {
     "bytes stored, put, getTuple and list of a checkpointer, against MemorySaver and SqliteSaver",
   async run({ quick, budget, progress }) {
     const [threads, steps] = quick ? [4, 30] : [20, 200];
-    const dir = mkdtempSync(join(tmpdir(), "swarmstate-bench-langgraph-"));
+    const scratch = scratchDirectory();
+    const dir = scratch.path;
     if (!quick) installSqlite(progress);
     const contestants: Contestant[] = [
       await swarmstate("SwarmStateSaver, shards 0", new Store({ shards: 0 })),
@@ -211,7 +212,7 @@ export const langgraphSection: Section = {
       );
     }
     await Promise.all(contestants.map((c) => c.close()));
-    rmSync(dir, { recursive: true, force: true });
+    scratch.remove();
     return { figures: figuresOf(found), tables: [results] };
   },
 };
