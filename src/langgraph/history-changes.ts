@@ -36,15 +36,16 @@ export function historyChanges(layout: SaverLayout, diff: Diff): HistoryChanges 
     string,
     { thread_id: string; checkpoint_ns: string; channels: Set<string> }
   >();
-  const visit = (pairs: [string, string][], into: RunnableConfig[] | null) => {
+  // Checkpoints are listed whether they came or went; writes and blobs only when they came.
+  const visit = (pairs: [string, string][], into: RunnableConfig[], came: boolean) => {
     for (const [namespace, key] of pairs) {
       const parsed = layout.parse(namespace);
       if (parsed === null) continue;
       if (parsed.kind === "checkpoints") {
-        into?.push(checkpointConfig(parsed, key));
-      } else if (parsed.kind === "writes" && into !== null) {
+        into.push(checkpointConfig(parsed, key));
+      } else if (parsed.kind === "writes" && came) {
         pendingWrites.set(namespace, checkpointConfig(parsed, parsed.checkpointId));
-      } else if (parsed.kind === "blobs" && into !== null) {
+      } else if (parsed.kind === "blobs" && came) {
         const id = JSON.stringify([parsed.thread, parsed.ns]);
         const entry = channels.get(id) ?? {
           thread_id: parsed.thread,
@@ -56,33 +57,25 @@ export function historyChanges(layout: SaverLayout, diff: Diff): HistoryChanges 
       }
     }
   };
-  visit(diff.added, written);
-  visit(diff.changed, written);
-  visit(diff.removed, removed);
+  visit(diff.added, written, true);
+  visit(diff.changed, written, true);
+  visit(diff.removed, removed, false);
   const newestFirst = (configs: Iterable<RunnableConfig>) =>
-    [...configs].sort((a, b) => {
-      const [x, y] = [
-        a.configurable?.checkpoint_id as string,
-        b.configurable?.checkpoint_id as string,
-      ];
-      return x < y ? 1 : x > y ? -1 : 0;
-    });
+    [...configs].sort((a, b) =>
+      compare(b.configurable?.checkpoint_id as string, a.configurable?.checkpoint_id as string),
+    );
   return {
     written: newestFirst(written),
     removed: newestFirst(removed),
     pendingWrites: newestFirst(pendingWrites.values()),
     channels: [...channels.values()]
-      .sort((a, b) =>
-        a.thread_id !== b.thread_id
-          ? a.thread_id < b.thread_id
-            ? -1
-            : 1
-          : a.checkpoint_ns < b.checkpoint_ns
-            ? -1
-            : a.checkpoint_ns > b.checkpoint_ns
-              ? 1
-              : 0,
+      .sort(
+        (a, b) => compare(a.thread_id, b.thread_id) || compare(a.checkpoint_ns, b.checkpoint_ns),
       )
       .map((entry) => ({ ...entry, channels: [...entry.channels].sort() })),
   };
+}
+
+function compare(x: string, y: string): number {
+  return x < y ? -1 : x > y ? 1 : 0;
 }

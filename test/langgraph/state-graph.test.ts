@@ -183,6 +183,11 @@ describe("a StateGraph on SwarmStateSaver (worker-sharded store)", () => {
     expect(changes.channels[0]?.channels).toEqual(expect.arrayContaining(["docs", "draft", "log"]));
     await store.restore(before); // undo both runs
     expect(await saver.getTuple(thread("t2"))).toBeUndefined();
-    expect((await saver.changes(after, await store.snapshot())).removed).toHaveLength(t2.length);
+    const undone = await saver.changes(after, await store.snapshot());
+    expect(undone.removed).toHaveLength(t2.length);
+    // What went is no new value: no channel was written, no checkpoint given writes.
+    expect(undone.channels).toEqual([]);
+    expect(undone.pendingWrites).toEqual([]);
+    expect(undone.written).toEqual([]);
   });
 });
