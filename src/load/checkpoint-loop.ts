@@ -94,7 +94,7 @@ export interface RunResult {
   stepsKept: number;
   /** The store at the end: entries, encoded size, and a digest of every key and value. */
   final: { entries: number; sizeBytes: number; fingerprint: string } | null;
-  /** Whether the replica's entries were found equal to the store's (`null`: no replica, or the run stopped before). */
+  /** Whether the replica's entries were found equal to the store's (`null`: no replica, or the run stopped before comparing them). */
   replicaMatched: boolean | null;
 }
 
@@ -189,8 +189,8 @@ export class CheckpointLoop {
     if (this.replica !== null) {
       if (this.plan.sabotageReplica) await this.sabotage(this.replica.store);
       const differences = await this.replica.compare(contents, last.sizeBytes);
+      this.result.replicaMatched = differences.length === 0;
       expectNoDifferences("the replica check (its entries against the store's)", differences);
-      this.result.replicaMatched = true;
     }
     this.result.stepsKept = this.agents.reduce((sum, _, agent) => {
       const state = stateAddress(agent);

@@ -194,9 +194,11 @@ export function formatReport(report: LoadReport): string {
 function replicaLines({ replica, store }: LoadReport): string[] {
   if (replica === null) return [];
   const outcome =
-    replica.matched === true
-      ? `its ${int(store?.entries ?? 0)} entries equal the store's exactly`
-      : "not compared (the run stopped before)";
+    replica.matched === null
+      ? "not compared (the run stopped before)"
+      : replica.matched
+        ? `its ${int(store?.entries ?? 0)} entries equal the store's exactly`
+        : "its entries differ from the store's (see the replica check's differences)";
   return [
     `replica (${replica.shards} shards): kept in step by ${plural(replica.changesets, "changeset")} ` +
       `(${size(replica.bytes)} in all); ${outcome}`,
