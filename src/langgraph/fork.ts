@@ -34,10 +34,21 @@ export async function forkThread(
     );
   }
   const { path, records } = await ancestry(store, layout, source);
-  const loaded = await reader.records(path.map((id) => ({ space: source.space, id })));
+  // The records the walk read, decoded: only their write keys are still to be listed.
+  const writeKeys = await Promise.all(
+    path.map((id) => store.keys(layout.writes(source.space, id))),
+  );
+  const loaded = await Promise.all(
+    path.map((id, i) =>
+      reader.load(
+        { space: source.space, id },
+        records.get(id) as unknown as CheckpointRecord,
+        writeKeys[i],
+      ),
+    ),
+  );
   const pairs = new Map<string, [string, string, string]>(); // blob or write → [from ns, key, to ns]
   for (const item of loaded) {
-    if (item === undefined) continue;
     for (const [channel, version] of Object.entries(item.checkpoint.channel_versions)) {
       const key = blobKey(channel, version);
       pairs.set(`b${key}`, [layout.blobs(source.space), key, layout.blobs(target)]);
