@@ -6,6 +6,7 @@ import { type Checkpoint, ERROR, emptyCheckpoint, uuid6 } from "@langchain/langg
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectStore, exposeStore, Store } from "../../dist/index.js";
 import { SwarmStateSaver } from "../../dist/langgraph/index.js";
+import { collect } from "../fixtures/collect.js";
 
 const meta = { source: "loop" as const, step: 0, parents: {} };
 const at = (thread_id: string, checkpoint_id?: string) => ({
@@ -14,12 +15,6 @@ const at = (thread_id: string, checkpoint_id?: string) => ({
 
 function checkpoint(values: Record<string, unknown>, versions: Record<string, number>): Checkpoint {
   return { ...emptyCheckpoint(), id: uuid6(0), channel_values: values, channel_versions: versions };
-}
-
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const all: T[] = [];
-  for await (const item of items) all.push(item);
-  return all;
 }
 
 describe("SwarmStateSaver", () => {
@@ -132,11 +127,9 @@ describe("SwarmStateSaver", () => {
     await saver.deleteThread("gone");
     const names = await store.namespaces();
     expect(names.filter((n) => n.startsWith(saver.prefix) && n.includes('"gone"'))).toEqual([]);
-    expect(await collect(saver.list({}))).toHaveLength(2);
-    expect((await collect(saver.list({}))).map((t) => t.config.configurable?.thread_id)).toEqual([
-      "kept",
-      "kept",
-    ]);
+    const left = await collect(saver.list({}));
+    expect(left).toHaveLength(2);
+    expect(left.map((t) => t.config.configurable?.thread_id)).toEqual(["kept", "kept"]);
   });
 
   it("filters list by metadata, comparing values deeply", async () => {

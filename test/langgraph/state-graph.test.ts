@@ -19,6 +19,7 @@ import { type BaseCheckpointSaver, MemorySaver } from "@langchain/langgraph-chec
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Store } from "../../dist/index.js";
 import { SwarmStateSaver } from "../../dist/langgraph/index.js";
+import { collect } from "../fixtures/collect.js";
 
 const DOCS = "lorem ipsum ".repeat(4000); // ~48 KB that no step changes
 
@@ -45,12 +46,6 @@ function reviewGraph(checkpointer: BaseCheckpointSaver) {
 }
 
 const thread = (thread_id: string) => ({ configurable: { thread_id } });
-
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const all: T[] = [];
-  for await (const item of items) all.push(item);
-  return all;
-}
 
 /** Interrupt, resume "yes", then travel back to the interrupted step and resume "no". */
 async function scenario(checkpointer: BaseCheckpointSaver) {

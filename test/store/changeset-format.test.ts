@@ -3,9 +3,11 @@
 // msgpack library can), and as long as the format stays at version 1 the writer must produce
 // exactly these bytes for the same history (the store's random id aside).
 import { readFileSync } from "node:fs";
-import { Unpackr, unpack } from "msgpackr";
-import { dumps, loads, type Snapshot, Store, type Value } from "swarmstate";
-import { afterEach, describe, expect, it } from "vitest";
+import { unpack } from "msgpackr";
+import { dumps, loads, type Snapshot, type Store, type Value } from "swarmstate";
+import { describe, expect, it } from "vitest";
+import { exact } from "../fixtures/msgpack.js";
+import { storesClosedAfterEach } from "../fixtures/stores.js";
 
 const FIXTURE = new Uint8Array(
   readFileSync(new URL("../fixtures/changeset-v1.msgpack", import.meta.url)),
@@ -62,14 +64,10 @@ function targetEntries(): [string, string, Value][] {
     .sort(([n1, k1], [n2, k2]) => (n1 === n2 ? (k1 < k2 ? -1 : 1) : n1 < n2 ? -1 : 1));
 }
 
-const open: Store[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((store) => store.close()));
-});
+const { newStore } = storesClosedAfterEach();
 
 async function replay(shards: number): Promise<{ store: Store; base: Snapshot; target: Snapshot }> {
-  const store = new Store({ shards });
-  open.push(store);
+  const store = newStore(shards);
   await store.setMany(BASE);
   const base = await store.snapshot();
   for (const [namespace, key, value] of CHANGES) {
@@ -113,13 +111,11 @@ describe("the version-1 changeset fixture", () => {
   });
 
   it.each([0, 3])("applies to a store with shards: %i holding base's contents", async (shards) => {
-    const store = new Store({ shards });
-    open.push(store);
+    const store = newStore(shards);
     const empty = await store.snapshot();
     await store.setMany(BASE);
     await store.apply(FIXTURE);
     const everything = await (await store.snapshot()).changes(empty);
-    const exact = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: "bigint" });
     const { put } = exact.unpack(everything) as { put: [string, string, Value][] };
     // Byte for byte what was written to the source store (5n stays an int64, -0 a float).
     expect(put.map(([n, k, v]) => [n, k, Buffer.from(dumps(v)).toString("hex")])).toEqual(

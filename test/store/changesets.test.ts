@@ -1,6 +1,6 @@
 // Snapshot history and changesets (the contract's additions) through real worker threads:
 // `store.snapshots()`, `snapshot.changes(base)`, `store.apply(changeset)`.
-import { Unpackr, unpack } from "msgpackr";
+import { unpack } from "msgpackr";
 import {
   BadChangesetError,
   dumps,
@@ -12,12 +12,12 @@ import {
   type Value,
 } from "swarmstate";
 import { describe, expect, it } from "vitest";
+import { exact } from "../fixtures/msgpack.js";
 import { storesClosedAfterEach } from "../fixtures/stores.js";
 
 const { newStore } = storesClosedAfterEach();
 
 /** Decodes keeping 64-bit integers as bigints: re-encoding gives the exact bytes back. */
-const exact = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: "bigint" });
 
 interface Decoded {
   format: string;

@@ -19,6 +19,7 @@ import { Worker } from "node:worker_threads";
 import fc from "fast-check";
 import { exposeStore, type Snapshot, Store, type Value } from "swarmstate";
 import { afterEach, describe, expect, it } from "vitest";
+import { readEntries } from "../../src/load/store-contents.js";
 
 type Write = [namespace: string, key: string, value: Value | null];
 type Step = { burst: Write[] } | { pause: number };
@@ -130,7 +131,7 @@ async function playAndCheck(shards: number, scripts: Step[][], events: MainEvent
 
   const contents = new Map<Snapshot, Contents>();
   for (const snapshot of taken) contents.set(snapshot, await snapshotContents(snapshot));
-  const final = await liveContents(store);
+  const final: Contents = await readEntries(store, JSON.stringify);
   scripts.forEach((script, c) => {
     const bursts = script.flatMap((step) => ("burst" in step ? [step.burst] : []));
     checkClient(`client ${c}`, `c${c}-`, bursts, null, cuts, contents, final);
@@ -145,18 +146,6 @@ async function snapshotContents(snapshot: Snapshot): Promise<Contents> {
   pairs.forEach(([ns, key], i) => {
     contents.set(`${ns}\0${key}`, JSON.stringify(values[i]));
   });
-  return contents;
-}
-
-async function liveContents(store: Store): Promise<Contents> {
-  const contents: Contents = new Map();
-  for (const namespace of await store.namespaces()) {
-    const keys = await store.keys(namespace);
-    const values = await store.getMany(keys.map((key) => [namespace, key] as const));
-    keys.forEach((key, i) => {
-      contents.set(`${namespace}\0${key}`, JSON.stringify(values[i]));
-    });
-  }
   return contents;
 }
 

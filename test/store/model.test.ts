@@ -23,7 +23,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
-import { Unpackr } from "msgpackr";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   type Diff,
@@ -34,6 +33,7 @@ import {
   Store,
   type Value,
 } from "../../dist/index.js";
+import { exact } from "../fixtures/msgpack.js";
 
 // ---------------------------------------------------------------------------------------------
 // The model
@@ -589,7 +589,6 @@ function snapshotGetCall(id: number, namespace: string, key: string, withFallbac
 }
 
 /** Decodes keeping 64-bit integers as bigints: re-encoding gives the stored bytes back. */
-const exact = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: "bigint" });
 
 interface DecodedChangeset {
   format: string;

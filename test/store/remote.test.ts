@@ -278,11 +278,12 @@ describe("remote stores", () => {
     // Per shard, the dead client's bursts form a prefix, each one whole: every namespace of the
     // shard holds b0…b(m-1) for the same m. Across shards m differs by at most the one flush the
     // thread was killed in the middle of posting.
+    const pairs = await after.keys();
     const reached = [0, 1].map((shard) => {
       const counts = namespaces
         .filter((ns) => shardOf(ns, 2) === shard)
         .map(async (ns) => {
-          const keys = (await after.keys()).filter(([n]) => n === ns).map(([, key]) => key);
+          const keys = pairs.filter(([n]) => n === ns).map(([, key]) => key);
           expect(keys.sort()).toEqual(
             Array.from({ length: keys.length }, (_, n) => `b${n}`).sort(),
           );

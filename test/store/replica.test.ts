@@ -7,12 +7,10 @@
  * 64-bit integers as bigints, so that `5n` and `5` stay apart).
  */
 import fc from "fast-check";
-import { Unpackr } from "msgpackr";
 import type { Snapshot, Value } from "swarmstate";
 import { describe, expect, it } from "vitest";
+import { exact } from "../fixtures/msgpack.js";
 import { storesClosedAfterEach } from "../fixtures/stores.js";
-
-const exact = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: "bigint" });
 
 /** Every entry a snapshot holds, exactly, read as a changeset from an empty snapshot. */
 async function entriesOf(snapshot: Snapshot, empty: Snapshot): Promise<unknown[]> {
