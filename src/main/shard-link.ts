@@ -38,7 +38,6 @@ export class ShardLink {
     private readonly port: DataPort,
     events: LinkEvents,
   ) {
-    port.unref?.();
     port.on("message", (message) => {
       const reply = message as Reply | typeof GOODBYE;
       if (reply === GOODBYE) {
@@ -57,6 +56,8 @@ export class ShardLink {
       this.fail(error);
       events.lost(error);
     });
+    // After the listeners: adding a `message` listener refs a MessagePort.
+    port.unref?.();
   }
 
   /**

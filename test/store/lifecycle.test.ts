@@ -5,6 +5,40 @@ import { describe, expect, it } from "vitest";
 
 const run = promisify(execFile);
 const entry = fileURLToPath(new URL("../../dist/index.js", import.meta.url));
+const forgetful = fileURLToPath(new URL("../fixtures/forgetful-program.mjs", import.meta.url));
+
+/** Longer than any of these programs takes; one that hangs is killed at this bound and fails. */
+const BOUND_MS = 20_000;
+
+interface Ended {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+type Work = "one-set" | "full";
+type Ending = "natural" | "exit" | "throw";
+
+/** Runs the forgetful program (see its file); settles when it has ended. */
+function runForgetful(options: object, work: Work, ending: Ending): Promise<Ended> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [forgetful, JSON.stringify(options), work, ending],
+      { timeout: BOUND_MS },
+      (error, stdout, stderr) => {
+        const failure = error as (Error & { code?: unknown; signal?: NodeJS.Signals }) | null;
+        resolve({
+          code: failure === null ? 0 : typeof failure.code === "number" ? failure.code : null,
+          signal: failure?.signal ?? null,
+          stdout,
+          stderr,
+        });
+      },
+    );
+  });
+}
 
 describe("process lifecycle", () => {
   it("lets a program that closes its store exit on its own", async () => {
@@ -50,5 +84,17 @@ describe("process lifecycle", () => {
       timeout: 20_000,
     });
     expect(stdout.trim().split("\n")).toEqual(['{"step":1}', "agent exited"]);
+  });
+
+  describe("a program that never calls close() ends by itself", () => {
+    const memoryStores = [{ shards: 0 }, { shards: 1 }, { shards: 2 }, {}];
+    for (const options of memoryStores) {
+      for (const work of ["one-set", "full"] as const) {
+        it(`in memory, ${JSON.stringify(options)}, ${work}, when its work is done`, async () => {
+          const ended = await runForgetful(options, work, "natural");
+          expect(ended).toEqual({ code: 0, signal: null, stdout: "acknowledged\n", stderr: "" });
+        });
+      }
+    }
   });
 });
