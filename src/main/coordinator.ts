@@ -28,6 +28,7 @@ import type { HostFactory } from "../worker/hosts.js";
 import type { DataPort } from "../worker/port.js";
 import type { ShardHost } from "../worker/shard-host.js";
 import { type CutService, StoreClient } from "./client.js";
+import { flushAtExit } from "./exit-flush.js";
 import type { SnapshotInfo } from "./snapshot.js";
 import { SnapshotRegistry } from "./snapshot-registry.js";
 
@@ -69,6 +70,7 @@ export class Coordinator implements CutService {
     const { client, ports } = this.connect(true);
     this.own = new StoreClient(this.storeId, client, ports, this);
     this.opened = durable === null ? Promise.resolve() : this.open(durable);
+    if (durable !== null) this.afterClose(flushAtExit(this.hosts));
     this.opened.catch(() => {}); // reaches callers through the calls that wait for it
     this.lastCut = this.opened;
   }

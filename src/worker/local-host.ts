@@ -9,7 +9,7 @@ import type { ClientId, CutReport } from "../core/cut.js";
 import { rebuildError, serializeError } from "../core/errors.js";
 import type { RecoveryDecision, ShardFindings } from "../durable/recovery.js";
 import { type DataPort, localPortPair } from "./port.js";
-import type { ShardHost } from "./shard-host.js";
+import type { ExitFlush, ShardHost } from "./shard-host.js";
 import type { DurableShardOptions, RecoveredShard } from "./shard-persistence.js";
 import { ShardServer } from "./shard-server.js";
 
@@ -53,6 +53,11 @@ export class LocalShardHost implements ShardHost {
 
   commit(commit: CutCommit): Promise<CutOutcome> {
     return this.server.commit(commit);
+  }
+
+  startExitFlush(): ExitFlush | null {
+    // The shard lives in this very thread, whose exit listener cannot wait for its commits.
+    return null;
   }
 
   close(): Promise<void> {

@@ -21,6 +21,18 @@ export interface ShardHost {
   recover(decision: RecoveryDecision): Promise<RecoveredShard>;
   prepare(): Promise<CutReport>;
   commit(commit: CutCommit): Promise<CutOutcome>;
+  /**
+   * The process is ending and the store's thread will block until the shard's log is on disk:
+   * asks for that flush now; `wait` blocks for it (see main/exit-flush.ts). `null`: the shard
+   * lives in the store's own thread, which cannot wait for it.
+   */
+  startExitFlush(): ExitFlush | null;
   /** Says goodbye to every client, then stops the shard; called once, after the last cut. */
   close(): Promise<void>;
+}
+
+/** A flush asked for as the process ends. */
+export interface ExitFlush {
+  /** Blocks the calling thread until the flush is done or `ms` have passed; whether it is done. */
+  wait(ms: number): boolean;
 }

@@ -229,6 +229,11 @@ export class ShardPersistence {
       });
   }
 
+  /** Resolves once every record logged so far is on disk. */
+  flushed(): Promise<void> {
+    return this.files.flushed();
+  }
+
   /** Finishes what is being written, then closes the files. */
   async close(): Promise<void> {
     await this.writing?.catch(() => {});

@@ -106,6 +106,11 @@ export class ShardServer {
     });
   }
 
+  /** Resolves once everything this shard has logged so far is on disk (at once in memory). */
+  async flushed(): Promise<void> {
+    await this.persistence?.flushed();
+  }
+
   /** The store is closing: tells every client, closes their channels, then the files. */
   async shutdown(): Promise<void> {
     await Promise.all(this.replying.values());

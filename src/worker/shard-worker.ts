@@ -18,7 +18,7 @@ import { ShardServer } from "./shard-server.js";
 
 /** What the coordinator asks of a shard's thread. */
 export type ShardTask =
-  | { kind: "init" }
+  | { kind: "init"; exitPort: MessagePort }
   | { kind: "open"; options: DurableShardOptions }
   | { kind: "recover"; decision: RecoveryDecision }
   | { kind: "attach"; client: ClientId; port: MessagePort }
@@ -40,12 +40,14 @@ export default function handle(
   | Promise<CutOutcome | TaskResult<RecoveredShard> | null> {
   if (task.kind === "init") {
     if (server !== undefined) throw new Error("this thread already hosts a shard");
-    server = new ShardServer((error) => {
+    const shard = new ShardServer((error) => {
       // The shard's files failed under it: its state can no longer be trusted to match them.
       setImmediate(() => {
         throw error;
       });
     });
+    server = shard;
+    answerExitFlushes(task.exitPort, shard);
     return null;
   }
   if (server === undefined) {
@@ -69,6 +71,21 @@ export default function handle(
     case "shutdown":
       return server.shutdown().then(() => null);
   }
+}
+
+/**
+ * The store's thread is ending (see worker-host.ts, `exitFlush`): it waits, blocked, for this
+ * shard to say that everything it logged is on disk. The port must not keep this thread alive.
+ */
+function answerExitFlushes(port: MessagePort, shard: ShardServer): void {
+  port.on("message", (signal: Int32Array) => {
+    const done = () => {
+      Atomics.store(signal, 0, 1);
+      Atomics.notify(signal, 0);
+    };
+    shard.flushed().then(done, done);
+  });
+  port.unref();
 }
 
 function attempt<T>(work: () => T): TaskResult<T> {

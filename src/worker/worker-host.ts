@@ -18,7 +18,7 @@ import type { ClientId, CutReport } from "../core/cut.js";
 import { rebuildError } from "../core/errors.js";
 import type { RecoveryDecision, ShardFindings } from "../durable/recovery.js";
 import type { DataPort } from "./port.js";
-import type { ShardHost } from "./shard-host.js";
+import type { ExitFlush, ShardHost } from "./shard-host.js";
 import type { DurableShardOptions, RecoveredShard } from "./shard-persistence.js";
 import type { ShardTask, TaskResult } from "./shard-worker.js";
 
@@ -27,6 +27,8 @@ export const DEFAULT_WORKER_URL = new URL("./shard-worker.js", import.meta.url);
 export class WorkerShardHost implements ShardHost {
   private readonly pool: Piscina;
   private closing = false;
+  /** Carries exit flush requests (see `startExitFlush`), outside piscina's task queue. */
+  private readonly exitPort: MessagePort;
 
   /** @param onLost called once if the worker dies (in a task or while idle). */
   constructor(workerUrl: URL, onLost: (error: Error) => void) {
@@ -48,7 +50,10 @@ export class WorkerShardHost implements ShardHost {
     this.pool.on("workerDestroy", () => {
       if (!this.closing) onLost(new Error("its worker thread exited"));
     });
-    this.send({ kind: "init" });
+    const { port1, port2 } = new MessageChannel();
+    port1.unref();
+    this.exitPort = port1;
+    this.send({ kind: "init", exitPort: port2 }, [port2]);
   }
 
   connect(client: ClientId): DataPort {
@@ -71,6 +76,16 @@ export class WorkerShardHost implements ShardHost {
 
   commit(commit: CutCommit): Promise<CutOutcome> {
     return this.pool.run({ kind: "commit", commit } satisfies ShardTask);
+  }
+
+  startExitFlush(): ExitFlush {
+    const signal = new Int32Array(new SharedArrayBuffer(4));
+    this.exitPort.postMessage(signal);
+    return {
+      wait(ms) {
+        return Atomics.wait(signal, 0, 0, ms) !== "timed-out";
+      },
+    };
   }
 
   async close(): Promise<void> {

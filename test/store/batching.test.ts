@@ -25,6 +25,7 @@ function countingHosts(shards: number, counts: number[]): HostFactory {
       recover: (decision) => host.recover(decision),
       prepare: () => host.prepare(),
       commit: (commit) => host.commit(commit),
+      startExitFlush: () => host.startExitFlush(),
       close: () => host.close(),
     };
   };

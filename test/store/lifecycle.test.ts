@@ -1,7 +1,11 @@
 import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { describe, expect, it } from "vitest";
+import { Store } from "swarmstate";
+import { afterEach, describe, expect, it } from "vitest";
 
 const run = promisify(execFile);
 const entry = fileURLToPath(new URL("../../dist/index.js", import.meta.url));
@@ -93,6 +97,52 @@ describe("process lifecycle", () => {
         it(`in memory, ${JSON.stringify(options)}, ${work}, when its work is done`, async () => {
           const ended = await runForgetful(options, work, "natural");
           expect(ended).toEqual({ code: 0, signal: null, stdout: "acknowledged\n", stderr: "" });
+        });
+      }
+    }
+
+    const dirs: string[] = [];
+    afterEach(() => {
+      for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+    });
+
+    /** What every ending prints: the acknowledgement, then, for a thrown error, the error. */
+    const expectEnded = (ended: Ended, ending: Ending) => {
+      expect(ended.stdout).toBe("acknowledged\n");
+      if (ending === "throw") {
+        expect({ code: ended.code, signal: ended.signal }).toEqual({ code: 1, signal: null });
+        expect(ended.stderr).toContain("the program failed after its last acknowledgement");
+      } else {
+        expect(ended).toMatchObject({ code: 0, signal: null, stderr: "" });
+      }
+    };
+
+    const durableStores = [
+      { shards: 2, durability: "sync" },
+      { shards: 2, durability: "async" },
+      { shards: 1, durability: "async" },
+    ];
+    for (const options of durableStores) {
+      for (const ending of ["natural", "exit", "throw"] as const) {
+        it(`durable, ${JSON.stringify(options)}, ending ${ending}, keeps all it acknowledged`, async () => {
+          const dir = mkdtempSync(join(tmpdir(), "swarmstate-forgetful-"));
+          dirs.push(dir);
+          const path = join(dir, "store");
+          expectEnded(await runForgetful({ ...options, path }, "full", ending), ending);
+          const reopened = new Store({ path });
+          try {
+            expect(await reopened.size()).toBe(1001);
+            expect(await reopened.get("ns-5", "key-999")).toEqual({
+              i: 999,
+              pad: "x".repeat(10_000),
+            });
+            const [snapshot, ...more] = await reopened.snapshots();
+            expect(more).toEqual([]);
+            expect(await snapshot?.get("first", "key")).toEqual({ awaited: true });
+            expect(await snapshot?.get("ns-0", "key-0")).toBeUndefined();
+          } finally {
+            await reopened.close();
+          }
         });
       }
     }

@@ -1,3 +1,4 @@
+import { MessageChannel } from "node:worker_threads";
 import { describe, expect, it, vi } from "vitest";
 import { dumps } from "../../src/core/codec.js";
 import { ShardFailedError } from "../../src/core/errors.js";
@@ -64,9 +65,14 @@ describe("a shard worker that dies", () => {
   });
 
   it("is replaced by a thread that refuses every task rather than serve an empty shard", () => {
-    expect(() => handle({ kind: "prepare" })).toThrow("the shard's state is lost");
-    expect(handle({ kind: "init" })).toBeNull();
-    expect(handle({ kind: "prepare" })).toEqual([]);
-    expect(() => handle({ kind: "init" })).toThrow("already hosts a shard");
+    const { port1, port2 } = new MessageChannel();
+    try {
+      expect(() => handle({ kind: "prepare" })).toThrow("the shard's state is lost");
+      expect(handle({ kind: "init", exitPort: port1 })).toBeNull();
+      expect(handle({ kind: "prepare" })).toEqual([]);
+      expect(() => handle({ kind: "init", exitPort: port2 })).toThrow("already hosts a shard");
+    } finally {
+      port1.close();
+    }
   });
 });
