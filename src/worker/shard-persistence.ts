@@ -52,6 +52,9 @@ export interface RecoveredShard {
   lastCut: number;
 }
 
+/** What a sealed shard's writes wait for: the process is ending. */
+const NEVER = new Promise<never>(() => {});
+
 /** Records waiting for their flush past which `"async"` replies wait too. */
 const ASYNC_BACKLOG = 10_000;
 
@@ -76,6 +79,8 @@ export class ShardPersistence {
   private unflushed = 0;
   private pending: PendingCheckpoint | null = null;
   private writing: Promise<void> | null = null;
+  /** See `seal`. */
+  private sealed = false;
   /**
    * Per client, of this opening or an earlier one, the last of its batches this shard holds
    * (in its checkpoint or its log): what a checkpoint covers. Recovery reads a batch's part as
@@ -152,6 +157,7 @@ export class ShardPersistence {
   logBatch(client: ClientId, batch: ClientBatch): Promise<void> | null {
     const mutations = mutationsOf(batch);
     if (mutations.length === 0) return null;
+    if (this.sealed) return NEVER;
     const name = this.nameOf(client);
     this.hold(name, batch.seq);
     const flushed = this.files.append({
@@ -178,6 +184,7 @@ export class ShardPersistence {
     snapshot: SnapshotFacts | undefined,
     freeze: () => { capture: ShardCapture; covered: [ClientId, number][] },
   ): Promise<void> {
+    if (this.sealed) return NEVER;
     this.noteCut(cut, snapshot);
     const flushed = this.files.append(
       snapshot ? { kind: "cut", cut, mutations, snapshot } : { kind: "cut", cut, mutations },
@@ -209,7 +216,7 @@ export class ShardPersistence {
    */
   committed(cut: number, fail: (error: Error) => void): void {
     const pending = this.pending;
-    if (pending === null || pending.cut > cut || this.writing !== null) return;
+    if (pending === null || pending.cut > cut || this.writing !== null || this.sealed) return;
     this.pending = null;
     this.writing = this.files
       .writeCheckpoint(
@@ -221,7 +228,10 @@ export class ShardPersistence {
           snapshots: pending.snapshots,
           lastSnapshotId: pending.lastSnapshotId,
         },
-        () => nextTurn(),
+        async () => {
+          await nextTurn();
+          if (this.sealed) await NEVER;
+        },
       )
       .catch(fail)
       .finally(() => {
@@ -229,14 +239,21 @@ export class ShardPersistence {
       });
   }
 
-  /** Resolves once every record logged so far is on disk. */
-  flushed(): Promise<void> {
+  /**
+   * The process is ending: from now on nothing more is written (a write begun when the thread
+   * is stopped could hang its end), and what arrives is never acknowledged. A checkpoint being
+   * written stops between chunks, as after a crash. Resolves once everything logged before is
+   * on disk.
+   */
+  seal(): Promise<void> {
+    this.sealed = true;
     return this.files.flushed();
   }
 
   /** Finishes what is being written, then closes the files. */
   async close(): Promise<void> {
-    await this.writing?.catch(() => {});
+    // A sealed shard's checkpoint stopped for good; the next open deletes what it wrote.
+    if (!this.sealed) await this.writing?.catch(() => {});
     await this.files.close();
   }
 

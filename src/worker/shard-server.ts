@@ -52,6 +52,8 @@ export class ShardServer {
   private persistence: ShardPersistence | null = null;
   /** Batches that arrived before a durable shard was replayed, in arrival order. */
   private early: [ClientId, ClientBatch][] | null = null;
+  /** Whether the process is ending (see `seal`). */
+  private sealed = false;
 
   /** @param fail hears of a failure that leaves the shard unusable (its files failed). */
   constructor(private readonly fail: (error: Error) => void) {}
@@ -106,14 +108,19 @@ export class ShardServer {
     });
   }
 
-  /** Resolves once everything this shard has logged so far is on disk (at once in memory). */
-  async flushed(): Promise<void> {
-    await this.persistence?.flushed();
+  /**
+   * The process is ending: resolves once everything this shard logged is on disk (at once in
+   * memory); it logs, and so acknowledges, no write after this (see ShardPersistence.seal).
+   */
+  async seal(): Promise<void> {
+    this.sealed = true;
+    await this.persistence?.seal();
   }
 
   /** The store is closing: tells every client, closes their channels, then the files. */
   async shutdown(): Promise<void> {
-    await Promise.all(this.replying.values());
+    // A sealed shard's last replies never leave (their writes were never logged).
+    if (!this.sealed) await Promise.all(this.replying.values());
     for (const port of this.ports.values()) {
       port.postMessage(GOODBYE);
       port.close();

@@ -83,7 +83,7 @@ function answerExitFlushes(port: MessagePort, shard: ShardServer): void {
       Atomics.store(signal, 0, 1);
       Atomics.notify(signal, 0);
     };
-    shard.flushed().then(done, done);
+    shard.seal().then(done, done);
   });
   port.unref();
 }

@@ -1,7 +1,12 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { type CutAction, type CutCommit, Op, type Reply } from "../../src/core/batch-format.js";
 import { type ClientId, type CutNeed, decideCut } from "../../src/core/cut.js";
+import { encodeValue } from "../../src/core/value.js";
 import { type DataPort, localPortPair } from "../../src/worker/port.js";
+import type { DurableShardOptions } from "../../src/worker/shard-persistence.js";
 import { ShardServer } from "../../src/worker/shard-server.js";
 
 /** A client of one shard, in-process: posts batches, collects replies. */
@@ -94,5 +99,39 @@ describe("ShardServer", () => {
     await expect(closed).resolves.toBe("closed");
     expect(a.replies).toEqual(["swarmstate:goodbye"]);
     expect(server.connectedClients).toBe(0);
+  });
+
+  it("sealed as its process ends, logs and acknowledges nothing more, and is on disk", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "swarmstate-seal-"));
+    const options: DurableShardOptions = {
+      dir,
+      identity: { shard: 0, shards: 1, store: "sealed-store" },
+      durability: "async",
+      session: 1,
+    };
+    const noDrops = { dropCuts: [], dropFrom: [] };
+    try {
+      const server = new ShardServer(fail);
+      server.open(options);
+      await server.recover(noDrops);
+      const a = connect(server, 1);
+      a.post([Op.set, "n", "before", encodeValue(1, "value").toString("latin1")]);
+      await settle();
+      expect(a.replies).toEqual([{ results: [] }]);
+      await server.seal();
+      a.post([Op.set, "n", "after", encodeValue(2, "value").toString("latin1")]);
+      await settle();
+      expect(a.replies).toHaveLength(1);
+      a.port.close();
+      await server.shutdown();
+
+      const reopened = new ShardServer(fail);
+      const findings = reopened.open({ ...options, session: 2 });
+      expect(findings.batches.map(({ client, seq }) => [client, seq])).toEqual([["1:1", 1]]);
+      await reopened.recover(noDrops);
+      await reopened.shutdown();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
