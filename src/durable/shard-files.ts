@@ -21,8 +21,8 @@
  * own msgpack bytes).
  *
  * Transactions: each appended record is committed with whatever else the thread wrote in the
- * same turn of its event loop (lmdb's event-turn batching: concurrent batches share one commit
- * and one flush). A checkpoint is written as chunks under a new generation in as many commits as
+ * same turn of its event loop (concurrent batches share one commit and one flush), by lmdb's
+ * writer thread or, for a shard in the store's own thread, synchronously (lmdb-writes.ts). A checkpoint is written as chunks under a new generation in as many commits as
  * it takes; one last commit points `"checkpoint"` at it and deletes the old generation and the
  * log records it replaces, so a crash at any point leaves one complete checkpoint in use (a
  * half-written generation is deleted at the next open).
@@ -35,6 +35,7 @@ import { Packr } from "msgpackr";
 import { StoreDamagedError } from "../core/errors.js";
 import { MUT_ARITY, Mut, type Mutations, type MutCode } from "../core/mutations.js";
 import { checkLmdbFile } from "./lmdb-check.js";
+import { type LmdbWrites, lmdbWrites, type WriteMode } from "./lmdb-writes.js";
 
 const FORMAT = "swarmstate.shard";
 const VERSION = 1;
@@ -118,6 +119,7 @@ export class ShardFiles {
   private readonly meta: Database<Buffer, string>;
   private readonly log: Database<Buffer, number>;
   private readonly checkpoints: Database<Buffer, [number, number]>;
+  private readonly writes: LmdbWrites;
   private lastSeq = 0;
   private checkpoint: CheckpointInfo = EMPTY_CHECKPOINT;
   /** Bytes of log records after the checkpoint. */
@@ -130,6 +132,7 @@ export class ShardFiles {
   constructor(
     readonly dir: string,
     private readonly identity: ShardIdentity,
+    mode: WriteMode,
   ) {
     mkdirSync(dir, { recursive: true });
     checkLmdbFile(join(dir, "data.mdb"), dir);
@@ -141,6 +144,7 @@ export class ShardFiles {
     } catch (error) {
       throw damaged(dir, `lmdb cannot open it (${(error as Error).message})`, error);
     }
+    this.writes = lmdbWrites(this.env, mode);
     this.checkFormat();
   }
 
@@ -177,13 +181,13 @@ export class ShardFiles {
   /** Removes what a crash left behind: other generations' chunks, and `seqs` (dropped records). */
   async clean(seqs: number[]): Promise<void> {
     const { generation } = this.checkpoint;
-    await this.env.transaction(() => {
+    await this.writes.transaction(() => {
       for (const seq of seqs) this.log.removeSync(seq);
       for (const key of this.checkpoints.getKeys()) {
         if (key[0] !== generation) this.checkpoints.removeSync(key);
       }
     });
-    await this.env.flushed;
+    await this.writes.flushed();
   }
 
   /** Appends `record`; resolves once it is on disk (flushed). */
@@ -191,13 +195,21 @@ export class ShardFiles {
     const bytes = encodeRecord(toDiskRecord(record));
     this.lastSeq++;
     this.logBytes += bytes.length;
-    void this.log.put(this.lastSeq, bytes, { append: true } as never);
+    this.writes.put(this.log, this.lastSeq, bytes, true);
     return this.flushed();
   }
 
   /** Resolves once everything appended so far is on disk. */
-  async flushed(): Promise<void> {
-    await this.env.flushed;
+  flushed(): Promise<void> {
+    return this.writes.flushed();
+  }
+
+  /**
+   * Puts everything written so far on disk before returning, for a shard in the store's own
+   * thread when the process exits (see lmdb-writes.ts).
+   */
+  commitNow(): void {
+    this.writes.commitNow();
   }
 
   /** The seq of the last record appended. */
@@ -225,12 +237,12 @@ export class ShardFiles {
     for (const chunk of chunks) {
       const record = encodeRecord(toDisk(chunk));
       bytes += record.length;
-      void this.checkpoints.put([generation, count++], record);
+      this.writes.put(this.checkpoints, [generation, count++], record, false);
       if (count % 64 === 0) await yieldBetween(); // lets the shard serve between commits
     }
     const next: CheckpointInfo = { ...info, generation, chunks: count, bytes };
     const old = this.checkpoint;
-    await this.env.transaction(() => {
+    await this.writes.transaction(() => {
       this.meta.putSync("checkpoint", encodeRecord(next));
       for (let chunk = 0; chunk < old.chunks; chunk++) {
         this.checkpoints.removeSync([old.generation, chunk]);
@@ -239,7 +251,7 @@ export class ShardFiles {
         this.log.removeSync(seq);
       }
     });
-    await this.env.flushed;
+    await this.writes.flushed();
     this.checkpoint = next;
     // What the log held past the checkpoint's seq stays; its size is what counts from now.
     this.logBytes = 0;
@@ -248,7 +260,7 @@ export class ShardFiles {
   }
 
   async close(): Promise<void> {
-    await this.env.flushed;
+    await this.writes.flushed();
     await this.env.close();
   }
 

@@ -3,7 +3,8 @@
  * when the process emits `exit` (its work is done, `process.exit()`, or an uncaught error), the
  * store's thread asks every open durable store's shards to flush their logs and blocks until
  * they say so (`Atomics.wait`: nothing asynchronous runs in an `exit` listener), as pino's
- * thread-stream does for its worker. With `"sync"` there is nothing left to flush but what is
+ * thread-stream does for its worker; a shard in the store's own thread (`shards: 0`) commits
+ * synchronously before it returns (durable/lmdb-writes.ts). With `"sync"` there is nothing left to flush but what is
  * being written; with `"async"` it is the writes acknowledged before they reached disk.
  *
  * A signal that kills the process outright (SIGKILL; SIGTERM or SIGINT with no handler) emits
@@ -25,7 +26,8 @@ export function flushAtExit(hosts: readonly ShardHost[]): () => void {
   open.add(hosts);
   if (!listening) {
     listening = true;
-    process.on("exit", flushAll);
+    // First: lmdb closes the environments of this thread in an `exit` listener of its own.
+    process.prependListener("exit", flushAll);
   }
   return () => {
     open.delete(hosts);
@@ -36,5 +38,5 @@ function flushAll(): void {
   // Every shard starts flushing before any is waited for, so the flushes overlap.
   const flushes = [...open].flatMap((hosts) => hosts.map((host) => host.startExitFlush()));
   const deadline = performance.now() + EXIT_FLUSH_MS;
-  for (const flush of flushes) flush?.wait(Math.max(0, deadline - performance.now()));
+  for (const flush of flushes) flush.wait(Math.max(0, deadline - performance.now()));
 }

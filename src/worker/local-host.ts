@@ -18,7 +18,7 @@ export class LocalShardHost implements ShardHost {
 
   /** @param onLost called once if the shard becomes unusable (its files failed). */
   constructor(onLost: (error: Error) => void) {
-    this.server = new ShardServer(onLost);
+    this.server = new ShardServer(onLost, "in-thread");
   }
 
   connect(client: ClientId, sameThread: boolean): DataPort {
@@ -55,9 +55,10 @@ export class LocalShardHost implements ShardHost {
     return this.server.commit(commit);
   }
 
-  startExitFlush(): ExitFlush | null {
-    // The shard lives in this very thread, whose exit listener cannot wait for its commits.
-    return null;
+  startExitFlush(): ExitFlush {
+    // In this very thread, whose exit listener cannot wait: the shard commits before returning.
+    void this.server.seal();
+    return { wait: () => true };
   }
 
   close(): Promise<void> {

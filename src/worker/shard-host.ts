@@ -23,10 +23,10 @@ export interface ShardHost {
   commit(commit: CutCommit): Promise<CutOutcome>;
   /**
    * The process is ending and the store's thread will block until the shard's log is on disk:
-   * asks for that flush now; `wait` blocks for it (see main/exit-flush.ts). `null`: the shard
-   * lives in the store's own thread, which cannot wait for it.
+   * asks for that flush now (a shard in the store's thread flushes before returning); `wait`
+   * blocks for it (see main/exit-flush.ts). The shard acknowledges no write after it.
    */
-  startExitFlush(): ExitFlush | null;
+  startExitFlush(): ExitFlush;
   /** Says goodbye to every client, then stops the shard; called once, after the last cut. */
   close(): Promise<void>;
 }

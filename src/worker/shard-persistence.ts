@@ -21,6 +21,7 @@ import type { ClientId } from "../core/cut.js";
 import { applyMutations, type Mutations, mutationsOf } from "../core/mutations.js";
 import type { Shard } from "../core/shard.js";
 import { type ShardCapture, scriptOf } from "../core/shard-script.js";
+import type { WriteMode } from "../durable/lmdb-writes.js";
 import { type RecoveryDecision, type ShardFindings, sum } from "../durable/recovery.js";
 import {
   type CheckpointInfo,
@@ -90,8 +91,11 @@ export class ShardPersistence {
   private readonly held = new Map<string, number>();
 
   /** @throws StoreDamagedError when the files cannot be used. */
-  constructor(private readonly options: DurableShardOptions) {
-    this.files = new ShardFiles(options.dir, options.identity);
+  constructor(
+    private readonly options: DurableShardOptions,
+    writes: WriteMode,
+  ) {
+    this.files = new ShardFiles(options.dir, options.identity, writes);
   }
 
   /** Reads the files; reports what recovery needs from this shard. */
@@ -243,10 +247,11 @@ export class ShardPersistence {
    * The process is ending: from now on nothing more is written (a write begun when the thread
    * is stopped could hang its end), and what arrives is never acknowledged. A checkpoint being
    * written stops between chunks, as after a crash. Resolves once everything logged before is
-   * on disk.
+   * on disk; a shard in the store's thread has put it there before returning.
    */
   seal(): Promise<void> {
     this.sealed = true;
+    this.files.commitNow();
     return this.files.flushed();
   }
 

@@ -29,6 +29,7 @@ import { type ClientId, CutParticipant, type CutReport } from "../core/cut.js";
 import { serializeError } from "../core/errors.js";
 import { applyMutations, Mut, type Mutations, mutationsOfChanges } from "../core/mutations.js";
 import { Shard } from "../core/shard.js";
+import type { WriteMode } from "../durable/lmdb-writes.js";
 import type { RecoveryDecision, ShardFindings } from "../durable/recovery.js";
 import type { DataPort } from "./port.js";
 import {
@@ -55,12 +56,18 @@ export class ShardServer {
   /** Whether the process is ending (see `seal`). */
   private sealed = false;
 
-  /** @param fail hears of a failure that leaves the shard unusable (its files failed). */
-  constructor(private readonly fail: (error: Error) => void) {}
+  /**
+   * @param fail hears of a failure that leaves the shard unusable (its files failed).
+   * @param writes how a durable shard's writes reach its files: by the thread it lives in.
+   */
+  constructor(
+    private readonly fail: (error: Error) => void,
+    private readonly writes: WriteMode,
+  ) {}
 
   /** Makes this shard durable: opens its files; it serves nobody until `recover`. */
   open(options: DurableShardOptions): ShardFindings {
-    this.persistence = new ShardPersistence(options);
+    this.persistence = new ShardPersistence(options, this.writes);
     this.early = [];
     return this.persistence.open();
   }
@@ -110,7 +117,8 @@ export class ShardServer {
 
   /**
    * The process is ending: resolves once everything this shard logged is on disk (at once in
-   * memory); it logs, and so acknowledges, no write after this (see ShardPersistence.seal).
+   * memory; before returning in the store's thread); it logs, and so acknowledges, no write
+   * after this (see ShardPersistence.seal).
    */
   async seal(): Promise<void> {
     this.sealed = true;

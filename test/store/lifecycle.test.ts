@@ -118,6 +118,8 @@ describe("process lifecycle", () => {
     };
 
     const durableStores = [
+      { shards: 0, durability: "sync" },
+      { shards: 0, durability: "async" },
       { shards: 2, durability: "sync" },
       { shards: 2, durability: "async" },
       { shards: 1, durability: "async" },
