@@ -169,6 +169,10 @@ class ValueEncoder {
 
   private writeArray(array: unknown[]): void {
     const length = array.length;
+    // msgpack arrays hold elements only: a named property would be dropped. (A hole is refused
+    // as `undefined` below, so a count above the length can only be named properties.)
+    if (Object.keys(array).length > length) this.refuseNamedProperty(array);
+    this.refuseSymbolKeys(array);
     this.writer.arrayHeader(length);
     for (let i = 0; i < length; i++) {
       this.steps.push(i);
@@ -177,16 +181,28 @@ class ValueEncoder {
     }
   }
 
-  private writeRecord(object: object): void {
-    const record = object as Record<string | symbol, unknown>;
-    const keys = Object.keys(record);
-    for (const symbol of Object.getOwnPropertySymbols(record)) {
+  /** Refuses an enumerable symbol-keyed property of `object`. */
+  private refuseSymbolKeys(object: object): void {
+    for (const symbol of Object.getOwnPropertySymbols(object)) {
       // Would be dropped by msgpack, which has no symbols: refused like a symbol value.
-      if (isEnumerable.call(record, symbol)) {
+      if (isEnumerable.call(object, symbol)) {
         this.steps.push(symbol);
         throw this.refusal("symbol keys cannot be stored");
       }
     }
+  }
+
+  /** Refuses `array`'s first enumerable own property that is not an element. */
+  private refuseNamedProperty(array: unknown[]): never {
+    const named = Object.keys(array).find((key) => !isArrayIndex(key, array.length));
+    this.steps.push(named as string);
+    throw this.refusal("arrays with named properties are not supported");
+  }
+
+  private writeRecord(object: object): void {
+    const record = object as Record<string | symbol, unknown>;
+    const keys = Object.keys(record);
+    this.refuseSymbolKeys(record);
     const header = this.writer.mapHeader(keys.length);
     let count = 0;
     for (const key of keys) {
@@ -216,6 +232,12 @@ class ValueEncoder {
   private refusal(problem: string): TypeError {
     return new TypeError(`${this.path()}: ${problem}`);
   }
+}
+
+/** Whether `key` names an element of an array of `length` (a canonical index below it). */
+function isArrayIndex(key: string, length: number): boolean {
+  const index = Number(key);
+  return Number.isInteger(index) && index >= 0 && index < length && String(index) === key;
 }
 
 /** Why an object with prototype `proto` (not Object.prototype, not null) is refused. */

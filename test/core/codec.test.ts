@@ -69,6 +69,13 @@ describe("value codec", () => {
     [{ f: new Float64Array(1) }, "value.f: Float64Array is not supported"],
     [undefined, "value: undefined is not supported"],
     [{ a: [{ b: Symbol("x") }] }, "value.a[0].b: symbols cannot be stored"],
+    [
+      { list: Object.assign([1, 2], { note: "x" }) },
+      "value.list.note: arrays with named properties are not supported",
+    ],
+    ["abc".match(/b/), "value.index: arrays with named properties are not supported"],
+    [[[Object.assign([], { 1.5: 0 })]], 'value[0][0]["1.5"]: arrays with named properties'],
+    [Object.assign([1], { [Symbol("x")]: 1 }), "value[Symbol(x)]: symbol keys cannot be stored"],
   ])("refuses %o with a TypeError naming the path", (value, message) => {
     expect(() => dumps(value as Value)).toThrow(TypeError);
     expect(() => dumps(value as Value)).toThrow(message);
