@@ -10,6 +10,7 @@ export {
   StoreClosedError,
   StoreDamagedError,
   StoreFileError,
+  StoreIOError,
   StoreLockedError,
   SwarmStateError,
 } from "./core/errors.js";

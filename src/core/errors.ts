@@ -85,6 +85,18 @@ export class StoreDamagedError extends StoreFileError {
 }
 
 /**
+ * Raised when the file system refuses what a durable store needs of its files: a read-only file
+ * system, a permission, a path through a regular file, a full disk. `cause` is the system error,
+ * whose own `code` (`EROFS`, `EACCES`, `ENOTDIR`, `ENOSPC`, …) says which; the message names the
+ * path and what the store was doing. Nothing was left half-created; once the cause is gone the
+ * store can be opened again.
+ */
+export class StoreIOError extends StoreFileError {
+  override readonly code = "ERR_SWARMSTATE_IO";
+  override readonly name = "StoreIOError";
+}
+
+/**
  * Raised by `store.apply(changeset)` for bytes that are not a changeset this version can read:
  * not msgpack, another `format` or `version`, a field of the wrong shape, pairs out of order,
  * or a value that breaks the value rules. The message names the field and the path inside it
@@ -148,6 +160,8 @@ export function rebuildError(serialized: SerializedError): Error {
       return new StoreLockedError(serialized.path ?? "", message, options);
     case "NotAStoreError":
       return new NotAStoreError(serialized.path ?? "", message, options);
+    case "StoreIOError":
+      return new StoreIOError(serialized.path ?? "", message, options);
     case "StoreDamagedError": {
       const error = new StoreDamagedError(serialized.path ?? "", "", options);
       error.message = message;

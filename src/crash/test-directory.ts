@@ -3,12 +3,12 @@
  * ledger-file.ts). A new one is created with its store and the ledger's start line; one a crash
  * test wrote before is continued, with the settings its ledger started with.
  */
-import { existsSync, mkdirSync, readdirSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { Store } from "../index.js";
+import { Store, StoreFileError } from "../index.js";
 import { UsageError } from "../load/flags.js";
 import { CRASH_DEFAULTS, type CrashTestOptions } from "./crash-options.js";
-import { LEDGER_FILE, LedgerWriter, readLedger } from "./ledger-file.js";
+import { LEDGER_FILE, type Ledger, LedgerError, LedgerWriter, readLedger } from "./ledger-file.js";
 
 /** Where a crash test keeps its files. */
 export interface TestDirectory {
@@ -20,14 +20,18 @@ export interface TestDirectory {
 /**
  * Opens the test directory: a new one (the store created with its shard count, the ledger's
  * start line written), or one a crash test wrote before.
+ * @throws UsageError, naming `--path`, for a path that is not a directory, a directory holding
+ *   something else, a ledger that is not one, or a file system that refuses (read-only,
+ *   permissions); nothing is created or changed then.
  */
 export async function openTestDirectory(
   options: CrashTestOptions,
 ): Promise<{ files: TestDirectory; continued: boolean }> {
   const dir = resolve(options.path);
   const files = { dir, storePath: join(dir, "store"), ledgerPath: join(dir, LEDGER_FILE) };
-  if (existsSync(files.ledgerPath)) {
-    const { start } = readLedger(files.ledgerPath);
+  const entries = entriesOf(dir);
+  if (entries?.includes(LEDGER_FILE)) {
+    const { start } = ledgerIn(files.ledgerPath);
     if (options.shards !== null && options.shards !== start.shards) {
       throw new UsageError(
         `--shards ${options.shards}: the crash test in ${dir} has ${start.shards} shards ` +
@@ -42,26 +46,65 @@ export async function openTestDirectory(
     }
     return { files, continued: true };
   }
-  if (existsSync(dir) && readdirSync(dir).length > 0) {
+  if (entries !== null && entries.length > 0) {
     throw new UsageError(
       `--path ${dir}: not empty and not a crash-test directory (it has no ${LEDGER_FILE}); ` +
         "choose an empty or new directory",
     );
   }
-  mkdirSync(dir, { recursive: true });
-  const shards = options.shards ?? CRASH_DEFAULTS.shards;
-  const store = new Store({ path: files.storePath, shards });
+  // The first directory created here, if any: a refused start removes it again.
+  let created: string | undefined;
   try {
-    await store.size();
-  } finally {
-    await store.close();
+    created = mkdirSync(dir, { recursive: true });
+    const shards = options.shards ?? CRASH_DEFAULTS.shards;
+    const store = new Store({ path: files.storePath, shards });
+    try {
+      await store.size();
+    } finally {
+      await store.close();
+    }
+    const ledger = new LedgerWriter(files.ledgerPath);
+    ledger.append({
+      t: "start",
+      shards,
+      durability: options.durability ?? CRASH_DEFAULTS.durability,
+    });
+    ledger.close();
+  } catch (error) {
+    if (created !== undefined) rmSync(created, { recursive: true, force: true });
+    if (error instanceof StoreFileError) throw new UsageError(`--path: ${error.message}`);
+    if (isErrno(error)) throw new UsageError(`--path ${dir}: ${error.message}`);
+    throw error;
   }
-  const ledger = new LedgerWriter(files.ledgerPath);
-  ledger.append({
-    t: "start",
-    shards,
-    durability: options.durability ?? CRASH_DEFAULTS.durability,
-  });
-  ledger.close();
   return { files, continued: false };
+}
+
+/** What directory `dir` holds, or `null` where it does not exist yet. */
+function entriesOf(dir: string): string[] | null {
+  try {
+    return readdirSync(dir);
+  } catch (error) {
+    if (isErrno(error) && error.code === "ENOENT") return null;
+    if (isErrno(error) && error.code === "ENOTDIR") {
+      throw new UsageError(`--path ${dir}: not a directory; choose an empty or new directory`);
+    }
+    if (isErrno(error)) throw new UsageError(`--path ${dir}: ${error.message}`);
+    throw error;
+  }
+}
+
+/** The ledger of a crash test begun before, read and checked. */
+function ledgerIn(file: string): Ledger {
+  try {
+    return readLedger(file);
+  } catch (error) {
+    if (error instanceof LedgerError || isErrno(error)) {
+      throw new UsageError(`--path: ${error.message}`);
+    }
+    throw error;
+  }
+}
+
+function isErrno(error: unknown): error is NodeJS.ErrnoException & { code: string } {
+  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === "string";
 }

@@ -36,6 +36,7 @@ import { StoreDamagedError } from "../core/errors.js";
 import { MUT_ARITY, Mut, type Mutations, type MutCode } from "../core/mutations.js";
 import { checkLmdbFile } from "./lmdb-check.js";
 import { type LmdbWrites, lmdbWrites, type WriteMode } from "./lmdb-writes.js";
+import { ioError, isSystemError, onDisk } from "./system-error.js";
 
 const FORMAT = "swarmstate.shard";
 const VERSION = 1;
@@ -134,7 +135,7 @@ export class ShardFiles {
     private readonly identity: ShardIdentity,
     mode: WriteMode,
   ) {
-    mkdirSync(dir, { recursive: true });
+    onDisk(dir, "create the shard's directory", () => mkdirSync(dir, { recursive: true }));
     checkLmdbFile(join(dir, "data.mdb"), dir);
     try {
       this.env = open({ path: dir, maxDbs: 4 });
@@ -142,6 +143,7 @@ export class ShardFiles {
       this.log = this.env.openDB({ name: "log", encoding: "binary", keyEncoding: "uint32" });
       this.checkpoints = this.env.openDB({ name: "checkpoint", encoding: "binary" });
     } catch (error) {
+      if (isSystemError(error)) throw ioError(dir, "open the shard's files", error);
       throw damaged(dir, `lmdb cannot open it (${(error as Error).message})`, error);
     }
     this.writes = lmdbWrites(this.env, mode);

@@ -10,13 +10,23 @@
  * or a non-empty directory without `swarmstate.json`, is not a store (`NotAStoreError`); an
  * unreadable or foreign `swarmstate.json` is damage (`StoreDamagedError`); an explicit shard
  * count other than the one on disk is a `RangeError` naming both; a store open elsewhere is
- * `StoreLockedError`. An empty or missing directory becomes a new store.
+ * `StoreLockedError`; a file system that refuses (read-only, permissions) is `StoreIOError`.
+ * An empty or missing directory becomes a new store; a refused open leaves nothing it created.
  */
 import { randomUUID } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join, resolve } from "node:path";
 import { NotAStoreError, StoreDamagedError } from "../core/errors.js";
 import { lockStore } from "./process-lock.js";
+import { ioError, isSystemError, onDisk } from "./system-error.js";
 
 const MARKER = "swarmstate.json";
 const FORMAT = "swarmstate.store";
@@ -53,20 +63,36 @@ export function openStoreDirectory(
         "(reopen it without shards to use the count on disk)",
     );
   }
-  mkdirSync(dir, { recursive: true });
-  const unlock = lockStore(dir);
+  // The first directory this call creates, if any: a refused open removes it again.
+  const created = onDisk(dir, "create the store's directory", () =>
+    mkdirSync(dir, { recursive: true }),
+  );
+  const forget = () => {
+    if (created !== undefined) rmSync(created, { recursive: true, force: true });
+  };
+  let unlock: () => void;
+  try {
+    unlock = onDisk(dir, "take the store's lock", () => lockStore(dir));
+  } catch (error) {
+    forget();
+    throw error;
+  }
   let store = marker?.store;
   if (store === undefined) {
     store = randomUUID();
+    const temporary = join(dir, `${MARKER}.tmp`);
     try {
-      const temporary = join(dir, `${MARKER}.tmp`);
-      writeFileSync(
-        temporary,
-        `${JSON.stringify({ format: FORMAT, version: VERSION, store, shards: count })}\n`,
-      );
-      renameSync(temporary, join(dir, MARKER));
+      onDisk(dir, `write ${MARKER}`, () => {
+        writeFileSync(
+          temporary,
+          `${JSON.stringify({ format: FORMAT, version: VERSION, store, shards: count })}\n`,
+        );
+        renameSync(temporary, join(dir, MARKER));
+      });
     } catch (error) {
+      rmSync(temporary, { force: true });
       unlock();
+      forget();
       throw error;
     }
   }
@@ -94,7 +120,7 @@ function readMarker(dir: string): Marker | null {
     entries = readdirSync(dir);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw error;
+    throw isSystemError(error) ? ioError(dir, "read the store's directory", error) : error;
   }
   if (!entries.includes(MARKER)) {
     // A store being created when its process died has only its lock, or nothing at all.
@@ -106,8 +132,9 @@ function readMarker(dir: string): Marker | null {
     );
   }
   let marker: { format?: unknown; version?: unknown; store?: unknown; shards?: unknown };
+  const text = onDisk(dir, `read ${MARKER}`, () => readFileSync(join(dir, MARKER), "utf8"));
   try {
-    marker = JSON.parse(readFileSync(join(dir, MARKER), "utf8"));
+    marker = JSON.parse(text);
   } catch (error) {
     throw new StoreDamagedError(dir, `${MARKER} is not readable JSON`, { cause: error });
   }

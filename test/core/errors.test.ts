@@ -11,6 +11,7 @@ import {
   SnapshotReleasedError,
   StoreClosedError,
   StoreDamagedError,
+  StoreIOError,
   StoreLockedError,
   SwarmStateError,
   serializeError,
@@ -61,6 +62,17 @@ function samples(): [Error, Record<string, unknown>][] {
         code: "ERR_SWARMSTATE_DAMAGED",
         message: "/data/s/shard-0: the store's files are damaged: log record 7 fails its checksum",
         path: "/data/s/shard-0",
+      },
+    ],
+    [
+      new StoreIOError("/data/s", "/data/s: cannot create the store's directory (EROFS)", {
+        cause,
+      }),
+      {
+        name: "StoreIOError",
+        code: "ERR_SWARMSTATE_IO",
+        message: "/data/s: cannot create the store's directory (EROFS)",
+        path: "/data/s",
       },
     ],
     [

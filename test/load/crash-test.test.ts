@@ -1,11 +1,12 @@
 // `swarmstate crash-test` as users run it: the built CLI in its own process, killing writer
 // processes of its own with SIGKILL and checking the reopened store after each kill.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { CrashTestReport } from "../../src/crash/crash-report.js";
-import { swarmstateWithin } from "../fixtures/cli.js";
+import { swarmstateWithin, unprivilegedSwarmstate } from "../fixtures/cli.js";
+import { closedDirectory } from "../fixtures/unprivileged.js";
 
 const root = mkdtempSync(join(tmpdir(), "swarmstate-crash-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -92,6 +93,44 @@ describe("swarmstate crash-test", () => {
     const refused = await swarmstate("crash-test", "--path", foreign);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain("not empty and not a crash-test directory");
+  });
+
+  it("refuses a --path it cannot use with one line and exit code 2, changing nothing", async () => {
+    const dir = freshDir();
+    mkdirSync(dir);
+    const file = join(dir, "file");
+    writeFileSync(file, "mine");
+    expect(await swarmstate("crash-test", "--path", file, "--kills", "1")).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: `swarmstate crash-test: --path ${file}: not a directory; choose an empty or new directory\n`,
+    });
+    const foreign = join(dir, "foreign");
+    mkdirSync(foreign);
+    writeFileSync(join(foreign, "ledger.jsonl"), "not a ledger\n");
+    expect(await swarmstate("crash-test", "--path", foreign, "--kills", "1")).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: `swarmstate crash-test: --path: ${foreign}/ledger.jsonl:1: not a ledger line: not a ledger\n`,
+    });
+    const closed = closedDirectory();
+    try {
+      const denied = join(closed.dir, "test");
+      expect(
+        await unprivilegedSwarmstate(20_000, "crash-test", "--path", denied, "--kills", "1"),
+      ).toEqual({
+        code: 2,
+        stdout: "",
+        stderr: `swarmstate crash-test: --path ${denied}: EACCES: permission denied, mkdir '${denied}'\n`,
+      });
+      expect(readdirSync(closed.dir)).toEqual([]);
+    } finally {
+      closed.remove();
+    }
+    expect(readdirSync(dir).sort()).toEqual(["file", "foreign"]);
+    expect(readdirSync(foreign)).toEqual(["ledger.jsonl"]);
+    expect(readFileSync(join(foreign, "ledger.jsonl"), "utf8")).toBe("not a ledger\n");
+    expect(readFileSync(file, "utf8")).toBe("mine");
   });
 
   it("refuses to continue a test with another shard count or durability", async () => {

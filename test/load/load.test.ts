@@ -1,12 +1,13 @@
 // `swarmstate load` as users run it: the built CLI in its own process, with agent and shard
 // worker threads started from dist/.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Store } from "swarmstate";
 import { describe, expect, it } from "vitest";
 import type { LoadReport } from "../../src/load/load-report.js";
-import { swarmstateWithin } from "../fixtures/cli.js";
+import { swarmstateWithin, unprivilegedSwarmstate } from "../fixtures/cli.js";
+import { closedDirectory } from "../fixtures/unprivileged.js";
 
 const swarmstate = (...args: string[]) => swarmstateWithin(20_000, ...args);
 
@@ -142,6 +143,35 @@ describe("swarmstate load", () => {
     const command = await swarmstate("lode");
     expect(command.code).toBe(2);
     expect(command.stderr).toContain("swarmstate: unknown command 'lode'");
+  });
+
+  it("refuses a --path it cannot use with one line and exit code 2, creating nothing", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "swarmstate-load-"));
+    const closed = closedDirectory();
+    try {
+      writeFileSync(join(dir, "file"), "mine");
+      const throughFile = join(dir, "file", "store");
+      expect(await swarmstate("load", ...short, "--path", throughFile)).toEqual({
+        code: 2,
+        stdout: "",
+        stderr:
+          `swarmstate load: --path: ${throughFile}: cannot read the store's directory: ` +
+          `ENOTDIR: not a directory, stat '${throughFile}'\n`,
+      });
+      const denied = join(closed.dir, "store");
+      expect(await unprivilegedSwarmstate(20_000, "load", ...short, "--path", denied)).toEqual({
+        code: 2,
+        stdout: "",
+        stderr:
+          `swarmstate load: --path: ${denied}: cannot create the store's directory: ` +
+          `EACCES: permission denied, mkdir '${denied}'\n`,
+      });
+      expect(readdirSync(dir)).toEqual(["file"]);
+      expect(readdirSync(closed.dir)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      closed.remove();
+    }
   });
 
   it("explains every flag with --help", async () => {

@@ -4,14 +4,30 @@
  * writers at random; the model test reopens at random.
  */
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { open } from "lmdb";
-import { NotAStoreError, Store, StoreDamagedError, StoreLockedError } from "swarmstate";
+import {
+  NotAStoreError,
+  Store,
+  StoreDamagedError,
+  StoreFileError,
+  StoreIOError,
+  StoreLockedError,
+} from "swarmstate";
 import { afterEach, describe, expect, it } from "vitest";
+import { closedDirectory, unprivileged } from "../fixtures/unprivileged.js";
 
 const run = promisify(execFile);
 const entry = fileURLToPath(new URL("../../dist/index.js", import.meta.url));
@@ -215,6 +231,55 @@ describe("a durable store's guards", () => {
     expect(() => new Store({ path: file })).toThrow(
       expect.objectContaining({ code: "ERR_SWARMSTATE_NOT_A_STORE", path: file }),
     );
+  });
+
+  it("refuses a path through a regular file with a StoreIOError, the system error its cause", () => {
+    const path = freshDir();
+    mkdirSync(path);
+    writeFileSync(join(path, "file"), "mine");
+    const inside = join(path, "file", "store");
+    let error: unknown;
+    try {
+      openStore({ path: inside });
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(error).toBeInstanceOf(StoreIOError);
+    expect(error).toBeInstanceOf(StoreFileError);
+    expect(error).toMatchObject({ code: "ERR_SWARMSTATE_IO", path: inside });
+    expect((error as Error).message).toMatch(
+      /^\S+file\/store: cannot read the store's directory: ENOTDIR/,
+    );
+    expect(((error as Error).cause as NodeJS.ErrnoException).code).toBe("ENOTDIR");
+    expect(readFileSync(join(path, "file"), "utf8")).toBe("mine");
+  });
+
+  it("refuses a directory it may not write in with a StoreIOError, creating nothing", async () => {
+    const closed = closedDirectory();
+    try {
+      const path = join(closed.dir, "new", "store");
+      const program = `
+        const { Store } = await import(${JSON.stringify(entry)});
+        try {
+          new Store({ path: ${JSON.stringify(path)} });
+        } catch (error) {
+          const { name, code, path, message } = error;
+          console.log(JSON.stringify({ name, code, path, message, cause: error.cause.code }));
+        }
+      `;
+      const [command, args] = unprivileged(["--input-type=module", "-e", program]);
+      const { stdout } = await run(command, args, { timeout: 20_000 });
+      expect(JSON.parse(stdout)).toEqual({
+        name: "StoreIOError",
+        code: "ERR_SWARMSTATE_IO",
+        path,
+        message: `${path}: cannot create the store's directory: EACCES: permission denied, mkdir '${path}'`,
+        cause: "EACCES",
+      });
+      expect(readdirSync(closed.dir)).toEqual([]);
+    } finally {
+      closed.remove();
+    }
   });
 
   it("refuses another shard count than the one on disk, naming both", async () => {
