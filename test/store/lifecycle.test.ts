@@ -91,21 +91,6 @@ describe("process lifecycle", () => {
   });
 
   describe("a program that never calls close() ends by itself", () => {
-    const memoryStores = [{ shards: 0 }, { shards: 1 }, { shards: 2 }, {}];
-    for (const options of memoryStores) {
-      for (const work of ["one-set", "full"] as const) {
-        it(`in memory, ${JSON.stringify(options)}, ${work}, when its work is done`, async () => {
-          const ended = await runForgetful(options, work, "natural");
-          expect(ended).toEqual({ code: 0, signal: null, stdout: "acknowledged\n", stderr: "" });
-        });
-      }
-    }
-
-    const dirs: string[] = [];
-    afterEach(() => {
-      for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-    });
-
     /** What every ending prints: the acknowledgement, then, for a thrown error, the error. */
     const expectEnded = (ended: Ended, ending: Ending) => {
       expect(ended.stdout).toBe("acknowledged\n");
@@ -116,6 +101,28 @@ describe("process lifecycle", () => {
         expect(ended).toMatchObject({ code: 0, signal: null, stderr: "" });
       }
     };
+
+    const memoryStores = [{ shards: 0 }, { shards: 1 }, { shards: 2 }, {}];
+    for (const options of memoryStores) {
+      for (const work of ["one-set", "full"] as const) {
+        it(`in memory, ${JSON.stringify(options)}, ${work}, when its work is done`, async () => {
+          const ended = await runForgetful(options, work, "natural");
+          expect(ended).toEqual({ code: 0, signal: null, stdout: "acknowledged\n", stderr: "" });
+        });
+      }
+    }
+    for (const options of [{ shards: 0 }, { shards: 2 }]) {
+      for (const ending of ["exit", "throw"] as const) {
+        it(`in memory, ${JSON.stringify(options)}, ending ${ending}`, async () => {
+          expectEnded(await runForgetful(options, "full", ending), ending);
+        });
+      }
+    }
+
+    const dirs: string[] = [];
+    afterEach(() => {
+      for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+    });
 
     const durableStores = [
       { shards: 0, durability: "sync" },
