@@ -17,6 +17,7 @@ import { changesetsSection } from "./cases/changesets.js";
 import { diffSection } from "./cases/diff.js";
 import { diffChangesSection } from "./cases/diff-changes.js";
 import { durabilitySection } from "./cases/durability.js";
+import { endingSection } from "./cases/ending.js";
 import { eventLoopSection } from "./cases/event-loop.js";
 import { langgraphSection } from "./cases/langgraph.js";
 import { latencySection } from "./cases/latency.js";
@@ -57,6 +58,7 @@ const SECTIONS: readonly Section[] = [
   poolRoutingSection,
   scalingSection,
   durabilitySection,
+  endingSection,
   langgraphSection,
 ];
 const FULL_SIZES = [100, 1000, 10_000, 100_000, 1_000_000];
