@@ -27,6 +27,8 @@ export const DEFAULT_WORKER_URL = new URL("./shard-worker.js", import.meta.url);
 export class WorkerShardHost implements ShardHost {
   private readonly pool: Piscina;
   private closing = false;
+  /** The thread is gone (died, or stopped by `close`): nobody would answer an exit flush. */
+  private lost = false;
   /** Carries exit flush requests (see `startExitFlush`), outside piscina's task queue. */
   private readonly exitPort: MessagePort;
 
@@ -46,8 +48,12 @@ export class WorkerShardHost implements ShardHost {
     // A worker that dies with a task in flight fails that task; one that dies while idle only
     // shows as "workerDestroy" (or an "error" event, which unhandled would crash the process).
     // Either way its shard is gone: report it at once.
-    this.pool.on("error", onLost);
+    this.pool.on("error", (error: Error) => {
+      this.lost = true;
+      onLost(error);
+    });
     this.pool.on("workerDestroy", () => {
+      this.lost = true;
       if (!this.closing) onLost(new Error("its worker thread exited"));
     });
     const { port1, port2 } = new MessageChannel();
@@ -79,6 +85,7 @@ export class WorkerShardHost implements ShardHost {
   }
 
   startExitFlush(): ExitFlush {
+    if (this.lost) return { wait: () => false };
     const signal = new Int32Array(new SharedArrayBuffer(4));
     this.exitPort.postMessage(signal);
     return {

@@ -5,6 +5,7 @@ import { ShardFailedError } from "../../src/core/errors.js";
 import { shardOf } from "../../src/core/hash.js";
 import { Coordinator } from "../../src/main/coordinator.js";
 import { hostFactoryFor } from "../../src/worker/hosts.js";
+import type { ShardHost } from "../../src/worker/shard-host.js";
 import handle from "../../src/worker/shard-worker.js";
 
 // The fixture is the real (built) shard worker, except that a batch setting a key in namespace
@@ -59,6 +60,31 @@ describe("a shard worker that dies", () => {
       expect((error as ShardFailedError).shard).toBe(0);
       expect((error as Error).message).toBe("shard 0 failed: its worker thread exited");
       await expect(client.snapshot()).rejects.toMatchObject({ name: "ShardFailedError", shard: 0 });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("holds up no exit flush: the ending process does not wait for a dead shard", async () => {
+    const hosts: ShardHost[] = [];
+    const factory = hostFactoryFor(2, crashing);
+    const store = new Coordinator(
+      2,
+      (index, onLost) => {
+        const host = factory(index, onLost);
+        hosts.push(host);
+        return host;
+      },
+      null,
+    );
+    try {
+      await expect(store.own.set("crash-now", "k", dumps(1))).rejects.toThrow(ShardFailedError);
+      await vi.waitFor(() => expect(() => store.ensureUsable()).toThrow(ShardFailedError), {
+        timeout: 10_000,
+      });
+      // Were it waited for, the dead shard would hold this thread for the whole minute.
+      expect(hosts[1]?.startExitFlush().wait(60_000)).toBe(false);
+      expect(hosts[0]?.startExitFlush().wait(60_000)).toBe(true);
     } finally {
       await store.close();
     }
