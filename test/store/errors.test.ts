@@ -8,6 +8,7 @@ import {
   StoreClosedError,
   StoreDamagedError,
   StoreFileError,
+  StoreIOError,
   StoreLockedError,
   SwarmStateError,
 } from "swarmstate";
@@ -26,6 +27,7 @@ const ERROR_CLASSES: Record<string, string> = {
   StoreLockedError: "ERR_SWARMSTATE_LOCKED",
   NotAStoreError: "ERR_SWARMSTATE_NOT_A_STORE",
   StoreDamagedError: "ERR_SWARMSTATE_DAMAGED",
+  StoreIOError: "ERR_SWARMSTATE_IO",
 };
 
 /** Abstract bases: exported to be caught, never thrown themselves. */
@@ -42,6 +44,7 @@ describe("errors", () => {
       new StoreLockedError("/data/s", "/data/s: the store is already open"),
       new NotAStoreError("/data/s", "/data/s: not a swarmstate store"),
       new StoreDamagedError("/data/s", "a record fails its checksum"),
+      new StoreIOError("/data/s", "/data/s: cannot create the store's directory: EROFS"),
     ];
     for (const error of errors) expect(error).toBeInstanceOf(SwarmStateError);
     for (const error of errors.slice(5)) {
