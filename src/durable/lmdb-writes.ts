@@ -63,23 +63,20 @@ class BackgroundWrites implements LmdbWrites {
 
 class InThreadWrites implements LmdbWrites {
   private queued: [Database<Buffer, Key>, Key, Buffer, PutOptions][] = [];
-  /** Settles when the queued writes are committed (null: nothing queued). */
-  private turn: { done: Promise<void>; settle: (error?: Error) => void } | null = null;
-  /** The last commit's outcome, for `flushed` when nothing is queued. */
+  /** Settles `last` once the queued writes are committed; null while nothing is queued. */
+  private settle: ((error?: Error) => void) | null = null;
+  /** Settles once the writes so far are committed: the queued ones', or the last commit's. */
   private last: Promise<void> = Promise.resolve();
 
   constructor(private readonly env: RootDatabase) {}
 
   put(db: Database<Buffer, Key>, key: Key, bytes: Buffer, append: boolean): void {
     this.queued.push([db, key, bytes, { append }]);
-    if (this.turn !== null) return;
-    let settle: (error?: Error) => void = () => {};
-    const done = new Promise<void>((resolve, reject) => {
-      settle = (error) => (error === undefined ? resolve() : reject(error));
+    if (this.settle !== null) return;
+    this.last = new Promise<void>((resolve, reject) => {
+      this.settle = (error) => (error === undefined ? resolve() : reject(error));
     });
-    done.catch(() => {}); // its waiters hear of a failure through `flushed`
-    this.turn = { done, settle };
-    this.last = done;
+    this.last.catch(() => {}); // its waiters hear of a failure through `flushed`
     setImmediate(() => {
       try {
         this.commitNow();
@@ -99,19 +96,19 @@ class InThreadWrites implements LmdbWrites {
   }
 
   commitNow(): void {
-    const turn = this.turn;
-    if (turn === null) return;
+    const settle = this.settle;
+    if (settle === null) return;
     const queued = this.queued;
     this.queued = [];
-    this.turn = null;
+    this.settle = null;
     try {
       this.env.transactionSync(() => {
         for (const [db, key, bytes, options] of queued) db.putSync(key, bytes, options);
       });
     } catch (error) {
-      turn.settle(error as Error);
+      settle(error as Error);
       throw error;
     }
-    turn.settle();
+    settle();
   }
 }

@@ -22,10 +22,11 @@
  *
  * Transactions: each appended record is committed with whatever else the thread wrote in the
  * same turn of its event loop (concurrent batches share one commit and one flush), by lmdb's
- * writer thread or, for a shard in the store's own thread, synchronously (lmdb-writes.ts). A checkpoint is written as chunks under a new generation in as many commits as
- * it takes; one last commit points `"checkpoint"` at it and deletes the old generation and the
- * log records it replaces, so a crash at any point leaves one complete checkpoint in use (a
- * half-written generation is deleted at the next open).
+ * writer thread or, for a shard in the store's own thread, synchronously (lmdb-writes.ts). A
+ * checkpoint is written as chunks under a new generation in as many commits as it takes; one
+ * last commit points `"checkpoint"` at it and deletes the old generation and the log records it
+ * replaces, so a crash at any point leaves one complete checkpoint in use (a half-written
+ * generation is deleted at the next open).
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -176,7 +177,7 @@ export class ShardFiles {
       if (bytes === undefined) {
         throw damaged(this.dir, `checkpoint ${generation} lacks chunk ${chunk} of ${chunks}`);
       }
-      yield fromDisk(this.decode(bytes, `checkpoint chunk ${chunk}`) as Mutations);
+      yield fromDisk(this.decode(bytes, `checkpoint chunk ${chunk}`) as DiskMutations);
     }
   }
 
@@ -289,7 +290,7 @@ export class ShardFiles {
   }
 
   private decodeRecord(bytes: Buffer, what: string): LogRecord {
-    return fromDiskRecord(this.decode(bytes, what) as LogRecord);
+    return fromDiskRecord(this.decode(bytes, what) as DiskRecord);
   }
 
   private decode(bytes: Buffer, what: string): unknown {
@@ -316,27 +317,39 @@ function damaged(dir: string, problem: string, cause?: unknown): StoreDamagedErr
   return new StoreDamagedError(dir, problem, cause === undefined ? undefined : { cause });
 }
 
-/** Mutations with each set's value as bytes (msgpack bin) instead of a latin1 string. */
-function toDisk(mutations: Mutations): Mutations {
-  return mapValues(mutations, (value) => Buffer.from(value as string, "latin1") as never);
+/** Mutations as they are written: each set's value as bytes (msgpack bin), not a latin1 string. */
+type DiskMutations = (number | string | Buffer)[];
+
+/** A log record as it is written (see `DiskMutations`). */
+type DiskRecord = OnDisk<BatchRecord> | OnDisk<CutRecord>;
+type OnDisk<R extends { mutations: Mutations }> = Omit<R, "mutations"> & {
+  mutations: DiskMutations;
+};
+
+function toDisk(mutations: Mutations): DiskMutations {
+  return mapValues<string, Buffer>(mutations, (value) => Buffer.from(value, "latin1"));
 }
 
-function fromDisk(mutations: Mutations): Mutations {
-  return mapValues(mutations, (value) => (value as Buffer).toString("latin1"));
+function fromDisk(mutations: DiskMutations): Mutations {
+  return mapValues<Buffer, string>(mutations, (value) => value.toString("latin1"));
 }
 
-function mapValues(mutations: Mutations, map: (value: unknown) => string): Mutations {
-  const out = mutations.slice();
+/** `mutations` with each set's value (of type `From`, by the format) replaced by `map` of it. */
+function mapValues<From, To>(
+  mutations: (number | string | From)[],
+  map: (value: From) => To,
+): (number | string | To)[] {
+  const out: (number | string | From | To)[] = mutations.slice();
   for (let i = 0; i < out.length; i += 1 + MUT_ARITY[out[i] as MutCode]) {
-    if (out[i] === Mut.set) out[i + 3] = map(out[i + 3]);
+    if (out[i] === Mut.set) out[i + 3] = map(out[i + 3] as From);
   }
-  return out;
+  return out as (number | string | To)[];
 }
 
-function fromDiskRecord(record: LogRecord): LogRecord {
+function fromDiskRecord(record: DiskRecord): LogRecord {
   return { ...record, mutations: fromDisk(record.mutations) };
 }
 
-function toDiskRecord(record: LogRecord): LogRecord {
+function toDiskRecord(record: LogRecord): DiskRecord {
   return { ...record, mutations: toDisk(record.mutations) };
 }

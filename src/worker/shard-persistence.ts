@@ -80,8 +80,7 @@ export class ShardPersistence {
   private unflushed = 0;
   private pending: PendingCheckpoint | null = null;
   private writing: Promise<void> | null = null;
-  /** See `seal`. */
-  private sealed = false;
+  private isSealed = false;
   /**
    * Per client, of this opening or an earlier one, the last of its batches this shard holds
    * (in its checkpoint or its log): what a checkpoint covers. Recovery reads a batch's part as
@@ -161,7 +160,7 @@ export class ShardPersistence {
   logBatch(client: ClientId, batch: ClientBatch): Promise<void> | null {
     const mutations = mutationsOf(batch);
     if (mutations.length === 0) return null;
-    if (this.sealed) return NEVER;
+    if (this.isSealed) return NEVER;
     const name = this.nameOf(client);
     this.hold(name, batch.seq);
     const flushed = this.files.append({
@@ -188,7 +187,7 @@ export class ShardPersistence {
     snapshot: SnapshotFacts | undefined,
     freeze: () => { capture: ShardCapture; covered: [ClientId, number][] },
   ): Promise<void> {
-    if (this.sealed) return NEVER;
+    if (this.isSealed) return NEVER;
     this.noteCut(cut, snapshot);
     const flushed = this.files.append(
       snapshot ? { kind: "cut", cut, mutations, snapshot } : { kind: "cut", cut, mutations },
@@ -220,7 +219,7 @@ export class ShardPersistence {
    */
   committed(cut: number, fail: (error: Error) => void): void {
     const pending = this.pending;
-    if (pending === null || pending.cut > cut || this.writing !== null || this.sealed) return;
+    if (pending === null || pending.cut > cut || this.writing !== null || this.isSealed) return;
     this.pending = null;
     this.writing = this.files
       .writeCheckpoint(
@@ -234,13 +233,18 @@ export class ShardPersistence {
         },
         async () => {
           await nextTurn();
-          if (this.sealed) await NEVER;
+          if (this.isSealed) await NEVER;
         },
       )
       .catch(fail)
       .finally(() => {
         this.writing = null;
       });
+  }
+
+  /** Whether the process is ending (see `seal`). */
+  get sealed(): boolean {
+    return this.isSealed;
   }
 
   /**
@@ -250,7 +254,7 @@ export class ShardPersistence {
    * on disk; a shard in the store's thread has put it there before returning.
    */
   seal(): Promise<void> {
-    this.sealed = true;
+    this.isSealed = true;
     this.files.commitNow();
     return this.files.flushed();
   }
@@ -258,7 +262,7 @@ export class ShardPersistence {
   /** Finishes what is being written, then closes the files. */
   async close(): Promise<void> {
     // A sealed shard's checkpoint stopped for good; the next open deletes what it wrote.
-    if (!this.sealed) await this.writing?.catch(() => {});
+    if (!this.isSealed) await this.writing?.catch(() => {});
     await this.files.close();
   }
 

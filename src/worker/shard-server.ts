@@ -53,8 +53,6 @@ export class ShardServer {
   private persistence: ShardPersistence | null = null;
   /** Batches that arrived before a durable shard was replayed, in arrival order. */
   private early: [ClientId, ClientBatch][] | null = null;
-  /** Whether the process is ending (see `seal`). */
-  private sealed = false;
 
   /**
    * @param fail hears of a failure that leaves the shard unusable (its files failed).
@@ -121,14 +119,13 @@ export class ShardServer {
    * after this (see ShardPersistence.seal).
    */
   async seal(): Promise<void> {
-    this.sealed = true;
     await this.persistence?.seal();
   }
 
   /** The store is closing: tells every client, closes their channels, then the files. */
   async shutdown(): Promise<void> {
     // A sealed shard's last replies never leave (their writes were never logged).
-    if (!this.sealed) await Promise.all(this.replying.values());
+    if (!this.persistence?.sealed) await Promise.all(this.replying.values());
     for (const port of this.ports.values()) {
       port.postMessage(GOODBYE);
       port.close();

@@ -74,7 +74,7 @@ export default function handle(
 }
 
 /**
- * The store's thread is ending (see worker-host.ts, `exitFlush`): it waits, blocked, for this
+ * The store's thread is ending (see worker-host.ts, `startExitFlush`): it waits, blocked, for this
  * shard to say that everything it logged is on disk. The port must not keep this thread alive.
  */
 function answerExitFlushes(port: MessagePort, shard: ShardServer): void {
