@@ -8,12 +8,11 @@
  * of that work to the baseline. That flush is what "sync" adds to the sets' acknowledgement:
  * the median time of the 1,000 sets in "sync" children less that in children in memory.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { type Figure, figure, ms, ratio } from "../harness/figures.js";
+import { runChildTimed } from "../harness/child.js";
+import { type Figure, figure, ms, type Quantity, ratio } from "../harness/figures.js";
 import { median } from "../harness/measure.js";
 import type { Section } from "../harness/section.js";
 import { addReportedRow, table } from "../harness/table.js";
@@ -28,7 +27,7 @@ import {
 } from "./ending-child.js";
 
 const NAME = "ending";
-const CHILD = fileURLToPath(new URL("ending-child.js", import.meta.url));
+const CHILD = new URL("ending-child.js", import.meta.url);
 const AT_MOST_ONE_FLUSH = { op: "<=", value: 1, source: "#25" } as const;
 
 interface Ended {
@@ -39,30 +38,15 @@ interface Ended {
 }
 
 /** Runs one child; resolves to its ending's duration. */
-function endingOf(kind: StoreKind, ending: Ending): Promise<Ended> {
+async function endingOf(kind: StoreKind, ending: Ending): Promise<Ended> {
   const dir = mkdtempSync(join(tmpdir(), "swarmstate-bench-ending-"));
-  const args = [CHILD, `--store=${kind}`, `--ending=${ending}`, `--path=${join(dir, "store")}`];
-  return new Promise<Ended>((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
-    let out = "";
-    child.stdout.setEncoding("utf8").on("data", (data: string) => {
-      out += data;
-    });
-    child.on("error", reject);
-    // The moment it exited; its output is complete only at "close", which may come later.
-    let exitedAt = Number.NaN;
-    child.on("exit", () => {
-      exitedAt = performance.timeOrigin + performance.now();
-    });
-    child.on("close", (code) => {
-      if (code !== 0) {
-        reject(new Error(`${CHILD} (${kind}, ${ending}) exited with ${code}`));
-        return;
-      }
-      const { at, batchMs } = JSON.parse(out.trim()) as Acknowledged;
-      resolve({ endMs: exitedAt - at, batchMs });
-    });
-  }).finally(() => rmSync(dir, { recursive: true, force: true }));
+  try {
+    const args = [`--store=${kind}`, `--ending=${ending}`, `--path=${join(dir, "store")}`];
+    const { answer, exitedAt } = await runChildTimed<Acknowledged>(CHILD, args);
+    return { endMs: exitedAt - answer.at, batchMs: answer.batchMs };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export const endingSection: Section = {
@@ -84,7 +68,8 @@ export const endingSection: Section = {
       for (const kind of STORES) {
         for (const ending of ENDINGS) {
           const key = `${kind} ${ending}`;
-          runs.set(key, [...(runs.get(key) ?? []), await endingOf(kind, ending)]);
+          const ended = await endingOf(kind, ending);
+          runs.set(key, [...(runs.get(key) ?? []), ended]);
         }
       }
     }
@@ -96,7 +81,7 @@ export const endingSection: Section = {
       );
     const flushMs = batchOf("sync") - batchOf("memory");
     for (const kind of STORES) {
-      const cells: Record<string, ReturnType<typeof ms>> = {};
+      const cells: Record<string, Quantity> = {};
       for (const ending of ENDINGS) cells[ending] = ms(medians.get(`${kind} ${ending}`) as number);
       if (kind === "sync") cells["flush of the sets"] = ms(flushMs);
       addReportedRow(times, kind, kind, cells, progress);

@@ -10,7 +10,19 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 
 /** Runs `script` (a URL of a bench file) with `args`; resolves to the JSON it printed last. */
-export function runChild<T>(script: URL, args: string[]): Promise<T> {
+export async function runChild<T>(script: URL, args: string[]): Promise<T> {
+  return (await runChildTimed<T>(script, args)).answer;
+}
+
+/**
+ * {@link runChild}, also telling when the child exited (ms since the epoch, on the
+ * `performance.timeOrigin` clock), seen from here as soon as it happens: its output is complete
+ * only at "close", which may come later.
+ */
+export function runChildTimed<T>(
+  script: URL,
+  args: string[],
+): Promise<{ answer: T; exitedAt: number }> {
   const argv = ["--expose-gc", fileURLToPath(script), ...args];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, argv, { stdio: ["ignore", "pipe", "inherit"] });
@@ -19,10 +31,14 @@ export function runChild<T>(script: URL, args: string[]): Promise<T> {
       out += data;
     });
     child.on("error", reject);
+    let exitedAt = Number.NaN;
+    child.on("exit", () => {
+      exitedAt = performance.timeOrigin + performance.now();
+    });
     child.on("close", (code) => {
       const last = out.trim().split("\n").at(-1) ?? "";
       if (code !== 0) reject(new Error(`${fileURLToPath(script)} exited with ${code}`));
-      else resolve(JSON.parse(last) as T);
+      else resolve({ answer: JSON.parse(last) as T, exitedAt });
     });
   });
 }
