@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { Store } from "swarmstate";
 import { afterEach, describe, expect, it } from "vitest";
+import { type Ended, runToEnd } from "../fixtures/ended.js";
 
 const run = promisify(execFile);
 const entry = fileURLToPath(new URL("../../dist/index.js", import.meta.url));
@@ -14,34 +15,13 @@ const forgetful = fileURLToPath(new URL("../fixtures/forgetful-program.mjs", imp
 /** Longer than any of these programs takes; one that hangs is killed at this bound and fails. */
 const BOUND_MS = 20_000;
 
-interface Ended {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
 type Work = "one-set" | "full";
 type Ending = "natural" | "exit" | "throw";
 
 /** Runs the forgetful program (see its file); settles when it has ended. */
 function runForgetful(options: object, work: Work, ending: Ending): Promise<Ended> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [forgetful, JSON.stringify(options), work, ending],
-      { timeout: BOUND_MS },
-      (error, stdout, stderr) => {
-        const failure = error as (Error & { code?: unknown; signal?: NodeJS.Signals }) | null;
-        resolve({
-          code: failure === null ? 0 : typeof failure.code === "number" ? failure.code : null,
-          signal: failure?.signal ?? null,
-          stdout,
-          stderr,
-        });
-      },
-    );
-  });
+  const args = [forgetful, JSON.stringify(options), work, ending];
+  return runToEnd(process.execPath, args, BOUND_MS);
 }
 
 describe("process lifecycle", () => {
