@@ -26,7 +26,7 @@ import {
 import { join, resolve } from "node:path";
 import { NotAStoreError, StoreDamagedError } from "../core/errors.js";
 import { lockStore } from "./process-lock.js";
-import { ioError, isSystemError, onDisk } from "./system-error.js";
+import { onDisk } from "./system-error.js";
 
 const MARKER = "swarmstate.json";
 const FORMAT = "swarmstate.store";
@@ -110,18 +110,23 @@ interface Marker {
   shards: number;
 }
 
-/** The marker of the store at `dir`, or `null` where a new store may be created. */
-function readMarker(dir: string): Marker | null {
-  let entries: string[];
+/** What directory `dir` holds, or `null` where it does not exist. */
+function entriesOf(dir: string): string[] | null {
   try {
     if (!statSync(dir).isDirectory()) {
       throw new NotAStoreError(dir, `${dir}: not a directory, so not a swarmstate store`);
     }
-    entries = readdirSync(dir);
+    return readdirSync(dir);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw isSystemError(error) ? ioError(dir, "read the store's directory", error) : error;
+    throw error;
   }
+}
+
+/** The marker of the store at `dir`, or `null` where a new store may be created. */
+function readMarker(dir: string): Marker | null {
+  const entries = onDisk(dir, "read the store's directory", () => entriesOf(dir));
+  if (entries === null) return null;
   if (!entries.includes(MARKER)) {
     // A store being created when its process died has only its lock, or nothing at all.
     if (entries.every((entry) => entry === "LOCK" || entry.startsWith(`${MARKER}.tmp`)))
