@@ -1,7 +1,7 @@
 /**
- * The guard that lets one store at a time open a directory: lmdb itself lets any number of
- * processes (and of stores in one process) open the same files, which two stores writing one
- * log would corrupt.
+ * The guard that lets one store at a time open a directory: the file system lets any number of
+ * processes (and of stores in one process) open the same files, which two stores appending to
+ * one log would corrupt.
  *
  * The guard is a file, `LOCK`, created exclusively (`O_EXCL`), holding the owner's pid and the
  * time that process started (Linux: from /proc; elsewhere unknown). A lock whose process is gone

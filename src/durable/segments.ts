@@ -232,6 +232,7 @@ export class LogWriter {
   private written: Group[] = [];
   private syncing: Promise<void> | null = null;
   private failure: Error | null = null;
+  private appended = 0;
 
   constructor(
     private readonly dir: string,
@@ -251,10 +252,16 @@ export class LogWriter {
     return this.last;
   }
 
+  /** Bytes appended since this writer was made. */
+  get appendedBytes(): number {
+    return this.appended;
+  }
+
   /** Appends `record` at the next position; resolves once it is on disk. */
   append(record: LogRecord | { kind: "drop"; dropped: number[] }): Promise<void> {
     if (this.failure !== null) return Promise.reject(this.failure);
     const bytes = frame(encodeEntry({ at: ++this.last, record }));
+    this.appended += bytes.length;
     if (this.pending === null) {
       this.pending = group();
       setImmediate(() => this.writePending());

@@ -1,7 +1,7 @@
 /**
  * A durable store's directory, as the store's own thread sees it:
  *
- *   <path>/swarmstate.json   { "format": "swarmstate.store", "version": 1, "store": <id>,
+ *   <path>/swarmstate.json   { "format": "swarmstate.store", "version": 2, "store": <id>,
  *                              "shards": <n> }, written once (atomically) at creation
  *   <path>/LOCK              held while a store has it open (process-lock.ts)
  *   <path>/shard-<i>/        shard i's files, owned by its thread (shard-files.ts)
@@ -30,7 +30,10 @@ import { onDisk } from "./system-error.js";
 
 const MARKER = "swarmstate.json";
 const FORMAT = "swarmstate.store";
-const VERSION = 1;
+/** Version 2: shards on logs of our own (shard-files.ts). */
+const VERSION = 2;
+/** Shards in lmdb environments: never released, refused with a message saying so. */
+const LMDB_VERSION = 1;
 
 export interface StoreDirectory {
   /** The directory, absolute. */
@@ -45,17 +48,22 @@ export interface StoreDirectory {
   unlock(): void;
 }
 
-/**
- * Opens (or creates) the store at `path`. `shards` is the shard count asked for (`null`: the
- * count on disk, or `fallback` for a new store).
- */
+/** The shard counts a store may have. */
+export interface ShardCounts {
+  /** The count asked for (`null`: the count on disk, or `fallback` for a new store). */
+  shards: number | null;
+  fallback: number;
+  /** The most a store may have: a marker saying more is damage, refused before any starts. */
+  max: number;
+}
+
+/** Opens (or creates) the store at `path`. */
 export function openStoreDirectory(
   path: string,
-  shards: number | null,
-  fallback: number,
+  { shards, fallback, max }: ShardCounts,
 ): StoreDirectory {
   const dir = resolve(path);
-  const marker = readMarker(dir);
+  const marker = readMarker(dir, max);
   const count = marker?.shards ?? shards ?? fallback;
   if (marker !== null && shards !== null && shards !== marker.shards) {
     throw new RangeError(
@@ -124,7 +132,7 @@ function entriesOf(dir: string): string[] | null {
 }
 
 /** The marker of the store at `dir`, or `null` where a new store may be created. */
-function readMarker(dir: string): Marker | null {
+function readMarker(dir: string, max: number): Marker | null {
   const entries = onDisk(dir, "read the store's directory", () => entriesOf(dir));
   if (entries === null) return null;
   if (!entries.includes(MARKER)) {
@@ -143,6 +151,13 @@ function readMarker(dir: string): Marker | null {
   } catch (error) {
     throw new StoreDamagedError(dir, `${MARKER} is not readable JSON`, { cause: error });
   }
+  if (marker.format === FORMAT && marker.version === LMDB_VERSION) {
+    throw new NotAStoreError(
+      dir,
+      `${dir}: a store in the lmdb format of an unreleased build (${FORMAT} version ` +
+        `${LMDB_VERSION}), which this version cannot read`,
+    );
+  }
   if (marker.format !== FORMAT || marker.version !== VERSION) {
     throw new StoreDamagedError(
       dir,
@@ -151,6 +166,10 @@ function readMarker(dir: string): Marker | null {
   }
   if (typeof marker.store !== "string" || !Number.isInteger(marker.shards)) {
     throw new StoreDamagedError(dir, `${MARKER} lacks the store's id or shard count`);
+  }
+  const count = marker.shards as number;
+  if (count < 1 || count > max) {
+    throw new StoreDamagedError(dir, `${MARKER} says ${count} shards; a store has 1 to ${max}`);
   }
   return { store: marker.store, shards: marker.shards as number };
 }

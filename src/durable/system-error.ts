@@ -6,17 +6,11 @@
  */
 import { StoreIOError } from "../core/errors.js";
 
-/**
- * Whether `error` is the operating system's refusal: Node's errors carry a `code` such as
- * `"EACCES"`; lmdb's carry the positive errno (its own errors, such as `MDB_CORRUPTED`, are
- * negative).
- */
-export function isSystemError(error: unknown): error is Error & { code: string | number } {
+/** Whether `error` is the operating system's refusal: Node's carry a `code` such as `"EACCES"`. */
+function isSystemError(error: unknown): error is Error & { code: string } {
   if (!(error instanceof Error)) return false;
   const { code } = error as { code?: unknown };
-  return typeof code === "string"
-    ? /^E[A-Z0-9]+$/.test(code)
-    : Number.isInteger(code) && (code as number) > 0;
+  return typeof code === "string" && /^E[A-Z0-9]+$/.test(code);
 }
 
 /** The `StoreIOError` for `error`, met at `path` while the store tried to `doing`. */

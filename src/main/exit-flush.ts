@@ -4,7 +4,7 @@
  * store's thread asks every open durable store's shards to flush their logs and blocks until
  * they say so (`Atomics.wait`: nothing asynchronous runs in an `exit` listener), as pino's
  * thread-stream does for its worker; a shard in the store's own thread (`shards: 0`) commits
- * synchronously before it returns (durable/lmdb-writes.ts). With `"sync"` there is nothing left
+ * synchronously before it returns (durable/segments.ts, `commitNow`). With `"sync"` there is nothing left
  * to flush but what is being written; with `"async"` it is the writes acknowledged before they
  * reached disk.
  *
@@ -27,7 +27,7 @@ export function flushAtExit(hosts: readonly ShardHost[]): () => void {
   open.add(hosts);
   if (!listening) {
     listening = true;
-    // First: lmdb closes the environments of this thread in an `exit` listener of its own.
+    // First, before any listener of the program's that might close what the shards need.
     process.prependListener("exit", flushAll);
   }
   return () => {

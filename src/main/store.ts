@@ -9,7 +9,7 @@ import { hostFactoryFor } from "../worker/hosts.js";
 import { makeReachable, makeUnreachable } from "./backends.js";
 import { Coordinator } from "./coordinator.js";
 import { StoreHandle } from "./store-handle.js";
-import { DEFAULT_SHARDS, resolveOptions, type StoreOptions } from "./store-options.js";
+import { DEFAULT_SHARDS, MAX_SHARDS, resolveOptions, type StoreOptions } from "./store-options.js";
 
 let coordinatorOfStore: (store: Store) => Coordinator;
 
@@ -54,7 +54,11 @@ export class Store extends StoreHandle {
     const directory =
       path === null
         ? null
-        : openStoreDirectory(path, asked === null ? null : Math.max(1, asked), DEFAULT_SHARDS);
+        : openStoreDirectory(path, {
+            shards: asked === null ? null : Math.max(1, asked),
+            fallback: DEFAULT_SHARDS,
+            max: MAX_SHARDS,
+          });
     const shards = asked ?? directory?.shards ?? DEFAULT_SHARDS;
     const durable = directory === null ? null : { directory, durability: durability ?? "sync" };
     const coordinator = new Coordinator(

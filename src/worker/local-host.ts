@@ -18,7 +18,7 @@ export class LocalShardHost implements ShardHost {
 
   /** @param onLost called once if the shard becomes unusable (its files failed). */
   constructor(onLost: (error: Error) => void) {
-    this.server = new ShardServer(onLost, "in-thread");
+    this.server = new ShardServer(onLost);
   }
 
   connect(client: ClientId, sameThread: boolean): DataPort {

@@ -18,10 +18,10 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
 import type { ClientBatch } from "../core/batch-format.js";
 import type { ClientId } from "../core/cut.js";
+import { StoreDamagedError } from "../core/errors.js";
 import { applyMutations, type Mutations, mutationsOf } from "../core/mutations.js";
 import type { Shard } from "../core/shard.js";
 import { type ShardCapture, scriptOf } from "../core/shard-script.js";
-import type { WriteMode } from "../durable/lmdb-writes.js";
 import { type RecoveryDecision, type ShardFindings, sum } from "../durable/recovery.js";
 import {
   type CheckpointInfo,
@@ -61,7 +61,7 @@ const ASYNC_BACKLOG = 10_000;
 
 interface PendingCheckpoint {
   cut: number;
-  seq: number;
+  at: number;
   capture: ShardCapture;
   covered: [string, number][];
   snapshots: SnapshotFacts[];
@@ -89,17 +89,29 @@ export class ShardPersistence {
    */
   private readonly held = new Map<string, number>();
 
-  /** @throws StoreDamagedError when the files cannot be used. */
-  constructor(
-    private readonly options: DurableShardOptions,
-    writes: WriteMode,
-  ) {
-    this.files = new ShardFiles(options.dir, options.identity, writes);
+  /** @throws StoreIOError when the shard's directory cannot be made. */
+  constructor(private readonly options: DurableShardOptions) {
+    this.files = new ShardFiles(options.dir, options.identity);
   }
 
-  /** Reads the files; reports what recovery needs from this shard. */
-  open(): ShardFindings {
-    const { checkpoint, records } = this.files.read();
+  /**
+   * Reads the files and replays the checkpoint into `shard` (recovery drops nothing a
+   * checkpoint holds); reports what recovery needs from this shard. Writes nothing.
+   * @throws StoreDamagedError when the files cannot be used.
+   */
+  open(shard: Shard): ShardFindings {
+    const { checkpoint, script, records } = this.files.read();
+    for (const chunk of script()) {
+      try {
+        applyMutations(shard, chunk);
+      } catch (error) {
+        throw new StoreDamagedError(
+          this.files.dir,
+          `its checkpoint does not replay (${(error as Error).message})`,
+          { cause: error },
+        );
+      }
+    }
     this.records = records;
     this.checkpoint = checkpoint;
     const findings: ShardFindings = {
@@ -118,11 +130,10 @@ export class ShardPersistence {
     return findings;
   }
 
-  /** Replays the files into `shard` as the store decided; removes what it dropped. */
+  /** Replays the log into `shard` as the store decided, logs what it dropped, starts logging. */
   async recover(shard: Shard, decision: RecoveryDecision): Promise<RecoveredShard> {
     const checkpoint = this.checkpoint;
     if (checkpoint === null) throw new Error("a shard's files are recovered only after open()");
-    for (const chunk of this.files.checkpointChunks()) applyMutations(shard, chunk);
     for (const facts of checkpoint.snapshots) this.facts.set(facts.id, facts);
     for (const [client, seq] of checkpoint.covered) this.hold(client, seq);
     this.lastSnapshotId = checkpoint.lastSnapshotId;
@@ -144,7 +155,7 @@ export class ShardPersistence {
       else this.hold(record.client, record.seq);
     }
     this.records = [];
-    await this.files.clean(dropped);
+    await this.files.start(dropped);
     this.flushedCut = this.lastCut;
     const snapshots = shard.heldSizes().map(([id, bytes]) => ({
       ...(this.facts.get(id) ?? { id, parent: null, timestamp: 0 }),
@@ -194,10 +205,11 @@ export class ShardPersistence {
     );
     if (this.files.checkpointDue && this.pending === null && this.writing === null) {
       const { capture, covered } = freeze();
+      this.files.markCheckpoint();
       const held = new Set(capture.held.map(([id]) => id));
       this.pending = {
         cut,
-        seq: this.files.seq,
+        at: this.files.position,
         capture,
         covered: this.coveredWith(covered),
         snapshots: [...this.facts.values()].filter((facts) => held.has(facts.id)),
@@ -225,7 +237,7 @@ export class ShardPersistence {
       .writeCheckpoint(
         scriptOf(pending.capture),
         {
-          seq: pending.seq,
+          at: pending.at,
           cut: pending.cut,
           covered: pending.covered,
           snapshots: pending.snapshots,

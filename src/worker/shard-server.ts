@@ -29,7 +29,6 @@ import { type ClientId, CutParticipant, type CutReport } from "../core/cut.js";
 import { serializeError } from "../core/errors.js";
 import { applyMutations, Mut, type Mutations, mutationsOfChanges } from "../core/mutations.js";
 import { Shard } from "../core/shard.js";
-import type { WriteMode } from "../durable/lmdb-writes.js";
 import type { RecoveryDecision, ShardFindings } from "../durable/recovery.js";
 import type { DataPort } from "./port.js";
 import {
@@ -56,18 +55,14 @@ export class ShardServer {
 
   /**
    * @param fail hears of a failure that leaves the shard unusable (its files failed).
-   * @param writes how a durable shard's writes reach its files: by the thread it lives in.
    */
-  constructor(
-    private readonly fail: (error: Error) => void,
-    private readonly writes: WriteMode,
-  ) {}
+  constructor(private readonly fail: (error: Error) => void) {}
 
   /** Makes this shard durable: opens its files; it serves nobody until `recover`. */
   open(options: DurableShardOptions): ShardFindings {
-    this.persistence = new ShardPersistence(options, this.writes);
+    this.persistence = new ShardPersistence(options);
     this.early = [];
-    return this.persistence.open();
+    return this.persistence.open(this.shard);
   }
 
   /** Replays the files as the store decided, then serves the batches that waited. */

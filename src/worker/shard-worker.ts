@@ -45,7 +45,7 @@ export default function handle(
       setImmediate(() => {
         throw error;
       });
-    }, "background");
+    });
     server = shard;
     answerExitFlushes(task.exitPort, shard);
     return null;

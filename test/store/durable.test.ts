@@ -10,6 +10,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   truncateSync,
   writeFileSync,
 } from "node:fs";
@@ -17,7 +18,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { open } from "lmdb";
 import {
   NotAStoreError,
   Store,
@@ -30,6 +30,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { closedDirectory, unprivileged } from "../fixtures/unprivileged.js";
 
 const run = promisify(execFile);
+/** A shard's first log segment (durable/segments.ts). */
+const SEGMENT_1 = "00000000000000000001.log";
 const entry = fileURLToPath(new URL("../../dist/index.js", import.meta.url));
 const dirs: string[] = [];
 const stores: Store[] = [];
@@ -152,12 +154,13 @@ describe("a durable store", () => {
     }
     await store.delete("n", "k0");
     await closeAll();
-    const env = open({ path: join(path, "shard-0"), maxDbs: 4 });
-    const log = env.openDB({ name: "log", encoding: "binary", keyEncoding: "uint32" });
-    const checkpoint = env.openDB({ name: "checkpoint", encoding: "binary" });
-    expect(checkpoint.getKeysCount()).toBeGreaterThan(0);
-    expect(log.getKeysCount()).toBeLessThan(12); // far fewer than the 13 records written
-    await env.close();
+    const files = readdirSync(join(path, "shard-0"));
+    expect(files.filter((name) => name.endsWith(".checkpoint"))).toHaveLength(1);
+    // 6 MB were logged; the segments the checkpoint replaced are gone.
+    const logBytes = files
+      .filter((name) => name.endsWith(".log"))
+      .reduce((total, name) => total + statSync(join(path, "shard-0", name)).size, 0);
+    expect(logBytes).toBeLessThan(3_000_000);
     const reopened = openStore({ path });
     expect(await reopened.size()).toBe(499);
     expect(await reopened.get("n", "k1")).toBe(`5${big}`);
@@ -294,8 +297,9 @@ describe("a durable store's guards", () => {
     const path = freshDir();
     const store = openStore({ path, shards: 1 });
     await store.set("n", "k", "DAMAGE-ME-PLEASE");
+    await store.set("n", "after", 1); // damage to the very last record reads as a torn write
     await closeAll();
-    const data = join(path, "shard-0", "data.mdb");
+    const data = join(path, "shard-0", SEGMENT_1);
     const bytes = readFileSync(data);
     const at = bytes.indexOf("DAMAGE-ME-PLEASE");
     expect(at).toBeGreaterThan(0);
@@ -305,21 +309,46 @@ describe("a durable store's guards", () => {
     const error = await damaged.get("n", "k").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StoreDamagedError);
     expect(error).toMatchObject({ code: "ERR_SWARMSTATE_DAMAGED" });
-    expect((error as Error).message).toContain("fails its checksum");
+    expect((error as Error).message).toContain("fails its checksum, with data after it");
     await expect(damaged.snapshot()).rejects.toBeInstanceOf(StoreDamagedError);
   });
 
-  it("refuses a data file cut short, and an unreadable store marker", async () => {
+  it("refuses a segment cut inside its header, and an unreadable store marker", async () => {
     const path = freshDir();
     const store = openStore({ path, shards: 1 });
     await store.setMany(Array.from({ length: 2000 }, (_, i) => ["n", `k${i}`, i] as const));
     await closeAll();
-    truncateSync(join(path, "shard-0", "data.mdb"), 8192);
+    truncateSync(join(path, "shard-0", SEGMENT_1), 10);
     const cut = openStore({ path });
-    await expect(cut.size()).rejects.toThrow("is cut short");
+    await expect(cut.size()).rejects.toThrow("no sound header");
     await closeAll();
     writeFileSync(join(path, "swarmstate.json"), "{ not json");
     expect(() => new Store({ path })).toThrow(StoreDamagedError);
+  });
+
+  it("refuses a marker with a shard count out of range before starting any shard", async () => {
+    const path = freshDir();
+    openStore({ path, shards: 2 });
+    await closeAll();
+    const marker = join(path, "swarmstate.json");
+    const written = JSON.parse(readFileSync(marker, "utf8"));
+    for (const shards of [0, 65, 1e9]) {
+      writeFileSync(marker, JSON.stringify({ ...written, shards }));
+      expect(() => new Store({ path })).toThrow(
+        `swarmstate.json says ${shards} shards; a store has 1 to 64`,
+      );
+      expect(readdirSync(path).sort()).toEqual(["shard-0", "shard-1", "swarmstate.json"]);
+    }
+  });
+
+  it("refuses a store in the lmdb format of an unreleased build, saying so", () => {
+    const path = freshDir();
+    mkdirSync(join(path, "shard-0"), { recursive: true });
+    writeFileSync(join(path, "shard-0", "data.mdb"), Buffer.alloc(8192));
+    const marker = { format: "swarmstate.store", version: 1, store: "s", shards: 1 };
+    writeFileSync(join(path, "swarmstate.json"), JSON.stringify(marker));
+    expect(() => new Store({ path })).toThrow(NotAStoreError);
+    expect(() => new Store({ path })).toThrow("in the lmdb format of an unreleased build");
   });
 
   it("checks its options", () => {

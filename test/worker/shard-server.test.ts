@@ -36,7 +36,7 @@ function commitOf(cut: number, need: CutNeed, forget: ClientId[], action: CutAct
 
 describe("ShardServer", () => {
   it("answers each client on its own channel, in the order it sent", async () => {
-    const server = new ShardServer(fail, "in-thread");
+    const server = new ShardServer(fail);
     const a = connect(server, 1);
     const b = connect(server, 2);
     a.post([Op.size]);
@@ -48,7 +48,7 @@ describe("ShardServer", () => {
   });
 
   it("forgets a client whose channel closed, and no cut waits for it", async () => {
-    const server = new ShardServer(fail, "in-thread");
+    const server = new ShardServer(fail);
     const a = connect(server, 1);
     a.post([Op.size]);
     await settle();
@@ -76,7 +76,7 @@ describe("ShardServer", () => {
   });
 
   it("holds batches that arrive during a cut, then applies them after it", async () => {
-    const server = new ShardServer(fail, "in-thread");
+    const server = new ShardServer(fail);
     const a = connect(server, 1);
     const report = server.prepare();
     a.post([Op.size]); // arrives while prepared: after the cut
@@ -92,7 +92,7 @@ describe("ShardServer", () => {
   });
 
   it("says goodbye to every client when the store closes", async () => {
-    const server = new ShardServer(fail, "in-thread");
+    const server = new ShardServer(fail);
     const a = connect(server, 1);
     const closed = new Promise((resolve) => a.port.on("close", () => resolve("closed")));
     server.shutdown();
@@ -111,7 +111,7 @@ describe("ShardServer", () => {
     };
     const noDrops = { dropCuts: [], dropFrom: [] };
     try {
-      const server = new ShardServer(fail, "in-thread");
+      const server = new ShardServer(fail);
       server.open(options);
       await server.recover(noDrops);
       const a = connect(server, 1);
@@ -125,7 +125,7 @@ describe("ShardServer", () => {
       a.port.close();
       await server.shutdown();
 
-      const reopened = new ShardServer(fail, "in-thread");
+      const reopened = new ShardServer(fail);
       const findings = reopened.open({ ...options, session: 2 });
       expect(findings.batches.map(({ client, seq }) => [client, seq])).toEqual([["1:1", 1]]);
       await reopened.recover(noDrops);
