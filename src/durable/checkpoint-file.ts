@@ -73,7 +73,7 @@ export function readCheckpoint(dir: string, identity: ShardIdentity): Checkpoint
     new StoreDamagedError(path, `at byte ${offset}: ${problem}`);
   const { frames, tail } = readFrames(bytes);
   if (tail.kind !== "end" || tail.offset !== bytes.length) {
-    throw damaged(tail.offset, tail.kind === "end" ? "zeros after its end" : tail.problem);
+    throw damaged(tail.offset, tail.kind === "end" ? "zeros where a frame belongs" : tail.problem);
   }
   const header = frames[0];
   const footer = frames.at(-1);

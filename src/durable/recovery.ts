@@ -8,7 +8,8 @@
  * shard. The rule, from what every shard found after its checkpoint:
  *
  * - A cut counts if every shard has its record (or a checkpoint taken at or after it). Only the
- *   last cuts can lack records: cuts are placed one at a time and logged in order.
+ *   last cut can lack records: cuts are placed one at a time, each once the one before is on
+ *   every shard's disk. A shard lacking an earlier one is damage, not a crash.
  * - A client's flush counts if every shard it wrote to has its part: part `seq` on shard `s` is
  *   there if the log holds it or the checkpoint covers it. A client's flushes are ordered by
  *   their `sent` vectors (they only grow); from its first flush that does not count on, nothing
@@ -20,6 +21,8 @@
  * a cut ahead of that cut's record. So the shards replay the same history up to that cut, and
  * after it each one keeps the batches that count, in the order it applied them.
  */
+
+import { StoreDamagedError } from "../core/errors.js";
 
 /** What one shard found after its checkpoint. */
 export interface ShardFindings {
@@ -40,11 +43,27 @@ export interface RecoveryDecision {
   dropFrom: [client: string, sentSum: number][];
 }
 
-export function decideRecovery(shards: readonly ShardFindings[]): RecoveryDecision {
+/**
+ * What counts (see the module comment).
+ * @throws StoreDamagedError (naming `where`) if a shard lacks a cut that no crash explains.
+ */
+export function decideRecovery(shards: readonly ShardFindings[], where: string): RecoveryDecision {
   const cuts = new Set(shards.flatMap((s) => s.cuts));
-  const dropCuts = [...cuts].filter(
-    (cut) => !shards.every((s) => s.cuts.includes(cut) || cut <= s.checkpointCut),
-  );
+  const has = (s: ShardFindings, cut: number) => s.cuts.includes(cut) || cut <= s.checkpointCut;
+  const dropCuts = [...cuts].filter((cut) => !shards.every((s) => has(s, cut)));
+  // The coordinator places a cut only once the one before is on every shard's disk, so a crash
+  // can leave only the last cut in part. A shard without an earlier one has lost files, or is
+  // an older copy of itself.
+  const last = Math.max(0, ...cuts, ...shards.map((s) => s.checkpointCut));
+  const lost = dropCuts.find((cut) => cut !== last);
+  if (lost !== undefined) {
+    const shard = shards.findIndex((s) => !has(s, lost));
+    throw new StoreDamagedError(
+      where,
+      `shard ${shard} lacks cut ${lost}, which other shards have, though cut ${last} came ` +
+        "after it: its files are older than the others' (a stale copy?) or lost entries",
+    );
+  }
 
   const covered = shards.map((s) => new Map(s.covered));
   const logged = shards.map((s) => {

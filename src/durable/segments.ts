@@ -43,7 +43,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { StoreDamagedError } from "../core/errors.js";
-import { frame, readFrames, type Tail } from "./frames.js";
+import { frame, readFrames } from "./frames.js";
 import {
   decode,
   decodeEntry,
@@ -111,7 +111,10 @@ export function readLog(dir: string, identity: ShardIdentity, after: number): Lo
     const bytes = onDisk(path, "read a segment", () => readFileSync(path));
     const { frames, tail } = readFrames(bytes);
     const [header, ...rest] = frames;
-    if (header === undefined) throw damaged(0, `no sound header (${problemOf(tail)})`);
+    if (header === undefined) {
+      const why = tail.kind !== "end" ? tail.problem : bytes.length === 0 ? "empty" : "only zeros";
+      throw damaged(0, `no sound header (${why})`);
+    }
     checkHeader(header.payload, identity, first, (problem) => damaged(0, problem));
     next = first;
     for (const { offset, payload } of rest) {
@@ -157,11 +160,21 @@ export function readLog(dir: string, identity: ShardIdentity, after: number): Lo
 export function numberedFiles(dir: string, suffix: string): [name: string, n: number][] {
   const pattern = new RegExp(`^(\\d{20})${suffix.replace(".", "\\.")}$`);
   const files: [string, number][] = [];
-  for (const name of onDisk(dir, "list the shard's files", () => readdirSync(dir))) {
+  for (const name of onDisk(dir, "list the shard's files", () => entriesOf(dir))) {
     const match = pattern.exec(name);
     if (match?.[1] !== undefined) files.push([name, Number(match[1])]);
   }
   return files.sort((a, b) => a[1] - b[1]);
+}
+
+/** The names in `dir`; none if it does not exist (a shard not yet created, or lost). */
+function entriesOf(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw error;
+  }
 }
 
 function checkHeader(
@@ -189,10 +202,6 @@ function checkHeader(
     if (error instanceof RecordShapeError) throw damaged(error.message);
     throw error;
   }
-}
-
-function problemOf(tail: Tail): string {
-  return tail.kind === "end" ? "the file is empty" : tail.problem;
 }
 
 /** One turn's entries: written together, acknowledged together once synced. */
@@ -345,10 +354,14 @@ export class LogWriter {
     if (removed) onDisk(this.dir, "sync the shard's directory", () => syncDirectory(this.dir));
   }
 
+  /** Closes the segment once everything appended is on disk; rejects if any of it failed. */
   async close(): Promise<void> {
-    await this.flushed().catch(() => {});
-    if (this.fd !== null) closeSync(this.fd);
-    this.fd = null;
+    try {
+      await this.flushed();
+    } finally {
+      if (this.fd !== null) closeSync(this.fd);
+      this.fd = null;
+    }
   }
 
   /** Writes the pending group; with `now`, leaves its sync to the caller. */

@@ -20,6 +20,7 @@
  */
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { StoreDamagedError } from "../core/errors.js";
 import type { Mutations } from "../core/mutations.js";
 import {
   type CheckpointOnDisk,
@@ -70,22 +71,30 @@ export class ShardFiles {
   /** The writer's `appendedBytes` at the last `markCheckpoint`. */
   private markedAt = 0;
 
-  /** @throws StoreIOError if the shard's directory cannot be made. */
   constructor(
     readonly dir: string,
     private readonly identity: ShardIdentity,
-  ) {
-    onDisk(dir, "create the shard's directory", () => mkdirSync(dir, { recursive: true }));
-  }
+  ) {}
 
   /**
-   * Reads the checkpoint and the log after it, checked; writes nothing.
+   * Reads the checkpoint and the log after it, checked; writes nothing. `reached`: how far the
+   * log had reached by the store's own record (durable/reached.ts), if it has one.
    * @throws StoreDamagedError naming the file, the offset and what is wrong.
    */
-  read(): ShardOnDisk {
+  read(reached: number | null): ShardOnDisk {
     const checkpoint: CheckpointOnDisk | null = readCheckpoint(this.dir, this.identity);
     const info = checkpoint?.info ?? NO_CHECKPOINT;
     const log = readLog(this.dir, this.identity, info.at);
+    if (reached !== null && checkpoint === null && log.segments.length === 0) {
+      throw new StoreDamagedError(this.dir, "the shard's files are missing");
+    }
+    if (reached !== null && log.last < reached) {
+      throw new StoreDamagedError(
+        this.dir,
+        `the log ends at entry ${log.last}, but had reached entry ${reached}: ` +
+          "its files are older than the store (a stale copy?) or lost their end",
+      );
+    }
     this.log = log;
     this.checkpointAt = info.at;
     this.checkpointBytes = checkpoint?.bytes ?? 0;
@@ -104,6 +113,9 @@ export class ShardFiles {
   async start(dropped: number[]): Promise<void> {
     const log = this.log;
     if (log === null) throw new Error("a shard's files start only after read()");
+    onDisk(this.dir, "create the shard's directory", () =>
+      mkdirSync(this.dir, { recursive: true }),
+    );
     onDisk(this.dir, "remove what a crash left", () => {
       for (const name of readdirSync(this.dir)) {
         if (name.endsWith(".tmp")) rmSync(join(this.dir, name));
@@ -177,8 +189,10 @@ export class ShardFiles {
     this.started.removeThrough(info.at);
   }
 
-  async close(): Promise<void> {
+  /** Closes the files once everything appended is on disk; resolves to the last position. */
+  async close(): Promise<number> {
     await this.writer?.close();
+    return this.writer?.position ?? 0;
   }
 
   private get started(): LogWriter {

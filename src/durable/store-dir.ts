@@ -4,6 +4,7 @@
  *   <path>/swarmstate.json   { "format": "swarmstate.store", "version": 2, "store": <id>,
  *                              "shards": <n> }, written once (atomically) at creation
  *   <path>/LOCK              held while a store has it open (process-lock.ts)
+ *   <path>/reached.json      how far each shard's log had reached (reached.ts)
  *   <path>/shard-<i>/        shard i's files, owned by its thread (shard-files.ts)
  *
  * Opening checks, in this order, each refusal naming the path: a path that is not a directory,
@@ -26,6 +27,7 @@ import {
 import { join, resolve } from "node:path";
 import { NotAStoreError, StoreDamagedError } from "../core/errors.js";
 import { lockStore } from "./process-lock.js";
+import { readReached, writeReached } from "./reached.js";
 import { onDisk } from "./system-error.js";
 
 const MARKER = "swarmstate.json";
@@ -42,6 +44,10 @@ export interface StoreDirectory {
   store: string;
   /** Shards on disk. */
   shards: number;
+  /** How far each shard's log had reached (reached.ts), or `null` if that is not known. */
+  reached: number[] | null;
+  /** Records how far each shard's log has reached, all of it on disk. */
+  recordReached(positions: readonly number[]): void;
   /** Where shard `i`'s files live. */
   shardDir(shard: number): string;
   /** Lets another store open it. */
@@ -104,10 +110,19 @@ export function openStoreDirectory(
       throw error;
     }
   }
+  let reached: number[] | null;
+  try {
+    reached = marker === null ? null : readReached(dir, store, count);
+  } catch (error) {
+    unlock();
+    throw error;
+  }
   return {
     path: dir,
     store,
     shards: count,
+    reached,
+    recordReached: (positions) => writeReached(dir, store as string, positions),
     shardDir: (shard) => join(dir, `shard-${shard}`),
     unlock,
   };
@@ -139,6 +154,9 @@ function readMarker(dir: string, max: number): Marker | null {
     // A store being created when its process died has only its lock, or nothing at all.
     if (entries.every((entry) => entry === "LOCK" || entry.startsWith(`${MARKER}.tmp`)))
       return null;
+    if (entries.some((entry) => /^shard-\d+$/.test(entry))) {
+      throw new StoreDamagedError(dir, `${MARKER} is missing, but shard directories are here`);
+    }
     throw new NotAStoreError(
       dir,
       `${dir}: not a swarmstate store (it holds files but no ${MARKER}); choose an empty directory`,

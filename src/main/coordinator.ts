@@ -167,9 +167,18 @@ export class Coordinator implements CutService {
     this.closing ??= (async () => {
       await this.own.drained();
       await this.lastCut.catch(() => {});
-      await Promise.allSettled(this.hosts.map((host) => host.close()));
-      this.durable?.directory.unlock();
-      for (const listener of this.closed) listener();
+      const closed = await Promise.allSettled(this.hosts.map((host) => host.close()));
+      try {
+        const positions = closed.map((shard) =>
+          shard.status === "fulfilled" ? shard.value : null,
+        );
+        if (this.durable !== null && this.failure === null && !positions.includes(null)) {
+          this.durable.directory.recordReached(positions as number[]);
+        }
+      } finally {
+        this.durable?.directory.unlock();
+        for (const listener of this.closed) listener();
+      }
     })();
     return this.closing;
   }
@@ -185,11 +194,13 @@ export class Coordinator implements CutService {
             identity: { shard, shards: this.hosts.length, store: this.storeId },
             durability,
             session,
+            reached: directory.reached?.[shard] ?? null,
           }),
         ),
       );
-      const decision = decideRecovery(findings);
+      const decision = decideRecovery(findings, directory.path);
       const recovered = await Promise.all(this.hosts.map((host) => host.recover(decision)));
+      directory.recordReached(recovered.map((shard) => shard.position));
       // A snapshot's size is its shards' shares added up (a shard without the id adds none).
       const sizes = new Map<number, number>();
       for (const shard of recovered) {

@@ -61,7 +61,7 @@ export class LocalShardHost implements ShardHost {
     return { wait: () => true };
   }
 
-  close(): Promise<void> {
+  close(): Promise<number | null> {
     return this.server.shutdown();
   }
 }

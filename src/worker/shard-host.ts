@@ -27,8 +27,12 @@ export interface ShardHost {
    * blocks for it (see main/exit-flush.ts). The shard acknowledges no write after it.
    */
   startExitFlush(): ExitFlush;
-  /** Says goodbye to every client, then stops the shard; called once, after the last cut. */
-  close(): Promise<void>;
+  /**
+   * Says goodbye to every client, then stops the shard; called once, after the last cut.
+   * Resolves to a durable shard's last log position, on disk; null in memory or if its files
+   * failed.
+   */
+  close(): Promise<number | null>;
 }
 
 /** A flush asked for as the process ends. */

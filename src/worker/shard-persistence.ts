@@ -38,6 +38,8 @@ export interface DurableShardOptions {
   durability: "sync" | "async";
   /** Names this opening of the store, so clients of different openings never share a name. */
   session: number;
+  /** How far this shard's log had reached by the store's record (durable/reached.ts), if known. */
+  reached: number | null;
 }
 
 /** A held snapshot after reopening: what describes it, with this shard's share of its size. */
@@ -51,6 +53,8 @@ export interface RecoveredShard {
   /** The highest snapshot id and cut number the store had handed out. */
   lastSnapshotId: number;
   lastCut: number;
+  /** The last log position, on disk. */
+  position: number;
 }
 
 /** What a sealed shard's writes wait for: the process is ending. */
@@ -89,7 +93,6 @@ export class ShardPersistence {
    */
   private readonly held = new Map<string, number>();
 
-  /** @throws StoreIOError when the shard's directory cannot be made. */
   constructor(private readonly options: DurableShardOptions) {
     this.files = new ShardFiles(options.dir, options.identity);
   }
@@ -100,7 +103,7 @@ export class ShardPersistence {
    * @throws StoreDamagedError when the files cannot be used.
    */
   open(shard: Shard): ShardFindings {
-    const { checkpoint, script, records } = this.files.read();
+    const { checkpoint, script, records } = this.files.read(this.options.reached);
     for (const chunk of script()) {
       try {
         applyMutations(shard, chunk);
@@ -161,7 +164,12 @@ export class ShardPersistence {
       ...(this.facts.get(id) ?? { id, parent: null, timestamp: 0 }),
       bytes,
     }));
-    return { snapshots, lastSnapshotId: this.lastSnapshotId, lastCut: this.lastCut };
+    return {
+      snapshots,
+      lastSnapshotId: this.lastSnapshotId,
+      lastCut: this.lastCut,
+      position: this.files.position,
+    };
   }
 
   /**
@@ -271,11 +279,14 @@ export class ShardPersistence {
     return this.files.flushed();
   }
 
-  /** Finishes what is being written, then closes the files. */
-  async close(): Promise<void> {
+  /**
+   * Finishes what is being written, then closes the files; resolves to the last log position,
+   * on disk.
+   */
+  async close(): Promise<number> {
     // A sealed shard's checkpoint stopped for good; the next open deletes what it wrote.
     if (!this.isSealed) await this.writing?.catch(() => {});
-    await this.files.close();
+    return this.files.close();
   }
 
   private hold(client: string, seq: number): void {

@@ -118,7 +118,8 @@ export class ShardServer {
   }
 
   /** The store is closing: tells every client, closes their channels, then the files. */
-  async shutdown(): Promise<void> {
+  /** ... and resolves to a durable shard's last log position, on disk (null in memory). */
+  async shutdown(): Promise<number | null> {
     // A sealed shard's last replies never leave (their writes were never logged).
     if (!this.persistence?.sealed) await Promise.all(this.replying.values());
     for (const port of this.ports.values()) {
@@ -126,7 +127,7 @@ export class ShardServer {
       port.close();
     }
     this.ports.clear();
-    await this.persistence?.close();
+    return (await this.persistence?.close()) ?? null;
   }
 
   private arrive(client: ClientId, batch: ClientBatch): void {

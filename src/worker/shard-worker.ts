@@ -37,7 +37,7 @@ export default function handle(
   | null
   | CutReport
   | TaskResult<ShardFindings>
-  | Promise<CutOutcome | TaskResult<RecoveredShard> | null> {
+  | Promise<CutOutcome | TaskResult<RecoveredShard> | number | null> {
   if (task.kind === "init") {
     if (server !== undefined) throw new Error("this thread already hosts a shard");
     const shard = new ShardServer((error) => {
@@ -69,7 +69,7 @@ export default function handle(
     case "commit":
       return server.commit(task.commit);
     case "shutdown":
-      return server.shutdown().then(() => null);
+      return server.shutdown();
   }
 }
 

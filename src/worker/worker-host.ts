@@ -29,6 +29,8 @@ export class WorkerShardHost implements ShardHost {
   private closing = false;
   /** The thread is gone (died, or stopped by `close`): nobody would answer an exit flush. */
   private lost = false;
+  /** Reports the thread's death, once, with its cause where piscina gives one. */
+  private readonly report: (error: Error) => void;
   /** Carries exit flush requests (see `startExitFlush`), outside piscina's task queue. */
   private readonly exitPort: MessagePort;
 
@@ -45,16 +47,21 @@ export class WorkerShardHost implements ShardHost {
       // channels: by default an idle piscina worker blocks in `Atomics.wait` instead.
       atomics: "disabled",
     });
-    // A worker that dies with a task in flight fails that task; one that dies while idle only
-    // shows as "workerDestroy" (or an "error" event, which unhandled would crash the process).
-    // Either way its shard is gone: report it at once.
-    this.pool.on("error", (error: Error) => {
+    // A worker that dies fails the task in flight with its error, or else emits it as an
+    // "error" event (which unhandled would crash the process); piscina emits "workerDestroy"
+    // first, so that one waits a turn for the cause to be reported before it.
+    this.report = (error) => {
+      if (this.lost) return;
       this.lost = true;
       onLost(error);
-    });
+    };
+    this.pool.on("error", this.report);
     this.pool.on("workerDestroy", () => {
-      this.lost = true;
-      if (!this.closing) onLost(new Error("its worker thread exited"));
+      if (this.closing) {
+        this.lost = true;
+        return;
+      }
+      setImmediate(() => this.report(new Error("its worker thread exited")));
     });
     const { port1, port2 } = new MessageChannel();
     port1.unref();
@@ -95,15 +102,18 @@ export class WorkerShardHost implements ShardHost {
     };
   }
 
-  async close(): Promise<void> {
-    await this.pool.run({ kind: "shutdown" } satisfies ShardTask).catch(() => {});
+  async close(): Promise<number | null> {
+    const position: number | null = await this.pool
+      .run({ kind: "shutdown" } satisfies ShardTask)
+      .catch(() => null);
     this.closing = true;
     await this.pool.destroy();
+    return position;
   }
 
-  /** Sends a task whose failure can only mean the thread died, which `onLost` reports. */
+  /** Sends a task whose failure can only mean the thread died: reported to `onLost`. */
   private send(task: ShardTask, transferList?: MessagePort[]): void {
-    this.pool.run(task, transferList ? { transferList } : {}).catch(() => {});
+    this.pool.run(task, transferList ? { transferList } : {}).catch(this.report);
   }
 }
 

@@ -10,7 +10,7 @@ describe("recovery after a crash", () => {
   it("keeps everything that every shard has", () => {
     const part = (seq: number) => ({ client: "s:1", seq, sent: [seq, seq], writers: [0, 1] });
     const both = shard({ cuts: [1, 2], batches: [part(1), part(2)] });
-    expect(decideRecovery([both, both])).toEqual({ dropCuts: [], dropFrom: [] });
+    expect(decideRecovery([both, both], "store")).toEqual({ dropCuts: [], dropFrom: [] });
   });
 
   it("drops a flush one of its shards lacks, and everything after it from that client", () => {
@@ -23,19 +23,19 @@ describe("recovery after a crash", () => {
     });
     // Shard 1 lost its part of the first flush (not yet flushed when the process died).
     const one = shard({ batches: [{ client: "s:1", seq: 2, sent: [2, 2], writers: [1] }] });
-    expect(decideRecovery([zero, one])).toEqual({ dropCuts: [], dropFrom: [["s:1", 2]] });
+    expect(decideRecovery([zero, one], "store")).toEqual({ dropCuts: [], dropFrom: [["s:1", 2]] });
   });
 
   it("counts a part a checkpoint holds as there", () => {
     const zero = shard({ batches: [{ client: "s:1", seq: 3, sent: [3, 2], writers: [0, 1] }] });
     const one = shard({ checkpointCut: 4, covered: [["s:1", 2]], cuts: [] });
-    expect(decideRecovery([zero, one])).toEqual({ dropCuts: [], dropFrom: [] });
+    expect(decideRecovery([zero, one], "store")).toEqual({ dropCuts: [], dropFrom: [] });
   });
 
   it("drops a cut a shard did not log, keeps those a checkpoint covers", () => {
     const zero = shard({ checkpointCut: 2, cuts: [3, 4] });
     const one = shard({ cuts: [1, 2, 3] });
-    expect(decideRecovery([zero, one])).toEqual({ dropCuts: [4], dropFrom: [] });
+    expect(decideRecovery([zero, one], "store")).toEqual({ dropCuts: [4], dropFrom: [] });
   });
 
   it("treats clients separately", () => {
@@ -46,6 +46,21 @@ describe("recovery after a crash", () => {
       ],
     });
     const one = shard({ batches: [] });
-    expect(decideRecovery([zero, one])).toEqual({ dropCuts: [], dropFrom: [["a", 2]] });
+    expect(decideRecovery([zero, one], "store")).toEqual({ dropCuts: [], dropFrom: [["a", 2]] });
+  });
+});
+
+describe("damage that recovery refuses", () => {
+  it("refuses a shard lacking a cut that others have, when a later cut followed it", () => {
+    const others = shard({ cuts: [4, 5, 6] });
+    const stale = shard({ cuts: [4] });
+    expect(() => decideRecovery([others, stale], "/the/store")).toThrow(
+      "/the/store: the store's files are damaged: shard 1 lacks cut 5, which other shards have, " +
+        "though cut 6 came after it",
+    );
+    // Only the last cut may be missing on some shards: the one a crash interrupted.
+    expect(decideRecovery([others, shard({ cuts: [4, 5] })], "/the/store").dropCuts).toEqual([6]);
+    // A checkpoint taken at or after a cut holds it.
+    expect(decideRecovery([others, shard({ checkpointCut: 5 })], "/s").dropCuts).toEqual([6]);
   });
 });

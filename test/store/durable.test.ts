@@ -337,7 +337,12 @@ describe("a durable store's guards", () => {
       expect(() => new Store({ path })).toThrow(
         `swarmstate.json says ${shards} shards; a store has 1 to 64`,
       );
-      expect(readdirSync(path).sort()).toEqual(["shard-0", "shard-1", "swarmstate.json"]);
+      expect(readdirSync(path).sort()).toEqual([
+        "reached.json",
+        "shard-0",
+        "shard-1",
+        "swarmstate.json",
+      ]);
     }
   });
 

@@ -108,6 +108,7 @@ describe("ShardServer", () => {
       identity: { shard: 0, shards: 1, store: "sealed-store" },
       durability: "async",
       session: 1,
+      reached: null,
     };
     const noDrops = { dropCuts: [], dropFrom: [] };
     try {
