@@ -2,7 +2,8 @@
  * The crash test's ledger: one file of JSON lines, `<dir>/ledger.jsonl`, the record the store
  * is checked against. The writer appends each line with one `fs.writeSync` before it goes on,
  * so a line written is in the kernel's hands and survives the writer's SIGKILL; a line cut
- * short (the kill landing inside a write) can only be the last one, and is ignored.
+ * short (the kill landing inside a write) can only be the last one: it is ignored, and cut off
+ * before anything is appended.
  *
  * | line                                      | written by | when                             |
  * | ----------------------------------------- | ---------- | -------------------------------- |
@@ -20,7 +21,15 @@
  *
  * A *session* is the lines after one `recovered` (or `start`) up to the next: one writer's life.
  */
-import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  fstatSync,
+  ftruncateSync,
+  openSync,
+  readFileSync,
+  readSync,
+  writeSync,
+} from "node:fs";
 import type { SnapshotFacts, Unit } from "./units.js";
 
 export const LEDGER_FILE = "ledger.jsonl";
@@ -57,12 +66,16 @@ export class LedgerError extends Error {
   override readonly name = "LedgerError";
 }
 
-/** Appends lines to a ledger, each with one `writeSync`. */
+/**
+ * Appends lines to a ledger, each with one `writeSync`. A line a killed writer cut short is
+ * removed first: appended to, it would become a line in the middle that does not read.
+ */
 export class LedgerWriter {
   private readonly fd: number;
 
   constructor(readonly file: string) {
-    this.fd = openSync(file, "a");
+    this.fd = openSync(file, "a+");
+    cutShortLastLine(this.fd);
   }
 
   append(line: LedgerLine): void {
@@ -72,6 +85,23 @@ export class LedgerWriter {
   close(): void {
     closeSync(this.fd);
   }
+}
+
+/** Truncates the file at `fd` after its last newline, if anything follows it. */
+function cutShortLastLine(fd: number): void {
+  const size = fstatSync(fd).size;
+  const chunk = Buffer.alloc(64 * 1024);
+  for (let end = size; end > 0; ) {
+    const start = Math.max(0, end - chunk.length);
+    const read = readSync(fd, chunk, 0, end - start, start);
+    const newline = chunk.subarray(0, read).lastIndexOf(0x0a);
+    if (newline !== -1) {
+      if (start + newline + 1 < size) ftruncateSync(fd, start + newline + 1);
+      return;
+    }
+    end = start;
+  }
+  if (size > 0) ftruncateSync(fd, 0);
 }
 
 /**
