@@ -156,4 +156,6 @@ export interface Reply {
   results: unknown[];
   /** `[result slot, error]` for ops that failed (absent if none did); their slot holds `null`. */
   failures?: [number, SerializedError][];
+  /** Why the whole batch was refused, not applied at all (its log record could not be written). */
+  refused?: SerializedError;
 }

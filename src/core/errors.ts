@@ -116,6 +116,8 @@ export interface SerializedError {
   shard?: number;
   /** A `StoreFileError`'s path. */
   path?: string;
+  /** Another error's own `code` (a system error's `"ENOSPC"`, for one); ours have theirs by class. */
+  code?: string;
   /** The error's `cause`, serialized the same way (a non-error cause as its string). */
   cause?: SerializedError;
 }
@@ -132,6 +134,8 @@ export function serializeError(error: unknown, depth = 0): SerializedError {
   const serialized: SerializedError = { name: error.name, message: error.message };
   if (error instanceof ShardFailedError) serialized.shard = error.shard;
   if (error instanceof StoreFileError) serialized.path = error.path;
+  const { code } = error as { code?: unknown };
+  if (typeof code === "string" && !(error instanceof SwarmStateError)) serialized.code = code;
   if (error.cause !== undefined && depth < MAX_CAUSE_DEPTH) {
     serialized.cause = serializeError(error.cause, depth + 1);
   }
@@ -174,6 +178,7 @@ export function rebuildError(serialized: SerializedError): Error {
     default: {
       const error = new Error(message, options);
       error.name = name;
+      if (serialized.code !== undefined) Object.assign(error, { code: serialized.code });
       return error;
     }
   }

@@ -20,6 +20,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   writeSync,
 } from "node:fs";
 import { join } from "node:path";
@@ -139,7 +140,30 @@ export async function writeCheckpoint(
   const path = join(dir, `${String(info.at).padStart(20, "0")}${SUFFIX}`);
   const temporary = `${path}.tmp`;
   const fd = onDisk(temporary, "create a checkpoint", () => openSync(temporary, "w"));
-  let written = 0;
+  try {
+    await writeWhole(fd, temporary, identity, chunks, info, yieldBetween);
+  } catch (error) {
+    rmSync(temporary, { force: true }); // a full disk, say: nothing is left of it
+    throw error;
+  } finally {
+    closeSync(fd);
+  }
+  onDisk(dir, "put a checkpoint in place", () => {
+    renameSync(temporary, path);
+    syncDirectory(dir);
+  });
+  return statSync(path).size;
+}
+
+/** Writes a checkpoint's frames to `fd`, then syncs it. */
+async function writeWhole(
+  fd: number,
+  temporary: string,
+  identity: ShardIdentity,
+  chunks: Iterable<Mutations>,
+  info: CheckpointInfo,
+  yieldBetween: () => Promise<void>,
+): Promise<void> {
   let buffered: Buffer[] = [];
   let bufferedBytes = 0;
   const flush = () => {
@@ -149,33 +173,23 @@ export async function writeCheckpoint(
     onDisk(temporary, "write a checkpoint", () => {
       for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done);
     });
-    written += bytes.length;
   };
   const write = (bytes: Buffer) => {
     buffered.push(bytes);
     bufferedBytes += bytes.length;
     if (bufferedBytes >= WRITE_BYTES) flush();
   };
-  try {
-    write(frame(encode({ format: FORMAT, version: VERSION, ...identity, info })));
-    let count = 0;
-    for (const chunk of chunks) {
-      write(frame(encode(mutationsToDisk(chunk))));
-      if (++count % 64 === 0) await yieldBetween();
-    }
-    write(frame(encode({ chunks: count })));
-    flush();
-    await sync(fd).catch((error: Error) => {
-      throw ioError(temporary, "sync a checkpoint", error);
-    });
-  } finally {
-    closeSync(fd);
+  write(frame(encode({ format: FORMAT, version: VERSION, ...identity, info })));
+  let count = 0;
+  for (const chunk of chunks) {
+    write(frame(encode(mutationsToDisk(chunk))));
+    if (++count % 64 === 0) await yieldBetween();
   }
-  onDisk(dir, "put a checkpoint in place", () => {
-    renameSync(temporary, path);
-    syncDirectory(dir);
+  write(frame(encode({ chunks: count })));
+  flush();
+  await sync(fd).catch((error: Error) => {
+    throw ioError(temporary, "sync a checkpoint", error);
   });
-  return written;
 }
 
 /** Removes the checkpoints older than the one at `at`. */

@@ -29,7 +29,8 @@ import {
   writeCheckpoint,
 } from "./checkpoint-file.js";
 import type { CheckpointInfo, LogRecord, ShardIdentity } from "./log-records.js";
-import { type LogOnDisk, LogWriter, readLog, syncDirectory } from "./segments.js";
+import { LogWriter } from "./log-writer.js";
+import { type LogOnDisk, readLog, syncDirectory } from "./segments.js";
 import { onDisk } from "./system-error.js";
 
 export type {

@@ -52,6 +52,13 @@ export class PendingBatch {
 
   /** Settles every call from the shard's reply. */
   private answer(reply: Reply): void {
+    if (reply.refused !== undefined) {
+      const error = rebuildError(reply.refused);
+      for (const waiter of this.waiters) waiter.reject(error);
+      this.outcome = error;
+      this.applied?.settle.reject(error);
+      return;
+    }
     const failed = new Map(reply.failures);
     this.waiters.forEach((waiter, slot) => {
       const failure = failed.get(slot);

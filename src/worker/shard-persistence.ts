@@ -18,7 +18,7 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
 import type { ClientBatch } from "../core/batch-format.js";
 import type { ClientId } from "../core/cut.js";
-import { StoreDamagedError } from "../core/errors.js";
+import { StoreDamagedError, StoreIOError } from "../core/errors.js";
 import { applyMutations, type Mutations, mutationsOf } from "../core/mutations.js";
 import type { Shard } from "../core/shard.js";
 import { type ShardCapture, scriptOf } from "../core/shard-script.js";
@@ -173,15 +173,16 @@ export class ShardPersistence {
   }
 
   /**
-   * Logs what `batch` of `client` wrote. Resolves once the reply may go: at once for a batch of
-   * reads only, and with `"async"` while the backlog is short; else once it is on disk.
+   * Logs what `batch` of `client` writes, before it is applied. Resolves once the reply may go:
+   * at once for a batch of reads only, and with `"async"` while the backlog is short; else once
+   * it is on disk.
+   * @throws StoreIOError if the disk refuses the record (it was not written: do not apply).
    */
   logBatch(client: ClientId, batch: ClientBatch): Promise<void> | null {
     const mutations = mutationsOf(batch);
     if (mutations.length === 0) return null;
     if (this.isSealed) return NEVER;
     const name = this.nameOf(client);
-    this.hold(name, batch.seq);
     const flushed = this.files.append({
       kind: "batch",
       client: name,
@@ -190,6 +191,7 @@ export class ShardPersistence {
       writers: batch.writers,
       mutations,
     });
+    this.hold(name, batch.seq);
     if (this.options.durability === "sync") return flushed;
     this.unflushed++;
     void flushed.finally(() => this.unflushed--);
@@ -235,7 +237,7 @@ export class ShardPersistence {
 
   /**
    * The store knows cut `cut` is on every shard's disk: a checkpoint taken there may be written.
-   * `fail` hears of a checkpoint that could not be written (the log still holds everything).
+   * `fail` hears of a checkpoint that failed for another reason than the file system refusing.
    */
   committed(cut: number, fail: (error: Error) => void): void {
     const pending = this.pending;
@@ -256,7 +258,9 @@ export class ShardPersistence {
           if (this.isSealed) await NEVER;
         },
       )
-      .catch(fail)
+      // The file system refused (a full disk): the log still holds everything, and a later
+      // cut tries again once the log has grown. Anything else leaves the shard in doubt.
+      .catch((error: Error) => (error instanceof StoreIOError ? undefined : fail(error)))
       .finally(() => {
         this.writing = null;
       });

@@ -139,9 +139,19 @@ export class ShardServer {
     this.finishCut();
   }
 
+  /**
+   * Logs `batch`, then applies it; a batch whose record the disk refuses (a full disk) is not
+   * applied, and each of its calls fails with that error.
+   */
   private apply(client: ClientId, batch: ClientBatch): void {
-    const reply = runBatch(this.shard, batch);
-    this.answer(client, reply, this.persistence?.logBatch(client, batch) ?? null);
+    let logged: Promise<void> | null;
+    try {
+      logged = this.persistence?.logBatch(client, batch) ?? null;
+    } catch (error) {
+      this.answer(client, { results: [], refused: serializeError(error) }, null);
+      return;
+    }
+    this.answer(client, runBatch(this.shard, batch), logged);
   }
 
   /** Sends `reply` once `after` (its log record) allows and the client's earlier replies left. */

@@ -13,7 +13,8 @@ import { StoreDamagedError } from "../../src/core/errors.js";
 import { Mut } from "../../src/core/mutations.js";
 import { frame } from "../../src/durable/frames.js";
 import { encode, encodeEntry, type LogRecord } from "../../src/durable/log-records.js";
-import { LogWriter, readLog, segmentName } from "../../src/durable/segments.js";
+import { LogWriter } from "../../src/durable/log-writer.js";
+import { readLog, segmentName } from "../../src/durable/segments.js";
 
 const identity = { shard: 0, shards: 2, store: "a-store" };
 let dir: string;

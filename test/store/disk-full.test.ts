@@ -1,0 +1,88 @@
+/**
+ * A full disk, as the file system reports it (`ENOSPC`): a small tmpfs mounted for the test
+ * (the test runs as root, as CI does), filled up behind the store's back.
+ */
+import { execFileSync } from "node:child_process";
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Store, StoreIOError } from "swarmstate";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+let mount: string;
+
+beforeAll(() => {
+  mount = mkdtempSync(join(tmpdir(), "swarmstate-full-"));
+  execFileSync("mount", ["-t", "tmpfs", "-o", "size=4m", "tmpfs", mount]);
+});
+
+afterAll(() => {
+  execFileSync("umount", [mount]);
+  rmSync(mount, { recursive: true, force: true });
+});
+
+/** Fills the file system at `mount` until it refuses; returns the filler's path. */
+function fill(): string {
+  const filler = join(mount, "filler");
+  const fd = openSync(filler, "w");
+  const block = Buffer.alloc(64 * 1024, 1);
+  try {
+    for (;;) writeSync(fd, block);
+  } catch (error) {
+    expect((error as NodeJS.ErrnoException).code).toBe("ENOSPC");
+  } finally {
+    closeSync(fd);
+  }
+  // Whatever pages are left are taken by smaller writes.
+  const small = openSync(filler, "a");
+  try {
+    for (;;) writeSync(small, Buffer.alloc(512, 1));
+  } catch {
+    // full
+  } finally {
+    closeSync(small);
+  }
+  return filler;
+}
+
+describe("a durable store on a full disk", () => {
+  it("fails the call that hit it with ENOSPC, applies nothing of it, and works again once there is room", async () => {
+    const path = join(mount, "store");
+    const store = new Store({ path, shards: 1 });
+    try {
+      await store.set("n", "before", 1);
+      const filler = fill();
+      const big = "x".repeat(20_000);
+      const error = await store
+        .setMany([
+          ["n", "refused", big],
+          ["n", "before", 2],
+        ])
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(StoreIOError);
+      expect(error).toMatchObject({ code: "ERR_SWARMSTATE_IO" });
+      expect((error as StoreIOError).path).toContain(path);
+      expect((error as Error).cause).toMatchObject({ code: "ENOSPC" });
+      expect((error as Error).message).toContain("append to the log");
+      // Nothing of the refused batch was applied; reads go on.
+      expect(await store.get("n", "refused")).toBeUndefined();
+      expect(await store.get("n", "before")).toBe(1);
+
+      rmSync(filler);
+      await store.set("n", "after", big);
+      await store.snapshot();
+      await store.close();
+      const reopened = new Store({ path });
+      try {
+        expect(await reopened.get("n", "refused")).toBeUndefined();
+        expect(await reopened.get("n", "before")).toBe(1);
+        expect(await reopened.get("n", "after")).toBe(big);
+        expect(await reopened.snapshots()).toHaveLength(1);
+      } finally {
+        await reopened.close();
+      }
+    } finally {
+      await store.close();
+    }
+  });
+});
