@@ -14,6 +14,7 @@
  */
 import { loadavg } from "node:os";
 import { changesetsSection } from "./cases/changesets.js";
+import { crashSection } from "./cases/crash.js";
 import { diffSection } from "./cases/diff.js";
 import { diffChangesSection } from "./cases/diff-changes.js";
 import { durabilitySection } from "./cases/durability.js";
@@ -58,6 +59,7 @@ const SECTIONS: readonly Section[] = [
   poolRoutingSection,
   scalingSection,
   durabilitySection,
+  crashSection,
   endingSection,
   langgraphSection,
 ];

@@ -13,21 +13,17 @@
  *   reading the same entries from the copy (targets: under 3 s, at most 2x lmdb alone).
  * - Disk use under a steady load with `maxHistory: 10`, sampled over time (bounded: the second
  *   half never grows past 1.5x the first half's peak).
- * - The crash test (`runCrashTest`, as `swarmstate crash-test` runs it): 50 SIGKILLs of a writer
- *   (3 with `--quick`), "sync", 3 shards; target: nothing acknowledged lost, no partial batch.
  *
  * Bytes come from /proc/self/io (harness/disk.ts): the shard threads are this process's.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { open } from "lmdb";
 import { shardOf } from "../../dist/core/hash.js";
-import { runCrashTest } from "../../dist/crash/index.js";
 import { dumps, Store } from "../../dist/index.js";
 import { chunksOf, type Item, itemFor, namespaceOf, range, valueFor } from "../harness/data.js";
 import { bytesWritten, directorySize, scratchDirectory } from "../harness/disk.js";
 import {
   bytes,
-  count,
   type Figure,
   figure,
   format,
@@ -260,62 +256,9 @@ export const durabilitySection: Section = {
       ),
     );
 
-    figures.push(...(await crashTest(quick ? 3 : 50, progress)));
     return { figures, tables: [throughput, disk] };
   },
 };
-
-/**
- * Kills a writer `kills` times and checks the store after each kill; the figures are what was
- * lost (target 0) and how long reopening took. A failed test's lines are printed and its
- * directory (store and ledger) kept, so a loss is never just a number in a table.
- */
-async function crashTest(kills: number, progress: (message: string) => void): Promise<Figure[]> {
-  progress(`crash test: ${kills} kills of a "sync" writer`);
-  const scratch = scratchDirectory();
-  let keep = false;
-  try {
-    const report = await runCrashTest(
-      {
-        path: scratch.path,
-        kills,
-        shards: null,
-        durability: null,
-        seed: 1,
-        json: false,
-        sabotage: false,
-      },
-      (line) => progress(`  ${line}`),
-    );
-    const { acknowledged, unacknowledged, reopen } = report;
-    keep = !report.ok;
-    if (keep) progress(`  the store and its ledger are kept in ${scratch.path} for a look`);
-    progress(
-      `  ${report.kills} kills: ${acknowledged.batches.toLocaleString("en-US")} acknowledged batches, ` +
-        `${acknowledged.snapshots} snapshots; ${report.ok ? "nothing lost" : report.failures.join("; ")}`,
-    );
-    return [
-      figure(
-        NAME,
-        `crash test, ${report.kills} kills: checks failed (acknowledged writes or snapshots lost, partial batches)`,
-        count(report.failures.length),
-        { op: "<=", value: 0, source: "#11" },
-        {
-          "acknowledged batches": count(acknowledged.batches),
-          "acknowledged writes": count(acknowledged.writes),
-          "acknowledged snapshots": count(acknowledged.snapshots),
-          "in flight, applied whole": count(unacknowledged.applied),
-          "in flight, dropped whole": count(unacknowledged.dropped),
-        },
-      ),
-      figure(NAME, "crash test: reopening after a kill, mean", ms(reopen.meanMs), null, {
-        max: ms(reopen.maxMs),
-      }),
-    ];
-  } finally {
-    if (!keep) scratch.remove();
-  }
-}
 
 /**
  * The first entry index whose namespace lives on `shard` (of {@link SHARDS}). Routing is the

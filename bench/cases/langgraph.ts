@@ -18,8 +18,8 @@
  * stores (`path`, 2 shards by default on this machine) with `"sync"` and with `"async"`.
  * SqliteSaver's guarantee lies between the two: better-sqlite3 builds SQLite so that a WAL commit
  * is not flushed (measured here: 14 fsyncs for 2,000 commits), so a put survives the process
- * dying but not the machine; `"sync"` survives both (each put waits for lmdb's flush), and
- * `"async"` neither within its few milliseconds' window. SqliteSaver needs `bench/sqlite/`
+ * dying but not the machine; `"sync"` survives both (each put waits for its log record's sync),
+ * and `"async"` neither within its few milliseconds' window. SqliteSaver needs `bench/sqlite/`
  * installed (see harness/sqlite-saver.ts): a full run installs it; a quick run uses it only if
  * it is there.
  */
