@@ -177,32 +177,31 @@ export function mutationsToDisk(mutations: Mutations): DiskMutations {
 /** Mutations read back, each code followed by arguments of the types it takes. */
 export function mutationsFromDisk(value: unknown, what: string): Mutations {
   if (!Array.isArray(value)) fail(what, "a list of mutations");
-  const out: Mutations = [];
+  const out: Mutations = new Array(value.length);
+  // The hot loop of every reopening: no string is built unless something is wrong.
   let i = 0;
   while (i < value.length) {
     const code = value[i];
-    if (typeof code !== "number" || !Object.hasOwn(MUT_ARITY, code)) {
-      fail(`${what}[${i}]`, "a mutation code");
-    }
-    const arity = MUT_ARITY[code as MutCode];
+    const arity = typeof code === "number" ? MUT_ARITY[code as MutCode] : undefined;
+    if (arity === undefined) fail(`${what}[${i}]`, "a mutation code");
     if (i + arity >= value.length) fail(`${what}[${i}]`, `a mutation with its ${arity} arguments`);
-    out.push(code);
-    const arg = (k: number) => `${what}[${i + k}]`;
-    switch (code) {
-      case Mut.set:
-        out.push(string(value[i + 1], arg(1)), string(value[i + 2], arg(2)));
-        out.push(bytes(value[i + 3], arg(3)).toString("latin1"));
-        break;
-      case Mut.delete:
-        out.push(string(value[i + 1], arg(1)), string(value[i + 2], arg(2)));
-        break;
-      case Mut.release:
-      case Mut.snapshot:
-      case Mut.restore:
-        out.push(count(value[i + 1], arg(1)));
-        break;
-      case Mut.clear:
-        break;
+    out[i] = code as MutCode;
+    if (code === Mut.set || code === Mut.delete) {
+      const namespace = value[i + 1];
+      const key = value[i + 2];
+      if (typeof namespace !== "string") fail(`${what}[${i + 1}]`, "a string");
+      if (typeof key !== "string") fail(`${what}[${i + 2}]`, "a string");
+      out[i + 1] = namespace;
+      out[i + 2] = key;
+      if (code === Mut.set) {
+        const bytes = value[i + 3];
+        if (!Buffer.isBuffer(bytes)) fail(`${what}[${i + 3}]`, "bytes");
+        out[i + 3] = bytes.toString("latin1");
+      }
+    } else if (arity === 1) {
+      const id = value[i + 1];
+      if (!Number.isSafeInteger(id) || id < 1) fail(`${what}[${i + 1}]`, "an integer from 1");
+      out[i + 1] = id as number;
     }
     i += 1 + arity;
   }
@@ -229,10 +228,6 @@ function object(value: unknown, what: string): Record<string, unknown> {
 
 function string(value: unknown, what: string): string {
   return typeof value === "string" ? value : fail(what, "a string");
-}
-
-function bytes(value: unknown, what: string): Buffer {
-  return Buffer.isBuffer(value) ? value : fail(what, "bytes");
 }
 
 /** A time in seconds since the epoch. */
