@@ -1,14 +1,6 @@
-import {
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  truncateSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { StoreDamagedError } from "../../src/core/errors.js";
 import { Mut, type Mutations } from "../../src/core/mutations.js";
 import {
@@ -17,16 +9,10 @@ import {
   writeCheckpoint,
 } from "../../src/durable/checkpoint-file.js";
 import type { CheckpointInfo } from "../../src/durable/log-records.js";
+import { scratchPerTest } from "../fixtures/scratch.js";
 
 const identity = { shard: 1, shards: 2, store: "a-store" };
-let dir: string;
-
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "swarmstate-checkpoint-"));
-});
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
+const scratch = scratchPerTest("swarmstate-checkpoint-");
 
 const info = (at: number): CheckpointInfo => ({
   at,
@@ -45,13 +31,13 @@ const chunks: Mutations[] = Array.from({ length: 200 }, (_, i) => [
 ]);
 
 async function write(at: number): Promise<string> {
-  await writeCheckpoint(dir, identity, chunks, info(at), async () => {});
-  return join(dir, `${String(at).padStart(20, "0")}.checkpoint`);
+  await writeCheckpoint(scratch(), identity, chunks, info(at), async () => {});
+  return join(scratch(), `${String(at).padStart(20, "0")}.checkpoint`);
 }
 
 function damage(): unknown {
   try {
-    const read = readCheckpoint(dir, identity);
+    const read = readCheckpoint(scratch(), identity);
     if (read !== null) [...read.chunks()];
   } catch (error) {
     return error;
@@ -61,15 +47,15 @@ function damage(): unknown {
 
 describe("a shard's checkpoint", () => {
   it("reads back what was written, the newest one, and removes the older ones", async () => {
-    expect(readCheckpoint(dir, identity)).toBeNull();
+    expect(readCheckpoint(scratch(), identity)).toBeNull();
     await write(10);
     const path = await write(20);
-    const read = readCheckpoint(dir, identity);
+    const read = readCheckpoint(scratch(), identity);
     expect(read?.info).toEqual(info(20));
     expect(read?.bytes).toBe(readFileSync(path).length);
     expect([...(read?.chunks() ?? [])]).toEqual(chunks);
-    removeBefore(dir, 20);
-    expect(readdirSync(dir)).toEqual(["00000000000000000020.checkpoint"]);
+    removeBefore(scratch(), 20);
+    expect(readdirSync(scratch())).toEqual(["00000000000000000020.checkpoint"]);
   });
 
   it("refuses one cut short, with bytes changed, or with zeros after it", async () => {
@@ -93,10 +79,10 @@ describe("a shard's checkpoint", () => {
 
   it("refuses one of another shard, or whose name says another position", async () => {
     const path = await write(7);
-    expect(() => readCheckpoint(dir, { ...identity, shard: 0 })).toThrow(
+    expect(() => readCheckpoint(scratch(), { ...identity, shard: 0 })).toThrow(
       /the header's shard is 1, expected 0/,
     );
-    writeFileSync(join(dir, "00000000000000000009.checkpoint"), readFileSync(path));
-    expect(() => readCheckpoint(dir, identity)).toThrow(/says it holds the log to 7/);
+    writeFileSync(join(scratch(), "00000000000000000009.checkpoint"), readFileSync(path));
+    expect(() => readCheckpoint(scratch(), identity)).toThrow(/says it holds the log to 7/);
   });
 });

@@ -1,30 +1,16 @@
-import {
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  truncateSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { StoreDamagedError } from "../../src/core/errors.js";
 import { Mut } from "../../src/core/mutations.js";
 import { frame } from "../../src/durable/frames.js";
 import { encode, encodeEntry, type LogRecord } from "../../src/durable/log-records.js";
 import { LogWriter } from "../../src/durable/log-writer.js";
 import { readLog, segmentName } from "../../src/durable/segments.js";
+import { scratchPerTest } from "../fixtures/scratch.js";
 
 const identity = { shard: 0, shards: 2, store: "a-store" };
-let dir: string;
-
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "swarmstate-segments-"));
-});
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
+const scratch = scratchPerTest("swarmstate-segments-");
 
 function batch(n: number): LogRecord {
   return {
@@ -37,9 +23,9 @@ function batch(n: number): LogRecord {
   };
 }
 
-/** Appends batches `from..to` through a writer on what is in `dir`, and closes it. */
+/** Appends batches `from..to` through a writer on what is in `scratch()`, and closes it. */
 async function append(from: number, to: number, rotateAt: number[] = []): Promise<void> {
-  const writer = new LogWriter(dir, identity, readLog(dir, identity, 0));
+  const writer = new LogWriter(scratch(), identity, readLog(scratch(), identity, 0));
   writer.start();
   const done: Promise<void>[] = [];
   for (let n = from; n <= to; n++) {
@@ -53,9 +39,9 @@ async function append(from: number, to: number, rotateAt: number[] = []): Promis
   await writer.close();
 }
 
-const records = (after = 0) => readLog(dir, identity, after).entries.map((e) => e.record);
+const records = (after = 0) => readLog(scratch(), identity, after).entries.map((e) => e.record);
 const segments = () =>
-  readdirSync(dir)
+  readdirSync(scratch())
     .filter((name) => name.endsWith(".log"))
     .sort();
 const range = (from: number, to: number) =>
@@ -64,7 +50,7 @@ const range = (from: number, to: number) =>
 function expectDamaged(problem: RegExp): void {
   let thrown: unknown;
   try {
-    readLog(dir, identity, 0);
+    readLog(scratch(), identity, 0);
   } catch (error) {
     thrown = error;
   }
@@ -79,17 +65,17 @@ describe("a shard's log", () => {
     expect(segments()).toEqual([segmentName(1), segmentName(9)]);
     expect(records()).toEqual(range(1, 12));
     expect(records(7)).toEqual(range(8, 12));
-    expect(readLog(dir, identity, 0).last).toBe(12);
+    expect(readLog(scratch(), identity, 0).last).toBe(12);
   });
 
   it("starts a new shard's log with an empty segment", () => {
-    new LogWriter(dir, identity, readLog(dir, identity, 0)).start();
+    new LogWriter(scratch(), identity, readLog(scratch(), identity, 0)).start();
     expect(segments()).toEqual([segmentName(1)]);
-    expect(readLog(dir, identity, 0)).toMatchObject({ entries: [], last: 0, torn: null });
+    expect(readLog(scratch(), identity, 0)).toMatchObject({ entries: [], last: 0, torn: null });
   });
 
   it("writes what is pending at once when asked (the process is ending)", async () => {
-    const writer = new LogWriter(dir, identity, readLog(dir, identity, 0));
+    const writer = new LogWriter(scratch(), identity, readLog(scratch(), identity, 0));
     writer.start();
     const done = [writer.append(batch(1)), writer.append(batch(2))];
     writer.commitNow();
@@ -99,19 +85,19 @@ describe("a shard's log", () => {
   });
 
   it("skips what a drop entry names", async () => {
-    const writer = new LogWriter(dir, identity, readLog(dir, identity, 0));
+    const writer = new LogWriter(scratch(), identity, readLog(scratch(), identity, 0));
     writer.start();
     await Promise.all([1, 2, 3].map((n) => writer.append(batch(n))));
     await writer.append({ kind: "drop", dropped: [2] });
     await writer.append(batch(4));
     await writer.close();
     expect(records()).toEqual([batch(1), batch(3), batch(4)]);
-    expect(readLog(dir, identity, 0).last).toBe(5);
+    expect(readLog(scratch(), identity, 0).last).toBe(5);
   });
 
   it("removes the segments a checkpoint holds, never the newest", async () => {
     await append(1, 9, [4, 7]);
-    const writer = new LogWriter(dir, identity, readLog(dir, identity, 0));
+    const writer = new LogWriter(scratch(), identity, readLog(scratch(), identity, 0));
     writer.removeThrough(5);
     expect(segments()).toEqual([segmentName(4), segmentName(7)]);
     writer.removeThrough(9);
@@ -122,10 +108,10 @@ describe("a shard's log", () => {
 
   it("reads a torn end of the newest segment as a crash, and appends after the cut", async () => {
     await append(1, 4);
-    const path = join(dir, segmentName(1));
+    const path = join(scratch(), segmentName(1));
     const size = readFileSync(path).length;
     truncateSync(path, size - 3);
-    const log = readLog(dir, identity, 0);
+    const log = readLog(scratch(), identity, 0);
     expect(log.entries.map((e) => e.record)).toEqual(range(1, 3));
     expect(log.torn).toMatchObject({ segment: segmentName(1) });
     const offset = log.torn?.offset as number;
@@ -139,35 +125,35 @@ describe("a shard's log", () => {
 
   it("refuses a torn end anywhere but the newest segment", async () => {
     await append(1, 6, [4]);
-    const path = join(dir, segmentName(1));
+    const path = join(scratch(), segmentName(1));
     truncateSync(path, readFileSync(path).length - 2);
     expectDamaged(/0{19}1\.log: the store's files are damaged: at byte \d+: a frame of/);
   });
 
   it("refuses a missing segment, a gap, and a log that stops before its checkpoint", async () => {
     await append(1, 9, [4, 7]);
-    rmSync(join(dir, segmentName(4)));
+    rmSync(join(scratch(), segmentName(4)));
     expectDamaged(/starts at entry 7, the one before ends at 3/);
-    rmSync(join(dir, segmentName(1)));
+    rmSync(join(scratch(), segmentName(1)));
     expectDamaged(/the log starts at entry 7, the checkpoint ends at 0/);
-    expect(() => readLog(dir, identity, 12)).toThrow(
+    expect(() => readLog(scratch(), identity, 12)).toThrow(
       /ends at entry 9, before its checkpoint's last entry 12/,
     );
   });
 
   it("refuses a segment of another shard or store", async () => {
     await append(1, 2);
-    expect(() => readLog(dir, { ...identity, shard: 1 }, 0)).toThrow(
+    expect(() => readLog(scratch(), { ...identity, shard: 1 }, 0)).toThrow(
       /header's shard is 0, expected 1/,
     );
-    expect(() => readLog(dir, { ...identity, store: "other" }, 0)).toThrow(
+    expect(() => readLog(scratch(), { ...identity, store: "other" }, 0)).toThrow(
       /header's store is a-store, expected other/,
     );
   });
 
   it("refuses a sound frame that is not the record it claims, naming the field", async () => {
     await append(1, 2);
-    const path = join(dir, segmentName(1));
+    const path = join(scratch(), segmentName(1));
     const bad = { ...batch(3), sent: [1, "two"] };
     writeFileSync(path, frame(encode([3, bad])), { flag: "a" });
     expectDamaged(/at byte \d+: batch\.sent\[1\] is not an integer from 0/);
@@ -175,9 +161,13 @@ describe("a shard's log", () => {
 
   it("refuses entries out of order", async () => {
     await append(1, 2);
-    writeFileSync(join(dir, segmentName(1)), frame(encodeEntry({ at: 5, record: batch(5) })), {
-      flag: "a",
-    });
+    writeFileSync(
+      join(scratch(), segmentName(1)),
+      frame(encodeEntry({ at: 5, record: batch(5) })),
+      {
+        flag: "a",
+      },
+    );
     expectDamaged(/entry 5 where 3 belongs/);
   });
 });
