@@ -158,6 +158,9 @@ export class LogWriter {
    * keeping the newest.
    */
   removeThrough(at: number): void {
+    // Nothing appended since the log was to move on for this checkpoint: move it on now, so the
+    // segment the checkpoint holds whole goes too rather than lingering until the next one.
+    if (this.rotating && this.fd !== null && this.last <= at) this.startSegment(this.last + 1);
     const segments = numberedFiles(this.dir, ".log");
     let removed = false;
     for (let i = 0; i + 1 < segments.length; i++) {

@@ -106,6 +106,18 @@ describe("a shard's log", () => {
     expect(records(9)).toEqual([]);
   });
 
+  it("moves on to an empty segment to remove one a checkpoint holds whole", async () => {
+    const writer = new LogWriter(scratch(), identity, readLog(scratch(), identity, 0));
+    writer.start();
+    await Promise.all([1, 2, 3].map((n) => writer.append(batch(n))));
+    writer.rotate(); // a checkpoint at entry 3, and nothing appended before it is written
+    writer.removeThrough(3);
+    expect(segments()).toEqual([segmentName(4)]);
+    await writer.append(batch(4));
+    await writer.close();
+    expect(records(3)).toEqual([batch(4)]);
+  });
+
   it("reads a torn end of the newest segment as a crash, and appends after the cut", async () => {
     await append(1, 4);
     const path = join(scratch(), segmentName(1));
