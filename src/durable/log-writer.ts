@@ -58,6 +58,8 @@ export class LogWriter {
   /** A sync failed: nothing more is acknowledged. */
   private failure: Error | null = null;
   private appended = 0;
+  /** How far the newest segment is allocated (see `reserve`). */
+  private allocated = 0;
 
   constructor(
     private readonly dir: string,
@@ -129,6 +131,31 @@ export class LogWriter {
     return this.unsynced.done;
   }
 
+  /**
+   * Allocates the `bytes` after the log's end now (written as zeros, which read as the log's
+   * end), so that records up to that size are then written without the disk refusing them: a
+   * cut reserves its room before any shard applies it.
+   * @throws StoreIOError if the disk refuses (what was allocated is given back).
+   */
+  reserve(bytes: number): void {
+    if (this.failure !== null) throw this.failure;
+    if (this.fd === null || this.rotating || this.end >= SEGMENT_BYTES) {
+      this.startSegment(this.last + 1);
+    }
+    if (this.allocated >= this.end + bytes) return;
+    const fd = this.fd as number;
+    const zeros = Buffer.alloc(bytes);
+    try {
+      for (let done = 0; done < bytes; ) {
+        done += writeSync(fd, zeros, done, bytes - done, this.end + done);
+      }
+    } catch (error) {
+      this.cutBack(fd);
+      throw ioError(this.pathOf(), "make room in the log", error as Error);
+    }
+    this.allocated = this.end + bytes;
+  }
+
   /** The next entry starts a new segment (so that a checkpoint ending here can drop the old). */
   rotate(): void {
     this.rotating = true;
@@ -173,10 +200,17 @@ export class LogWriter {
     if (removed) onDisk(this.dir, "sync the shard's directory", () => syncDirectory(this.dir));
   }
 
-  /** Closes the segment once everything appended is on disk; rejects if any of it failed. */
+  /**
+   * Closes the segment once everything appended is on disk, giving back room reserved past its
+   * end; rejects if any of it failed.
+   */
   async close(): Promise<void> {
     try {
       await this.flushed();
+      if (this.fd !== null && this.allocated > this.end) {
+        const fd = this.fd;
+        onDisk(this.pathOf(), "give back room in the log", () => ftruncateSync(fd, this.end));
+      }
     } finally {
       if (this.fd !== null) closeSync(this.fd);
       this.fd = null;
@@ -191,12 +225,18 @@ export class LogWriter {
         done += writeSync(fd, bytes, done, bytes.length - done, this.end + done);
       }
     } catch (error) {
-      try {
-        ftruncateSync(fd, this.end);
-      } catch {
-        // What stays past `end` reads as a torn write at the next open, and is cut off there.
-      }
+      this.cutBack(fd);
       throw ioError(this.pathOf(), "append to the log", error as Error);
+    }
+  }
+
+  /** Gives back what a refused write left past the end (and any room reserved there). */
+  private cutBack(fd: number): void {
+    this.allocated = this.end;
+    try {
+      ftruncateSync(fd, this.end);
+    } catch {
+      // What stays past `end` reads as a torn write at the next open, and is cut off there.
     }
   }
 
@@ -222,6 +262,7 @@ export class LogWriter {
     this.fd = created.fd;
     this.segment = created.name;
     this.end = created.end;
+    this.allocated = created.end;
     this.rotating = false;
   }
 

@@ -135,6 +135,14 @@ export class ShardFiles {
     return this.started.append(record);
   }
 
+  /**
+   * Allocates room for `bytes` of records now (see LogWriter.reserve).
+   * @throws StoreIOError if the disk refuses.
+   */
+  reserve(bytes: number): void {
+    this.started.reserve(bytes);
+  }
+
   /** Resolves once everything appended so far is on disk. */
   flushed(): Promise<void> {
     return this.writer?.flushed() ?? Promise.resolve();

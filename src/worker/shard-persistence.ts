@@ -60,6 +60,13 @@ export interface RecoveredShard {
 /** What a sealed shard's writes wait for: the process is ending. */
 const NEVER = new Promise<never>(() => {});
 
+/**
+ * Room a cut reserves in the log before any shard applies it, so that its record is then
+ * written whatever the disk's state: a snapshot's, restore's or clear's record is far smaller;
+ * an `apply` of a larger changeset part is written without that promise.
+ */
+const CUT_ROOM = 64 * 1024;
+
 /** Records waiting for their flush past which `"async"` replies wait too. */
 const ASYNC_BACKLOG = 10_000;
 
@@ -228,6 +235,15 @@ export class ShardPersistence {
     }
     await flushed;
     this.flushedCut = Math.max(this.flushedCut, cut);
+  }
+
+  /**
+   * A cut is being prepared: makes room for its record now, so that a full disk refuses the
+   * cut on every shard before any applies it, rather than failing this one after.
+   * @throws StoreIOError if the disk refuses.
+   */
+  prepareCut(): void {
+    if (!this.isSealed) this.files.reserve(CUT_ROOM);
   }
 
   /** The highest cut whose record is on disk here. */

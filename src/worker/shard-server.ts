@@ -93,6 +93,7 @@ export class ShardServer {
 
   /** First phase of a cut: stop applying batches; report what was applied. */
   prepare(): CutReport {
+    this.persistence?.prepareCut(); // a full disk refuses the cut here, before anything changed
     return this.cut.prepare();
   }
 

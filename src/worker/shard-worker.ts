@@ -35,7 +35,7 @@ export default function handle(
   task: ShardTask,
 ):
   | null
-  | CutReport
+  | TaskResult<CutReport>
   | TaskResult<ShardFindings>
   | Promise<CutOutcome | TaskResult<RecoveredShard> | number | null> {
   if (task.kind === "init") {
@@ -65,7 +65,7 @@ export default function handle(
       server.attach(task.client, task.port);
       return null;
     case "prepare":
-      return server.prepare();
+      return attempt(() => (server as ShardServer).prepare());
     case "commit":
       return server.commit(task.commit);
     case "shutdown":

@@ -83,8 +83,8 @@ export class WorkerShardHost implements ShardHost {
     return outcomeOf(await this.pool.run({ kind: "recover", decision } satisfies ShardTask));
   }
 
-  prepare(): Promise<CutReport> {
-    return this.pool.run({ kind: "prepare" } satisfies ShardTask);
+  async prepare(): Promise<CutReport> {
+    return outcomeOf(await this.pool.run({ kind: "prepare" } satisfies ShardTask));
   }
 
   commit(commit: CutCommit): Promise<CutOutcome> {

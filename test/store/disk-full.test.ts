@@ -48,7 +48,7 @@ function fill(): string {
 describe("a durable store on a full disk", () => {
   it("fails the call that hit it with ENOSPC, applies nothing of it, and works again once there is room", async () => {
     const path = join(mount, "store");
-    const store = new Store({ path, shards: 1 });
+    const store = new Store({ path, shards: 2 });
     try {
       await store.set("n", "before", 1);
       const filler = fill();
@@ -66,6 +66,12 @@ describe("a durable store on a full disk", () => {
       expect((error as Error).message).toContain("append to the log");
       // Nothing of the refused batch was applied; reads go on.
       expect(await store.get("n", "refused")).toBeUndefined();
+      expect(await store.get("n", "before")).toBe(1);
+      // A cut is refused before any shard applies it.
+      const cut = await store.clear().catch((e: unknown) => e);
+      expect(cut).toBeInstanceOf(StoreIOError);
+      expect((cut as Error).cause).toMatchObject({ code: "ENOSPC" });
+      expect((cut as Error).message).toContain("make room in the log");
       expect(await store.get("n", "before")).toBe(1);
 
       rmSync(filler);

@@ -95,7 +95,7 @@ describe("a shard worker that dies", () => {
     try {
       expect(() => handle({ kind: "prepare" })).toThrow("the shard's state is lost");
       expect(handle({ kind: "init", exitPort: port1 })).toBeNull();
-      expect(handle({ kind: "prepare" })).toEqual([]);
+      expect(handle({ kind: "prepare" })).toEqual({ ok: [] });
       expect(() => handle({ kind: "init", exitPort: port2 })).toThrow("already hosts a shard");
     } finally {
       port1.close();
