@@ -36,6 +36,10 @@ import { ioError, onDisk } from "./system-error.js";
 /** A segment grows to about this size before the writer starts the next one. */
 export const SEGMENT_BYTES = 64 * 2 ** 20;
 
+/** Room below which the writer allocates `ROOM_STEP` more past the log's end (see keepRoom). */
+const ROOM_LOW = 8 * 1024;
+const ROOM_STEP = 64 * 1024;
+
 /** Entries written since the last sync began: acknowledged together once synced. */
 interface Group {
   done: Promise<void>;
@@ -124,6 +128,7 @@ export class LogWriter {
     this.last = at;
     this.end += bytes.length;
     this.appended += bytes.length;
+    this.keepRoom();
     if (this.unsynced === null) {
       this.unsynced = group();
       setImmediate(() => this.sync());
@@ -230,13 +235,34 @@ export class LogWriter {
     }
   }
 
-  /** Gives back what a refused write left past the end (and any room reserved there). */
+  /**
+   * Gives back what a refused write left past the end, keeping the room allocated before it
+   * (zeros: the log's end).
+   */
   private cutBack(fd: number): void {
-    this.allocated = this.end;
     try {
-      ftruncateSync(fd, this.end);
+      ftruncateSync(fd, Math.max(this.end, this.allocated));
     } catch {
       // What stays past `end` reads as a torn write at the next open, and is cut off there.
+    }
+  }
+
+  /**
+   * Keeps at least `ROOM_LOW` allocated past the end while the disk allows, so that a small
+   * record (a refused batch part logged as empty, see ShardPersistence) can always be written.
+   */
+  private keepRoom(): void {
+    if (this.allocated - this.end >= ROOM_LOW) return;
+    const fd = this.fd as number;
+    const from = Math.max(this.end, this.allocated);
+    const zeros = Buffer.alloc(ROOM_STEP);
+    try {
+      for (let done = 0; done < ROOM_STEP; ) {
+        done += writeSync(fd, zeros, done, ROOM_STEP - done, from + done);
+      }
+      this.allocated = from + ROOM_STEP;
+    } catch {
+      this.cutBack(fd); // a full disk: the room left is what there is
     }
   }
 
@@ -244,6 +270,11 @@ export class LogWriter {
   private startSegment(first: number): void {
     const old = this.fd;
     if (old !== null) {
+      // The old segment gives back the room kept past its end: a finished segment ends with its
+      // last record.
+      if (this.allocated > this.end) {
+        onDisk(this.pathOf(), "give back room in the log", () => ftruncateSync(old, this.end));
+      }
       try {
         fdatasyncSync(old);
       } catch (error) {

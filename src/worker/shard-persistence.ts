@@ -24,6 +24,7 @@ import type { Shard } from "../core/shard.js";
 import { type ShardCapture, scriptOf } from "../core/shard-script.js";
 import { type RecoveryDecision, type ShardFindings, sum } from "../durable/recovery.js";
 import {
+  type BatchRecord,
   type CheckpointInfo,
   type LogRecord,
   ShardFiles,
@@ -190,19 +191,45 @@ export class ShardPersistence {
     if (mutations.length === 0) return null;
     if (this.isSealed) return NEVER;
     const name = this.nameOf(client);
-    const flushed = this.files.append({
+    const record: BatchRecord = {
       kind: "batch",
       client: name,
       seq: batch.seq,
       sent: [...batch.sent],
       writers: batch.writers,
       mutations,
-    });
+    };
+    let flushed: Promise<void>;
+    try {
+      flushed = this.files.append(record);
+    } catch (error) {
+      if (error instanceof StoreIOError && batch.writers.length > 1) this.logRefused(record, error);
+      throw error;
+    }
     this.hold(name, batch.seq);
     if (this.options.durability === "sync") return flushed;
     this.unflushed++;
     void flushed.finally(() => this.unflushed--);
     return this.unflushed > ASYNC_BACKLOG ? flushed : null;
+  }
+
+  /**
+   * The disk refused this shard's part of a batch that other shards may have logged: logs the
+   * part as empty, in the room the log keeps for this (see LogWriter), so that recovery counts
+   * it as there rather than dropping the whole flush and every later one of its client.
+   * @throws Error (not a StoreIOError) if even that cannot be written: the shard must then fail.
+   */
+  private logRefused(record: BatchRecord, refusal: StoreIOError): void {
+    try {
+      void this.files.append({ ...record, mutations: [] });
+    } catch (error) {
+      throw new Error(
+        "the disk refused this shard's part of a batch that other shards applied, and the " +
+          `refusal could not be logged either: ${(error as Error).message}`,
+        { cause: refusal },
+      );
+    }
+    this.hold(record.client, record.seq);
   }
 
   /**

@@ -26,7 +26,7 @@ import {
 } from "../core/batch-format.js";
 import { runBatch, transferablesOf } from "../core/batch-runner.js";
 import { type ClientId, CutParticipant, type CutReport } from "../core/cut.js";
-import { serializeError } from "../core/errors.js";
+import { StoreIOError, serializeError } from "../core/errors.js";
 import { applyMutations, Mut, type Mutations, mutationsOfChanges } from "../core/mutations.js";
 import { Shard } from "../core/shard.js";
 import type { RecoveryDecision, ShardFindings } from "../durable/recovery.js";
@@ -149,6 +149,10 @@ export class ShardServer {
     try {
       logged = this.persistence?.logBatch(client, batch) ?? null;
     } catch (error) {
+      if (!(error instanceof StoreIOError)) {
+        this.fail(error as Error); // the log can no longer tell what this shard applied
+        return;
+      }
       this.answer(client, { results: [], refused: serializeError(error) }, null);
       return;
     }

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Store, StoreIOError } from "swarmstate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { shardOf } from "../../src/core/hash.js";
 
 let mount: string;
 
@@ -20,6 +21,11 @@ afterAll(() => {
   execFileSync("umount", [mount]);
   rmSync(mount, { recursive: true, force: true });
 });
+
+/** A namespace that lives on shard `shard` of 2. */
+function namespaceOn(shard: number): string {
+  for (let i = 0; ; i++) if (shardOf(`ns${i}`, 2) === shard) return `ns${i}`;
+}
 
 /** Fills the file system at `mount` until it refuses; returns the filler's path. */
 function fill(): string {
@@ -52,7 +58,7 @@ describe("a durable store on a full disk", () => {
     try {
       await store.set("n", "before", 1);
       const filler = fill();
-      const big = "x".repeat(20_000);
+      const big = "x".repeat(100_000); // more than the room a log keeps past its end
       const error = await store
         .setMany([
           ["n", "refused", big],
@@ -84,6 +90,46 @@ describe("a durable store on a full disk", () => {
         expect(await reopened.get("n", "before")).toBe(1);
         expect(await reopened.get("n", "after")).toBe(big);
         expect(await reopened.snapshots()).toHaveLength(1);
+      } finally {
+        await reopened.close();
+      }
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe("a batch over several shards on a full disk", () => {
+  it("keeps the client's later writes across a reopen, though one shard refused its part", async () => {
+    const path = join(mount, "spread");
+    const store = new Store({ path, shards: 2 });
+    const [onZero, onOne] = [namespaceOn(0), namespaceOn(1)];
+    try {
+      await store.setMany([
+        [onZero, "first", 1],
+        [onOne, "first", 1],
+      ]);
+      const filler = fill();
+      // Shard 0's part is larger than the room its log keeps; shard 1's fits in it.
+      const error = await store
+        .setMany([
+          [onZero, "big", "x".repeat(100_000)],
+          [onOne, "small", 1],
+        ])
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(StoreIOError);
+      expect(await store.get(onZero, "big")).toBeUndefined();
+      expect(await store.get(onOne, "small")).toBe(1); // applied there: each shard's own outcome
+      await store.set(onOne, "later", 2); // acknowledged, in the room shard 1 keeps
+      rmSync(filler);
+      await store.set(onZero, "after", 3);
+      await store.close();
+      const reopened = new Store({ path });
+      try {
+        expect(await reopened.get(onOne, "later")).toBe(2);
+        expect(await reopened.get(onOne, "small")).toBe(1);
+        expect(await reopened.get(onZero, "big")).toBeUndefined();
+        expect(await reopened.get(onZero, "after")).toBe(3);
       } finally {
         await reopened.close();
       }
