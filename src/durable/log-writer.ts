@@ -24,6 +24,7 @@ import {
   openSync,
   readSync,
   rmSync,
+  statfsSync,
   writeFileSync,
   writeSync,
 } from "node:fs";
@@ -35,10 +36,6 @@ import { ioError, onDisk } from "./system-error.js";
 
 /** A segment grows to about this size before the writer starts the next one. */
 export const SEGMENT_BYTES = 64 * 2 ** 20;
-
-/** Room below which the writer allocates `ROOM_STEP` more past the log's end (see keepRoom). */
-const ROOM_LOW = 8 * 1024;
-const ROOM_STEP = 64 * 1024;
 
 /** Entries written since the last sync began: acknowledged together once synced. */
 interface Group {
@@ -62,8 +59,6 @@ export class LogWriter {
   /** A sync failed: nothing more is acknowledged. */
   private failure: Error | null = null;
   private appended = 0;
-  /** How far the newest segment is allocated (see `reserve`). */
-  private allocated = 0;
 
   constructor(
     private readonly dir: string,
@@ -128,7 +123,6 @@ export class LogWriter {
     this.last = at;
     this.end += bytes.length;
     this.appended += bytes.length;
-    this.keepRoom();
     if (this.unsynced === null) {
       this.unsynced = group();
       setImmediate(() => this.sync());
@@ -137,28 +131,24 @@ export class LogWriter {
   }
 
   /**
-   * Allocates the `bytes` after the log's end now (written as zeros, which read as the log's
-   * end), so that records up to that size are then written without the disk refusing them: a
-   * cut reserves its room before any shard applies it.
-   * @throws StoreIOError if the disk refuses (what was allocated is given back).
+   * Checks that the file system has `bytes` free for the log, so that a cut is refused on every
+   * shard before any applies it rather than failing one after (a check, not a reservation:
+   * another writer may take the space between the two).
+   * @throws StoreIOError with an `ENOSPC` cause if it has not.
    */
-  reserve(bytes: number): void {
+  checkRoom(bytes: number): void {
     if (this.failure !== null) throw this.failure;
-    if (this.fd === null || this.rotating || this.end >= SEGMENT_BYTES) {
-      this.startSegment(this.last + 1);
-    }
-    if (this.allocated >= this.end + bytes) return;
-    const fd = this.fd as number;
-    const zeros = Buffer.alloc(bytes);
-    try {
-      for (let done = 0; done < bytes; ) {
-        done += writeSync(fd, zeros, done, bytes - done, this.end + done);
-      }
-    } catch (error) {
-      this.cutBack(fd);
-      throw ioError(this.pathOf(), "make room in the log", error as Error);
-    }
-    this.allocated = this.end + bytes;
+    const { bavail, bsize } = onDisk(this.dir, "look at the disk's free space", () =>
+      statfsSync(this.dir),
+    );
+    if (bavail * bsize >= bytes) return;
+    const full = Object.assign(
+      new Error(`no space left on device (${bavail * bsize} bytes free)`),
+      {
+        code: "ENOSPC",
+      },
+    );
+    throw ioError(this.pathOf(), "make room in the log", full);
   }
 
   /** The next entry starts a new segment (so that a checkpoint ending here can drop the old). */
@@ -205,17 +195,10 @@ export class LogWriter {
     if (removed) onDisk(this.dir, "sync the shard's directory", () => syncDirectory(this.dir));
   }
 
-  /**
-   * Closes the segment once everything appended is on disk, giving back room reserved past its
-   * end; rejects if any of it failed.
-   */
+  /** Closes the segment once everything appended is on disk; rejects if any of it failed. */
   async close(): Promise<void> {
     try {
       await this.flushed();
-      if (this.fd !== null && this.allocated > this.end) {
-        const fd = this.fd;
-        onDisk(this.pathOf(), "give back room in the log", () => ftruncateSync(fd, this.end));
-      }
     } finally {
       if (this.fd !== null) closeSync(this.fd);
       this.fd = null;
@@ -235,34 +218,12 @@ export class LogWriter {
     }
   }
 
-  /**
-   * Gives back what a refused write left past the end, keeping the room allocated before it
-   * (zeros: the log's end).
-   */
+  /** Gives back what a refused write left past the end. */
   private cutBack(fd: number): void {
     try {
-      ftruncateSync(fd, Math.max(this.end, this.allocated));
+      ftruncateSync(fd, this.end);
     } catch {
       // What stays past `end` reads as a torn write at the next open, and is cut off there.
-    }
-  }
-
-  /**
-   * Keeps at least `ROOM_LOW` allocated past the end while the disk allows, so that a small
-   * record (a refused batch part logged as empty, see ShardPersistence) can always be written.
-   */
-  private keepRoom(): void {
-    if (this.allocated - this.end >= ROOM_LOW) return;
-    const fd = this.fd as number;
-    const from = Math.max(this.end, this.allocated);
-    const zeros = Buffer.alloc(ROOM_STEP);
-    try {
-      for (let done = 0; done < ROOM_STEP; ) {
-        done += writeSync(fd, zeros, done, ROOM_STEP - done, from + done);
-      }
-      this.allocated = from + ROOM_STEP;
-    } catch {
-      this.cutBack(fd); // a full disk: the room left is what there is
     }
   }
 
@@ -270,11 +231,6 @@ export class LogWriter {
   private startSegment(first: number): void {
     const old = this.fd;
     if (old !== null) {
-      // The old segment gives back the room kept past its end: a finished segment ends with its
-      // last record.
-      if (this.allocated > this.end) {
-        onDisk(this.pathOf(), "give back room in the log", () => ftruncateSync(old, this.end));
-      }
       try {
         fdatasyncSync(old);
       } catch (error) {
@@ -293,7 +249,6 @@ export class LogWriter {
     this.fd = created.fd;
     this.segment = created.name;
     this.end = created.end;
-    this.allocated = created.end;
     this.rotating = false;
   }
 

@@ -34,6 +34,8 @@ export interface ShardFindings {
   cuts: number[];
   /** The batch records after the checkpoint. */
   batches: { client: string; seq: number; sent: number[]; writers: number[] }[];
+  /** The last log position it read, all of it on disk (for reached.json). */
+  position: number;
 }
 
 export interface RecoveryDecision {

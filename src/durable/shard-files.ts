@@ -136,11 +136,11 @@ export class ShardFiles {
   }
 
   /**
-   * Allocates room for `bytes` of records now (see LogWriter.reserve).
-   * @throws StoreIOError if the disk refuses.
+   * Checks that the disk has `bytes` free for the log (see LogWriter.checkRoom).
+   * @throws StoreIOError if it has not.
    */
-  reserve(bytes: number): void {
-    this.started.reserve(bytes);
+  checkRoom(bytes: number): void {
+    this.started.checkRoom(bytes);
   }
 
   /** Resolves once everything appended so far is on disk. */
@@ -151,6 +151,11 @@ export class ShardFiles {
   /** Puts everything appended so far on disk before returning: the process is ending. */
   commitNow(): void {
     this.writer?.commitNow();
+  }
+
+  /** The last log position `read` found. */
+  get readPosition(): number {
+    return this.log?.last ?? 0;
   }
 
   /** The position of the last entry appended. */

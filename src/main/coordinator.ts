@@ -199,8 +199,9 @@ export class Coordinator implements CutService {
         ),
       );
       const decision = decideRecovery(findings, directory.path);
+      // Before any shard serves: what they read is on disk, and no call can wait behind this.
+      directory.recordReached(findings.map((shard) => shard.position));
       const recovered = await Promise.all(this.hosts.map((host) => host.recover(decision)));
-      directory.recordReached(recovered.map((shard) => shard.position));
       // A snapshot's size is its shards' shares added up (a shard without the id adds none).
       const sizes = new Map<number, number>();
       for (const shard of recovered) {

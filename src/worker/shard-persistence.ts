@@ -54,17 +54,15 @@ export interface RecoveredShard {
   /** The highest snapshot id and cut number the store had handed out. */
   lastSnapshotId: number;
   lastCut: number;
-  /** The last log position, on disk. */
-  position: number;
 }
 
 /** What a sealed shard's writes wait for: the process is ending. */
 const NEVER = new Promise<never>(() => {});
 
 /**
- * Room a cut reserves in the log before any shard applies it, so that its record is then
- * written whatever the disk's state: a snapshot's, restore's or clear's record is far smaller;
- * an `apply` of a larger changeset part is written without that promise.
+ * Free space every shard's disk must have for a cut to go ahead (see `prepareCut`): far more
+ * than a snapshot's, restore's or clear's record; an `apply` of a larger changeset part goes
+ * ahead without that promise.
  */
 const CUT_ROOM = 64 * 1024;
 
@@ -130,6 +128,7 @@ export class ShardPersistence {
       covered: checkpoint.covered,
       cuts: [],
       batches: [],
+      position: this.files.readPosition,
     };
     for (const [, record] of records) {
       if (record.kind === "cut") findings.cuts.push(record.cut);
@@ -176,7 +175,6 @@ export class ShardPersistence {
       snapshots,
       lastSnapshotId: this.lastSnapshotId,
       lastCut: this.lastCut,
-      position: this.files.position,
     };
   }
 
@@ -215,8 +213,9 @@ export class ShardPersistence {
 
   /**
    * The disk refused this shard's part of a batch that other shards may have logged: logs the
-   * part as empty, in the room the log keeps for this (see LogWriter), so that recovery counts
-   * it as there rather than dropping the whole flush and every later one of its client.
+   * part as empty (a small record, which usually fits in the last block the log already has),
+   * so that recovery counts it as there rather than dropping the whole flush and every later
+   * one of its client.
    * @throws Error (not a StoreIOError) if even that cannot be written: the shard must then fail.
    */
   private logRefused(record: BatchRecord, refusal: StoreIOError): void {
@@ -265,12 +264,12 @@ export class ShardPersistence {
   }
 
   /**
-   * A cut is being prepared: makes room for its record now, so that a full disk refuses the
-   * cut on every shard before any applies it, rather than failing this one after.
-   * @throws StoreIOError if the disk refuses.
+   * A cut is being prepared: checks there is room for its record, so that a full disk refuses
+   * the cut on every shard before any applies it, rather than failing this one after.
+   * @throws StoreIOError if there is not.
    */
   prepareCut(): void {
-    if (!this.isSealed) this.files.reserve(CUT_ROOM);
+    if (!this.isSealed) this.files.checkRoom(CUT_ROOM);
   }
 
   /** The highest cut whose record is on disk here. */

@@ -3,7 +3,7 @@ import { decideRecovery, type ShardFindings } from "../../src/durable/recovery.j
 
 /** A shard's findings: no checkpoint unless given. */
 function shard(found: Partial<ShardFindings>): ShardFindings {
-  return { checkpointCut: 0, covered: [], cuts: [], batches: [], ...found };
+  return { checkpointCut: 0, covered: [], cuts: [], batches: [], position: 0, ...found };
 }
 
 describe("recovery after a crash", () => {
