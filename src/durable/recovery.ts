@@ -2,6 +2,19 @@
  * What a durable store keeps of its shards' logs when it reopens after a crash: every batch and
  * cut all or nothing across shards, and for each client a prefix of its batches.
  *
+ * Crash or damage, in one place (each rule is kept where its files are read):
+ * - Within a file (frames.ts): a frame cut short at the very end, with nothing sound after it,
+ *   is a torn write, a crash; only the newest segment may end so (segments.ts), and the cut
+ *   bytes are kept aside. Any other frame that does not read, or a sound one that is not the
+ *   record it claims (log-records.ts), is damage.
+ * - Within a shard (segments.ts, checkpoint-file.ts, shard-files.ts): positions without a gap
+ *   from the checkpoint on, headers naming this store and shard, a checkpoint that reads whole,
+ *   and a log that reaches what reached.json says it had reached (reached.ts); a shard without
+ *   files where the store has that record is damage.
+ * - Across shards (below): only the last cut may be missing anywhere.
+ * Damage is a `StoreDamagedError` naming the file, the offset and what is wrong, raised before
+ * anything is written, so a refused open changes nothing on disk.
+ *
  * Each shard has its own files, so a batch whose flush wrote to several shards (a `setMany`
  * across namespaces, a tick's calls) is several commits, and a crash can leave some of them on
  * disk and not others; the same holds for a cut (snapshot, restore, clear), logged by every
