@@ -39,8 +39,9 @@ import {
   RecordShapeError,
   type ShardIdentity,
 } from "./log-records.js";
-import { numberedFiles, syncDirectory } from "./segments.js";
+import { numberedFiles, numberedName } from "./segments.js";
 import { ioError, onDisk } from "./system-error.js";
+import { syncDirectory } from "./whole-file.js";
 
 const FORMAT = "swarmstate.checkpoint";
 const VERSION = 1;
@@ -137,7 +138,7 @@ export async function writeCheckpoint(
   info: CheckpointInfo,
   yieldBetween: () => Promise<void>,
 ): Promise<number> {
-  const path = join(dir, `${String(info.at).padStart(20, "0")}${SUFFIX}`);
+  const path = join(dir, numberedName(info.at, SUFFIX));
   const temporary = `${path}.tmp`;
   const fd = onDisk(temporary, "create a checkpoint", () => openSync(temporary, "w"));
   try {

@@ -31,8 +31,9 @@ import {
 import { join } from "node:path";
 import { frame } from "./frames.js";
 import { encodeEntry, type LogRecord, type ShardIdentity } from "./log-records.js";
-import { createSegment, type LogOnDisk, numberedFiles, syncDirectory } from "./segments.js";
+import { createSegment, type LogOnDisk, numberedFiles } from "./segments.js";
 import { ioError, onDisk } from "./system-error.js";
+import { syncDirectory } from "./whole-file.js";
 
 /** A segment grows to about this size before the writer starts the next one. */
 export const SEGMENT_BYTES = 64 * 2 ** 20;

@@ -14,11 +14,11 @@
  * then lack files too, and start empty), or it was deleted, which loosens the check, never
  * refuses. Unreadable, or naming another store, it is damage.
  */
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { StoreDamagedError } from "../core/errors.js";
-import { syncDirectory } from "./segments.js";
 import { onDisk } from "./system-error.js";
+import { writeWhole } from "./whole-file.js";
 
 const FILE = "reached.json";
 const FORMAT = "swarmstate.reached";
@@ -58,15 +58,6 @@ export function readReached(dir: string, store: string, shards: number): number[
 
 /** Records `positions`, each on its shard's disk (see the module comment). */
 export function writeReached(dir: string, store: string, positions: readonly number[]): void {
-  const path = join(dir, FILE);
-  const temporary = `${path}.tmp`;
-  onDisk(path, `write ${FILE}`, () => {
-    writeFileSync(
-      temporary,
-      `${JSON.stringify({ format: FORMAT, version: VERSION, store, positions })}\n`,
-      { flush: true },
-    );
-    renameSync(temporary, path);
-    syncDirectory(dir);
-  });
+  const text = `${JSON.stringify({ format: FORMAT, version: VERSION, store, positions })}\n`;
+  onDisk(join(dir, FILE), `write ${FILE}`, () => writeWhole(dir, FILE, text));
 }

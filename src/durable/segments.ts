@@ -21,17 +21,7 @@
  *
  * Appending is log-writer.ts's.
  */
-import {
-  closeSync,
-  fdatasyncSync,
-  fsyncSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeSync,
-} from "node:fs";
+import { openSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { StoreDamagedError } from "../core/errors.js";
 import { frame, readFrames } from "./frames.js";
@@ -46,6 +36,7 @@ import {
   type ShardIdentity,
 } from "./log-records.js";
 import { onDisk } from "./system-error.js";
+import { writeWhole } from "./whole-file.js";
 
 const FORMAT = "swarmstate.segment";
 const VERSION = 1;
@@ -73,7 +64,7 @@ export interface LogOnDisk {
 
 /** The file name of the segment whose first entry is at `first`. */
 export function segmentName(first: number): string {
-  return `${String(first).padStart(20, "0")}.log`;
+  return numberedName(first, ".log");
 }
 
 /**
@@ -143,7 +134,12 @@ export function readLog(dir: string, identity: ShardIdentity, after: number): Lo
   return log;
 }
 
-/** Files in `dir` named `<20 digits><suffix>`, with their numbers, in order. */
+/** The name `<n, 20 digits><suffix>`, sorting as `n` does. */
+export function numberedName(n: number, suffix: string): string {
+  return `${String(n).padStart(20, "0")}${suffix}`;
+}
+
+/** Files in `dir` named `<20 digits><suffix>` (`numberedName`), with their numbers, in order. */
 export function numberedFiles(dir: string, suffix: string): [name: string, n: number][] {
   const pattern = new RegExp(`^(\\d{20})${suffix.replace(".", "\\.")}$`);
   const files: [string, number][] = [];
@@ -191,16 +187,6 @@ function checkHeader(
   }
 }
 
-/** Makes a file's creation, renaming or removal in `dir` durable. */
-export function syncDirectory(dir: string): void {
-  const fd = openSync(dir, "r");
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /**
  * Creates the segment whose first entry is at `first`, whole with its header (see the module
  * comment); returns it open for appending, and where its header ends.
@@ -213,20 +199,9 @@ export function createSegment(
 ): { fd: number; name: string; end: number } {
   const name = segmentName(first);
   const path = join(dir, name);
-  const temporary = `${path}.tmp`;
   const header = frame(encode({ format: FORMAT, version: VERSION, ...identity, first }));
   return onDisk(path, "start a log segment", () => {
-    const fd = openSync(temporary, "w");
-    try {
-      writeSync(fd, header);
-      fdatasyncSync(fd);
-      renameSync(temporary, path);
-      syncDirectory(dir);
-    } catch (error) {
-      closeSync(fd);
-      rmSync(temporary, { force: true });
-      throw error;
-    }
-    return { fd, name, end: header.length };
+    writeWhole(dir, name, header);
+    return { fd: openSync(path, "r+"), name, end: header.length };
   });
 }

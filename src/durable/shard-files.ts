@@ -30,8 +30,9 @@ import {
 } from "./checkpoint-file.js";
 import type { CheckpointInfo, LogRecord, ShardIdentity } from "./log-records.js";
 import { LogWriter } from "./log-writer.js";
-import { type LogOnDisk, readLog, syncDirectory } from "./segments.js";
+import { type LogOnDisk, readLog } from "./segments.js";
 import { onDisk } from "./system-error.js";
+import { syncDirectory } from "./whole-file.js";
 
 export type {
   BatchRecord,

@@ -1,0 +1,48 @@
+/**
+ * Files written whole: under a temporary name, synced, renamed into place, and the directory
+ * synced, so that a crash leaves either the old file or the new one, never part of one, and the
+ * new name survives the machine going down. A temporary file a crash left behind is never read.
+ */
+import {
+  closeSync,
+  fdatasyncSync,
+  fsyncSync,
+  openSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
+import { join } from "node:path";
+
+/** Makes a file's creation, renaming or removal in `dir` durable. */
+export function syncDirectory(dir: string): void {
+  const fd = openSync(dir, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Writes `bytes` as `dir/name` (see the module comment). System errors are thrown as they are;
+ * nothing of the temporary file is left then.
+ */
+export function writeWhole(dir: string, name: string, bytes: Uint8Array | string): void {
+  const path = join(dir, name);
+  const temporary = `${path}.tmp`;
+  try {
+    const fd = openSync(temporary, "w");
+    try {
+      writeSync(fd, typeof bytes === "string" ? Buffer.from(bytes) : bytes);
+      fdatasyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temporary, path);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
+  }
+  syncDirectory(dir);
+}
