@@ -15,20 +15,13 @@
  * An empty or missing directory becomes a new store; a refused open leaves nothing it created.
  */
 import { randomUUID } from "node:crypto";
-import {
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { NotAStoreError, StoreDamagedError } from "../core/errors.js";
 import { lockStore } from "./process-lock.js";
 import { readReached, writeReached } from "./reached.js";
 import { onDisk } from "./system-error.js";
+import { writeWhole } from "./whole-file.js";
 
 const MARKER = "swarmstate.json";
 const FORMAT = "swarmstate.store";
@@ -94,17 +87,11 @@ export function openStoreDirectory(
   let store = marker?.store;
   if (store === undefined) {
     store = randomUUID();
-    const temporary = join(dir, `${MARKER}.tmp`);
+    const text = `${JSON.stringify({ format: FORMAT, version: VERSION, store, shards: count })}\n`;
     try {
-      onDisk(dir, `write ${MARKER}`, () => {
-        writeFileSync(
-          temporary,
-          `${JSON.stringify({ format: FORMAT, version: VERSION, store, shards: count })}\n`,
-        );
-        renameSync(temporary, join(dir, MARKER));
-      });
+      // Synced, like the shards' files: a marker lost beside them would read as damage.
+      onDisk(dir, `write ${MARKER}`, () => writeWhole(dir, MARKER, text));
     } catch (error) {
-      rmSync(temporary, { force: true });
       unlock();
       forget();
       throw error;
