@@ -25,18 +25,19 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { StoreDamagedError } from "../core/errors.js";
 import type { Mutations } from "../core/mutations.js";
 import { frame, readFrames } from "./frames.js";
 import {
   type CheckpointInfo,
+  damagedAt,
   decode,
   decodeCheckpointInfo,
-  decodeIdentity,
+  decodeHeader,
   encode,
   mutationsFromDisk,
   mutationsToDisk,
   RecordShapeError,
+  readAt,
   type ShardIdentity,
 } from "./log-records.js";
 import { numberedFiles, numberedName } from "./segments.js";
@@ -71,8 +72,7 @@ export function readCheckpoint(dir: string, identity: ShardIdentity): Checkpoint
   const [name, at] = newest;
   const path = join(dir, name);
   const bytes = onDisk(path, "read the checkpoint", () => readFileSync(path));
-  const damaged = (offset: number, problem: string) =>
-    new StoreDamagedError(path, `at byte ${offset}: ${problem}`);
+  const damaged = (offset: number, problem: string) => damagedAt(path, offset, problem);
   const { frames, tail } = readFrames(bytes);
   if (tail.kind !== "end" || tail.offset !== bytes.length) {
     throw damaged(tail.offset, tail.kind === "end" ? "zeros where a frame belongs" : tail.problem);
@@ -82,32 +82,13 @@ export function readCheckpoint(dir: string, identity: ShardIdentity): Checkpoint
   if (header === undefined || footer === undefined || frames.length < 2) {
     throw damaged(0, "it lacks its header or footer");
   }
-  const shaped = <T>(offset: number, read: () => T): T => {
-    try {
-      return read();
-    } catch (error) {
-      if (error instanceof RecordShapeError) throw damaged(offset, error.message);
-      throw error;
-    }
-  };
-  const info = shaped(0, () => {
-    const fields = decode(header.payload, "the header") as Record<string, unknown>;
-    if (fields?.format !== FORMAT || fields.version !== VERSION) {
-      throw new RecordShapeError(`the header is not ${FORMAT} version ${VERSION}`);
-    }
-    const found = decodeIdentity(fields, "the header");
-    for (const field of ["shard", "shards", "store"] as const) {
-      if (found[field] !== identity[field]) {
-        throw new RecordShapeError(
-          `the header's ${field} is ${found[field]}, expected ${identity[field]}`,
-        );
-      }
-    }
+  const info = readAt(path, 0, () => {
+    const fields = decodeHeader(header.payload, FORMAT, VERSION, identity);
     return decodeCheckpointInfo(fields.info, "the header's info");
   });
   if (info.at !== at) throw damaged(0, `the header says it holds the log to ${info.at}`);
   const chunks = frames.slice(1, -1);
-  shaped(footer.offset, () => {
+  readAt(path, footer.offset, () => {
     const fields = decode(footer.payload, "the footer") as Record<string, unknown>;
     if (fields?.chunks !== chunks.length) {
       throw new RecordShapeError(
@@ -120,7 +101,9 @@ export function readCheckpoint(dir: string, identity: ShardIdentity): Checkpoint
     bytes: bytes.length,
     *chunks() {
       for (const { offset, payload } of chunks) {
-        yield shaped(offset, () => mutationsFromDisk(decode(payload, "a chunk"), "the chunk"));
+        yield readAt(path, offset, () =>
+          mutationsFromDisk(decode(payload, "a chunk"), "the chunk"),
+        );
       }
     },
   };

@@ -2,13 +2,14 @@
  * What a durable shard's files hold, as typed records, and their encoding: standard msgpack
  * (maps with these field names), each read back field by field. A payload that passed its
  * checksum (frames.ts) but is not the record it claims to be cannot come from a crash, so
- * `decode*` reports it as a `RecordShapeError` naming the field, for the caller to report as
+ * `decode*` reports it as a `RecordShapeError` naming the field, which `readAt` turns into
  * damage at its file and offset.
  *
  * Mutations (core/mutations.ts) are written as `[code, ...args]`, a set's value as msgpack bin
  * (the value's own msgpack bytes, held in memory as a latin1 string).
  */
 import { Packr } from "msgpackr";
+import { StoreDamagedError } from "../core/errors.js";
 import { MUT_ARITY, Mut, type Mutations, type MutCode } from "../core/mutations.js";
 
 /** What identifies a shard's files; checked at every open. */
@@ -154,7 +155,50 @@ export function decodeCheckpointInfo(value: unknown, what: string): CheckpointIn
   };
 }
 
-export function decodeIdentity(value: unknown, what: string): ShardIdentity {
+/**
+ * A file's header frame, checked: its format and version, and that it names this shard
+ * (`identity`); returns its fields for the rest to be read.
+ */
+export function decodeHeader(
+  payload: Buffer,
+  format: string,
+  version: number,
+  identity: ShardIdentity,
+): Record<string, unknown> {
+  const header = object(decode(payload, "the header"), "the header");
+  if (header.format !== format || header.version !== version) {
+    throw new RecordShapeError(
+      `the header says ${JSON.stringify(header.format)} version ${String(header.version)}, ` +
+        `not ${format} version ${version}`,
+    );
+  }
+  const found = decodeIdentity(header, "the header");
+  for (const field of ["shard", "shards", "store"] as const) {
+    if (found[field] !== identity[field]) {
+      throw new RecordShapeError(
+        `the header's ${field} is ${found[field]}, expected ${identity[field]}`,
+      );
+    }
+  }
+  return header;
+}
+
+/** Damage at byte `offset` of the file at `path`. */
+export function damagedAt(path: string, offset: number, problem: string): StoreDamagedError {
+  return new StoreDamagedError(path, `at byte ${offset}: ${problem}`);
+}
+
+/** Runs `read`; a record that is not what it claims is damage at byte `offset` of `path`. */
+export function readAt<T>(path: string, offset: number, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof RecordShapeError) throw damagedAt(path, offset, error.message);
+    throw error;
+  }
+}
+
+function decodeIdentity(value: unknown, what: string): ShardIdentity {
   const fields = object(value, what);
   return {
     shard: natural(fields.shard, `${what}.shard`),

@@ -26,13 +26,12 @@ import { join } from "node:path";
 import { StoreDamagedError } from "../core/errors.js";
 import { frame, readFrames } from "./frames.js";
 import {
-  decode,
+  damagedAt,
   decodeEntry,
-  decodeIdentity,
+  decodeHeader,
   encode,
-  type LogEntry,
   type LogRecord,
-  RecordShapeError,
+  readAt,
   type ShardIdentity,
 } from "./log-records.js";
 import { onDisk } from "./system-error.js";
@@ -78,8 +77,7 @@ export function readLog(dir: string, identity: ShardIdentity, after: number): Lo
   let next = -1; // the position the next entry must have; -1 before the first segment
   names.forEach(([name, first], index) => {
     const path = join(dir, name);
-    const damaged = (offset: number, problem: string) =>
-      new StoreDamagedError(path, `at byte ${offset}: ${problem}`);
+    const damaged = (offset: number, problem: string) => damagedAt(path, offset, problem);
     if (next === -1 && first > after + 1) {
       throw damaged(0, `the log starts at entry ${first}, the checkpoint ends at ${after}`);
     }
@@ -93,16 +91,13 @@ export function readLog(dir: string, identity: ShardIdentity, after: number): Lo
       const why = tail.kind !== "end" ? tail.problem : bytes.length === 0 ? "empty" : "only zeros";
       throw damaged(0, `no sound header (${why})`);
     }
-    checkHeader(header.payload, identity, first, (problem) => damaged(0, problem));
+    const { first: named } = readAt(path, 0, () =>
+      decodeHeader(header.payload, FORMAT, VERSION, identity),
+    );
+    if (named !== first) throw damaged(0, `the header says it starts at entry ${String(named)}`);
     next = first;
     for (const { offset, payload } of rest) {
-      let entry: LogEntry;
-      try {
-        entry = decodeEntry(payload);
-      } catch (error) {
-        if (error instanceof RecordShapeError) throw damaged(offset, error.message);
-        throw error;
-      }
+      const entry = readAt(path, offset, () => decodeEntry(payload));
       if (entry.at !== next) throw damaged(offset, `entry ${entry.at} where ${next} belongs`);
       next++;
       const { record } = entry;
@@ -156,33 +151,6 @@ function entriesOf(dir: string): string[] {
     return readdirSync(dir);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
-    throw error;
-  }
-}
-
-function checkHeader(
-  payload: Buffer,
-  identity: ShardIdentity,
-  first: number,
-  damaged: (problem: string) => StoreDamagedError,
-): void {
-  try {
-    const header = decode(payload, "the header") as Record<string, unknown>;
-    if (header?.format !== FORMAT || header.version !== VERSION) {
-      throw damaged(
-        `the header says ${JSON.stringify(header?.format)} version ${String(header?.version)}, not ${FORMAT} version ${VERSION}`,
-      );
-    }
-    const found = decodeIdentity(header, "the header");
-    for (const field of ["shard", "shards", "store"] as const) {
-      if (found[field] !== identity[field]) {
-        throw damaged(`the header's ${field} is ${found[field]}, expected ${identity[field]}`);
-      }
-    }
-    if (header.first !== first)
-      throw damaged(`the header says it starts at entry ${String(header.first)}`);
-  } catch (error) {
-    if (error instanceof RecordShapeError) throw damaged(error.message);
     throw error;
   }
 }
