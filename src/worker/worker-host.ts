@@ -111,9 +111,13 @@ export class WorkerShardHost implements ShardHost {
     return position;
   }
 
-  /** Sends a task whose failure can only mean the thread died: reported to `onLost`. */
+  /**
+   * Sends a task whose answer nobody awaits. Its failure is not reported: a dead thread is
+   * reported by the pool's events, and piscina can reject such a task spuriously (seen:
+   * "MessagePort in transfer list is already detached" for an attach that took effect).
+   */
   private send(task: ShardTask, transferList?: MessagePort[]): void {
-    this.pool.run(task, transferList ? { transferList } : {}).catch(this.report);
+    this.pool.run(task, transferList ? { transferList } : {}).catch(() => {});
   }
 }
 
