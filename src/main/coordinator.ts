@@ -133,9 +133,15 @@ export class Coordinator implements CutService {
     });
   }
 
-  async forget(id: number): Promise<void> {
-    await this.opened; // a durable store's list is only read back once it is open
-    this.registry.drop(id);
+  /**
+   * Drops `id` from the list once the cuts and list reads placed before have finished (a
+   * `snapshots()` asked for before the release still lists it), and a durable store's opening,
+   * which lists the snapshots it recovered.
+   */
+  forget(id: number): Promise<void> {
+    return this.serialized(async () => {
+      this.registry.drop(id);
+    });
   }
 
   /**

@@ -185,4 +185,17 @@ describe.each([0, 1, 3])("the contract with shards: %i", (shards) => {
     await expect(s3.diff(s2)).rejects.toMatchObject({ name: "SnapshotReleasedError" });
     expect(await s3.get("n", "k")).toBe(2);
   });
+
+  it("lists a snapshot in a snapshots() asked for before its release, and not after", async () => {
+    const store = newStore(shards);
+    const s1 = await store.snapshot();
+    const before = [store.snapshots(), store.snapshots()];
+    const released = s1.release();
+    const after = store.snapshots();
+    await released;
+    for (const listed of await Promise.all(before)) {
+      expect(listed.map((snapshot) => snapshot.id)).toEqual([1]);
+    }
+    expect(await after).toEqual([]);
+  });
 });
