@@ -3,7 +3,7 @@
  *
  *   <path>/swarmstate.json   { "format": "swarmstate.store", "version": 2, "store": <id>,
  *                              "shards": <n> }, written once (atomically) at creation
- *   <path>/LOCK              held while a store has it open (process-lock.ts)
+ *   <path>/lock/             claims on the store, held while one has it open (process-lock.ts)
  *   <path>/reached.json      how far each shard's log had reached (reached.ts)
  *   <path>/shard-<i>/        shard i's files, owned by its thread (shard-files.ts)
  *
@@ -18,7 +18,7 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { NotAStoreError, StoreDamagedError } from "../core/errors.js";
-import { lockStore } from "./process-lock.js";
+import { LOCK_DIR, lockStore } from "./process-lock.js";
 import { readReached, writeReached } from "./reached.js";
 import { onDisk } from "./system-error.js";
 import { writeWhole } from "./whole-file.js";
@@ -139,7 +139,7 @@ function readMarker(dir: string, max: number): Marker | null {
   if (entries === null) return null;
   if (!entries.includes(MARKER)) {
     // A store being created when its process died has only its lock, or nothing at all.
-    if (entries.every((entry) => entry === "LOCK" || entry.startsWith(`${MARKER}.tmp`)))
+    if (entries.every((entry) => entry === LOCK_DIR || entry.startsWith(`${MARKER}.tmp`)))
       return null;
     if (entries.some((entry) => /^shard-\d+$/.test(entry))) {
       throw new StoreDamagedError(dir, `${MARKER} is missing, but shard directories are here`);

@@ -338,6 +338,7 @@ describe("a durable store's guards", () => {
         `swarmstate.json says ${shards} shards; a store has 1 to 64`,
       );
       expect(readdirSync(path).sort()).toEqual([
+        "lock",
         "reached.json",
         "shard-0",
         "shard-1",
