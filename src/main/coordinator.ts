@@ -93,14 +93,14 @@ export class Coordinator implements CutService {
 
   snapshot(requester: CutRequester): Promise<SnapshotInfo> {
     return this.serialized(async () => {
-      const { id, parent } = this.registry.reserve();
+      const { id, parent } = this.registry.next();
       const timestamp = (performance.timeOrigin + performance.now()) / 1000;
       // `maxHistory` releases the oldest at the same cut, so that no call after it sees them.
-      const release = this.beyondMaxHistory();
+      const release = this.registry.beyond(this.maxHistory);
       const action = { kind: "snapshot", id, parent, timestamp, release } as const;
       const sizeBytes = await this.cut(requester, action);
       const info: SnapshotInfo = { id, parent, timestamp, sizeBytes };
-      this.registry.add(info);
+      this.registry.taken(info, release); // only now: a refused cut changed nothing
       return info;
     });
   }
@@ -290,18 +290,6 @@ export class Coordinator implements CutService {
     }
     this.committed = Math.max(this.committed, durable);
     return bytes;
-  }
-
-  /** Drops the oldest snapshots that one more would put beyond `maxHistory`; returns their ids. */
-  private beyondMaxHistory(): number[] {
-    const released: number[] = [];
-    if (this.maxHistory === null) return released;
-    for (const oldest of this.registry.list()) {
-      if (this.registry.liveCount < this.maxHistory) break;
-      this.registry.drop(oldest.id);
-      released.push(oldest.id);
-    }
-    return released;
   }
 
   private lose(index: number, cause: Error): void {

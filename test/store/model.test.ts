@@ -15,6 +15,9 @@
  * replica's contents with the diff's removals and puts applied; when the replica held sB's
  * contents, it must now hold sT's. `snapshots()` must list the model's live snapshots.
  *
+ * Refused cuts: on a `RefusingStore` (test/fixtures/refusing-store.ts) a shard can be made to
+ * refuse the next cut at prepare, as a full disk does; the cut must reject and change nothing.
+ *
  * A failure shrinks to a short sequence printed as calls. Snapshots are named `s1`, `s2`, … by
  * id, which counts every `snapshot()` call in order (bursts included); `burst[…]` is a run of
  * calls made without awaiting, then awaited together; `fill`/`sweep` set/delete many keys.
@@ -33,7 +36,9 @@ import {
   Store,
   type Value,
 } from "../../dist/index.js";
+import type { StoreHandle } from "../../dist/main/store-handle.js";
 import { exact } from "../fixtures/msgpack.js";
+import { CutRefused, RefusingStore } from "../fixtures/refusing-store.js";
 
 // ---------------------------------------------------------------------------------------------
 // The model
@@ -203,7 +208,9 @@ function diffOf(target: Contents, base: Contents): Diff {
 // Checking outcomes
 
 interface Real {
-  store: Store;
+  store: StoreHandle;
+  /** A `RefusingStore`'s: the next cut placed is refused by shard `shard`. */
+  refuseNextCut?: (shard: number) => void;
   /** The snapshots the store handed out, by id. */
   snapshots: Map<number, Snapshot>;
   /** Where `applyCall` applies changesets (shards: 0). */
@@ -681,6 +688,46 @@ async function expectReplica(m: Model, r: Real, label: string): Promise<void> {
   await copy.release();
 }
 
+type CutKind = "snapshot" | "restore" | "clear" | "apply";
+
+/**
+ * A cut that shard `shard` refuses (a `RefusingStore`'s), with a `set` made while it is under
+ * way: the cut must reject and change nothing (state, ids, `snapshots()`, `maxHistory`'s
+ * releases: the later calls check them), and the `set` go ahead after it. `apply` applies
+ * `sT.changes(sB)` to the store itself. A call that names a released snapshot is refused before
+ * any cut, as usual, and nothing is made to refuse.
+ */
+function refusedCutCall(kind: CutKind, shard: number, target: number, base: number): Call {
+  const uses = kind === "restore" ? [target] : kind === "apply" ? [target, base] : [];
+  const named = kind === "apply" ? `s${target}.changes(s${base})` : uses.map((id) => `s${id}`);
+  const label = `${kind}(${named}) /* refused by shard ${shard} */, set("B", "k", ${shard})`;
+  /** The call (its changeset read first, for `apply`); `refuse` is called before its cut. */
+  const call = async (r: Real, refuse: () => void): Promise<unknown> => {
+    if (kind === "apply") {
+      const changeset = await snapshotOf(r, target).changes(snapshotOf(r, base));
+      refuse();
+      return r.store.apply(changeset);
+    }
+    refuse();
+    if (kind === "restore") return r.store.restore(snapshotOf(r, target));
+    return kind === "clear" ? r.store.clear() : r.store.snapshot();
+  };
+  return {
+    label,
+    uses,
+    async issue(m, r) {
+      if (uses.some((id) => m.snap(id).released)) {
+        // Refused before any cut: nothing is made to refuse one.
+        return rejected(await settle(call(r, () => {})), SnapshotReleasedError, label);
+      }
+      const cut = call(r, () => r.refuseNextCut?.(shard));
+      const set = setCall("B", "k", shard).issue(m, r);
+      rejected(await settle(cut), CutRefused, label);
+      await set;
+    },
+  };
+}
+
 /** The live snapshots, oldest first, as Snapshots describing them. */
 const snapshotsCall: Call = {
   label: "snapshots()",
@@ -1004,6 +1051,23 @@ const callArb: fc.Arbitrary<Call> = fc.oneof(
 );
 
 const commandArb = callArb.map(toCommand);
+/** For a `RefusingStore`: every call, and cuts a shard refuses. */
+const refusingCommandArb = fc
+  .oneof(
+    { weight: 10, arbitrary: callArb },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(
+          fc.constantFrom<CutKind>("snapshot", "restore", "clear", "apply"),
+          fc.integer({ min: 0, max: 3 }),
+          idArb,
+          idArb,
+        )
+        .map(([kind, shard, target, base]) => refusedCutCall(kind, shard, target, base)),
+    },
+  )
+  .map(toCommand);
 /** For durable stores: every call, and closing and reopening the store. */
 const durableCommandArb = fc
   .oneof({ weight: 20, arbitrary: callArb }, { weight: 1, arbitrary: fc.constant(reopenCall) })
@@ -1012,7 +1076,7 @@ const durableCommandArb = fc
 // ---------------------------------------------------------------------------------------------
 // The property
 
-const open = new Set<Store>();
+const open = new Set<StoreHandle>();
 
 afterEach(async () => {
   await Promise.all([...open].map((store) => store.close()));
@@ -1026,30 +1090,50 @@ interface Setup {
   [fc.toStringMethod](): string;
 }
 
-function setupArb(shards: number): fc.Arbitrary<Setup> {
+/** The stores a test runs sequences on: in memory, durable (reopened), or refusing some cuts. */
+type Variant = "memory" | "durable" | "refusing";
+
+function setupArb(shards: number, variant: Variant): fc.Arbitrary<Setup> {
+  const made = variant === "refusing" ? "RefusingStore" : "Store";
   return fc.constantFrom<number | null>(null, 2, 3).map((maxHistory) => ({
     shards,
     maxHistory,
-    [fc.toStringMethod]: () => `new Store({ shards: ${shards}, maxHistory: ${maxHistory} })`,
+    [fc.toStringMethod]: () => `new ${made}({ shards: ${shards}, maxHistory: ${maxHistory} })`,
   }));
 }
 
+const commandsFor: Record<Variant, fc.Arbitrary<Command>> = {
+  memory: commandArb,
+  durable: durableCommandArb,
+  refusing: refusingCommandArb,
+};
+
 const finalStateCall: Call = { ...stateCall, label: "expectState() after the last call" };
 
-function againstModel(shards: number, numRuns: number, durable = false): () => Promise<void> {
+function againstModel(
+  shards: number,
+  numRuns: number,
+  variant: Variant = "memory",
+): () => Promise<void> {
   return async () => {
     const property = fc.asyncProperty(
-      setupArb(shards),
-      fc.commands([durable ? durableCommandArb : commandArb], { maxCommands: 40, size: "max" }),
+      setupArb(shards, variant),
+      fc.commands([commandsFor[variant]], { maxCommands: 40, size: "max" }),
       async ({ maxHistory }, commands) => {
-        const dir = durable ? mkdtempSync(join(tmpdir(), "swarmstate-model-")) : null;
+        const dir = variant === "durable" ? mkdtempSync(join(tmpdir(), "swarmstate-model-")) : null;
         const options = {
           shards,
           maxHistory,
           ...(dir === null ? {} : { path: join(dir, "store") }),
         };
         const replica = new Store({ shards: 0 });
-        const real: Real = { store: new Store(options), snapshots: new Map(), replica };
+        const refusing = variant === "refusing" ? new RefusingStore(shards, maxHistory) : null;
+        const real: Real = {
+          store: refusing ?? new Store(options),
+          snapshots: new Map(),
+          replica,
+          ...(refusing === null ? {} : { refuseNextCut: (shard) => refusing.refuseNextCut(shard) }),
+        };
         open.add(real.store);
         open.add(replica);
         if (dir !== null) {
@@ -1095,6 +1179,16 @@ describe("Store against a plain model", () => {
   it("shards: 0 (in the calling thread)", { timeout: TIMEOUT }, againstModel(0, 1000));
   it("shards: 1 (one worker thread)", { timeout: TIMEOUT }, againstModel(1, 50));
   it("shards: 4 (four worker threads)", { timeout: TIMEOUT }, againstModel(4, 30));
-  it("durable, shards: 0, closed and reopened", { timeout: TIMEOUT }, againstModel(0, 150, true));
-  it("durable, shards: 2, closed and reopened", { timeout: TIMEOUT }, againstModel(2, 20, true));
+  it(
+    "durable, shards: 0, closed and reopened",
+    { timeout: TIMEOUT },
+    againstModel(0, 150, "durable"),
+  );
+  it(
+    "durable, shards: 2, closed and reopened",
+    { timeout: TIMEOUT },
+    againstModel(2, 20, "durable"),
+  );
+  it("shards: 0, some cuts refused", { timeout: TIMEOUT }, againstModel(0, 1000, "refusing"));
+  it("shards: 2, some cuts refused", { timeout: TIMEOUT }, againstModel(2, 20, "refusing"));
 });
