@@ -72,8 +72,16 @@ export interface ClientBatch extends Batch, Sequenced {
   writers: number[];
 }
 
-/** What a shard sends each client before closing their channel because the store is closing. */
+/** What a shard sends each client before closing their channel because the store was closed. */
 export const GOODBYE = "swarmstate:goodbye";
+
+/**
+ * What a shard sends each client instead of `GOODBYE` when the store is closing because another
+ * shard failed: the failure, so that every client fails its calls with it (not "closed").
+ */
+export interface FailedGoodbye {
+  goodbye: SerializedError;
+}
 
 /** What a store-wide operation does at its cut, on one shard. */
 export type CutAction =

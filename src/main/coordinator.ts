@@ -21,6 +21,7 @@ import {
   ShardFailedError,
   SnapshotReleasedError,
   StoreClosedError,
+  serializeError,
 } from "../core/errors.js";
 import { decideRecovery } from "../durable/recovery.js";
 import type { StoreDirectory } from "../durable/store-dir.js";
@@ -77,8 +78,8 @@ export class Coordinator implements CutService {
 
   /** Throws the error store-wide calls get once the store is closed or a shard has failed. */
   ensureUsable(): void {
+    if (this.failure !== null) throw this.failure; // a failed store closes itself, see `lose`
     if (this.closing !== null) throw new StoreClosedError();
-    if (this.failure !== null) throw this.failure;
   }
 
   /**
@@ -173,7 +174,8 @@ export class Coordinator implements CutService {
     this.closing ??= (async () => {
       await this.own.drained();
       await this.lastCut.catch(() => {});
-      const closed = await Promise.allSettled(this.hosts.map((host) => host.close()));
+      const failure = this.failure === null ? undefined : serializeError(this.failure);
+      const closed = await Promise.allSettled(this.hosts.map((host) => host.close(failure)));
       try {
         const positions = closed.map((shard) =>
           shard.status === "fulfilled" ? shard.value : null,
@@ -292,7 +294,14 @@ export class Coordinator implements CutService {
     return bytes;
   }
 
+  /**
+   * Shard `index` died: the store fails every call from now on, and closes itself, so that its
+   * other threads (and with them the process) and a durable store's lock are let go; every
+   * client is told why in its goodbye. `close()` then waits for that.
+   */
   private lose(index: number, cause: Error): void {
-    this.failure ??= new ShardFailedError(index, cause.message, { cause });
+    if (this.failure !== null) return;
+    this.failure = new ShardFailedError(index, cause.message, { cause });
+    this.close().catch(() => {}); // each caller of close() gets its outcome
   }
 }

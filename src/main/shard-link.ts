@@ -10,12 +10,13 @@
  *   never closed, say) does not hold its thread, or the program, open; one waiting for an
  *   answer does not lose it to an early exit.
  * - Every posted batch is settled once: by its reply, or failed when the channel ends (the shard
- *   said goodbye because the store is closing, or closed without one because its thread died):
+ *   said goodbye because the store is closing, with the failure when another shard failed, or
+ *   closed without one because its thread died):
  *   the batches of this channel only, since other shards still answer theirs.
  */
 
-import { type ClientBatch, GOODBYE, type Reply } from "../core/batch-format.js";
-import { ShardFailedError, StoreClosedError } from "../core/errors.js";
+import { type ClientBatch, type FailedGoodbye, GOODBYE, type Reply } from "../core/batch-format.js";
+import { rebuildError, ShardFailedError, StoreClosedError } from "../core/errors.js";
 import type { DataPort } from "../worker/port.js";
 import type { PendingBatch } from "./pending-batch.js";
 
@@ -23,8 +24,8 @@ import type { PendingBatch } from "./pending-batch.js";
 export interface LinkEvents {
   /** The store is closing (the shard said goodbye). */
   closed(): void;
-  /** The shard's thread died (its channel closed without a goodbye). */
-  lost(error: ShardFailedError): void;
+  /** The shard's thread died (its channel closed without a goodbye), or another one did. */
+  lost(error: Error): void;
 }
 
 export class ShardLink {
@@ -39,11 +40,18 @@ export class ShardLink {
     events: LinkEvents,
   ) {
     port.on("message", (message) => {
-      const reply = message as Reply | typeof GOODBYE;
+      const reply = message as Reply | typeof GOODBYE | FailedGoodbye;
       if (reply === GOODBYE) {
         this.ended = true;
         this.fail(new StoreClosedError());
         events.closed();
+        return;
+      }
+      if ("goodbye" in reply) {
+        this.ended = true;
+        const error = rebuildError(reply.goodbye);
+        this.fail(error);
+        events.lost(error);
         return;
       }
       this.waiting.shift()?.arrived(reply);

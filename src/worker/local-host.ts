@@ -6,7 +6,7 @@
 import { MessageChannel } from "node:worker_threads";
 import type { CutCommit, CutOutcome } from "../core/batch-format.js";
 import type { ClientId, CutReport } from "../core/cut.js";
-import { rebuildError, serializeError } from "../core/errors.js";
+import { rebuildError, type SerializedError, serializeError } from "../core/errors.js";
 import type { RecoveryDecision, ShardFindings } from "../durable/recovery.js";
 import { type DataPort, localPortPair } from "./port.js";
 import type { ExitFlush, ShardHost } from "./shard-host.js";
@@ -61,7 +61,7 @@ export class LocalShardHost implements ShardHost {
     return { wait: () => true };
   }
 
-  close(): Promise<number | null> {
-    return this.server.shutdown();
+  close(failure?: SerializedError): Promise<number | null> {
+    return this.server.shutdown(failure ?? null);
   }
 }

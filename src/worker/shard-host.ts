@@ -4,6 +4,7 @@
  */
 import type { CutCommit, CutOutcome } from "../core/batch-format.js";
 import type { ClientId, CutReport } from "../core/cut.js";
+import type { SerializedError } from "../core/errors.js";
 import type { RecoveryDecision, ShardFindings } from "../durable/recovery.js";
 import type { DataPort } from "./port.js";
 import type { DurableShardOptions, RecoveredShard } from "./shard-persistence.js";
@@ -28,11 +29,11 @@ export interface ShardHost {
    */
   startExitFlush(): ExitFlush;
   /**
-   * Says goodbye to every client, then stops the shard; called once, after the last cut.
-   * Resolves to a durable shard's last log position, on disk; null in memory or if its files
+   * Says goodbye to every client (with `failure`, when the store closes because a shard
+   * failed), then stops the shard; called once, after the last cut. Resolves to a durable shard's last log position, on disk; null in memory or if its files
    * failed.
    */
-  close(): Promise<number | null>;
+  close(failure?: SerializedError): Promise<number | null>;
 }
 
 /** A flush asked for as the process ends. */

@@ -21,12 +21,13 @@ import {
   type CutAction,
   type CutCommit,
   type CutOutcome,
+  type FailedGoodbye,
   GOODBYE,
   type Reply,
 } from "../core/batch-format.js";
 import { runBatch, transferablesOf } from "../core/batch-runner.js";
 import { type ClientId, CutParticipant, type CutReport } from "../core/cut.js";
-import { StoreIOError, serializeError } from "../core/errors.js";
+import { type SerializedError, StoreIOError, serializeError } from "../core/errors.js";
 import { applyMutations, Mut, type Mutations, mutationsOfChanges } from "../core/mutations.js";
 import { Shard } from "../core/shard.js";
 import type { RecoveryDecision, ShardFindings } from "../durable/recovery.js";
@@ -120,11 +121,14 @@ export class ShardServer {
 
   /** The store is closing: tells every client, closes their channels, then the files. */
   /** ... and resolves to a durable shard's last log position, on disk (null in memory). */
-  async shutdown(): Promise<number | null> {
+  /** Says goodbye to every client (with `failure`, the store's, if it failed) and stops. */
+  async shutdown(failure: SerializedError | null = null): Promise<number | null> {
     // A sealed shard's last replies never leave (their writes were never logged).
     if (!this.persistence?.sealed) await Promise.all(this.replying.values());
+    const goodbye: typeof GOODBYE | FailedGoodbye =
+      failure === null ? GOODBYE : { goodbye: failure };
     for (const port of this.ports.values()) {
-      port.postMessage(GOODBYE);
+      port.postMessage(goodbye);
       port.close();
     }
     this.ports.clear();

@@ -24,7 +24,7 @@ export type ShardTask =
   | { kind: "attach"; client: ClientId; port: MessagePort }
   | { kind: "prepare" }
   | { kind: "commit"; commit: CutCommit }
-  | { kind: "shutdown" };
+  | { kind: "shutdown"; failure: SerializedError | null };
 
 /** A task's answer, or why it failed (errors keep their class this way, see core/errors.ts). */
 export type TaskResult<T> = { ok: T } | { failure: SerializedError };
@@ -69,7 +69,7 @@ export default function handle(
     case "commit":
       return server.commit(task.commit);
     case "shutdown":
-      return server.shutdown();
+      return server.shutdown(task.failure);
   }
 }
 

@@ -15,7 +15,7 @@ import { MessageChannel, type MessagePort } from "node:worker_threads";
 import { Piscina } from "piscina";
 import type { CutCommit, CutOutcome } from "../core/batch-format.js";
 import type { ClientId, CutReport } from "../core/cut.js";
-import { rebuildError } from "../core/errors.js";
+import { rebuildError, type SerializedError } from "../core/errors.js";
 import type { RecoveryDecision, ShardFindings } from "../durable/recovery.js";
 import type { DataPort } from "./port.js";
 import type { ExitFlush, ShardHost } from "./shard-host.js";
@@ -102,9 +102,9 @@ export class WorkerShardHost implements ShardHost {
     };
   }
 
-  async close(): Promise<number | null> {
+  async close(failure?: SerializedError): Promise<number | null> {
     const position: number | null = await this.pool
-      .run({ kind: "shutdown" } satisfies ShardTask)
+      .run({ kind: "shutdown", failure: failure ?? null } satisfies ShardTask)
       .catch(() => null);
     this.closing = true;
     await this.pool.destroy();
