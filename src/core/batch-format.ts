@@ -70,6 +70,11 @@ export interface Batch {
 export interface ClientBatch extends Batch, Sequenced {
   /** The shards this batch's flush writes to (sorted): what a durable store keeps together. */
   writers: number[];
+  /**
+   * On each part of a flush that writes to more than one shard: the client's count of such
+   * flushes, this one included. The part waits for the client to commit it (worker/commit-gate.ts).
+   */
+  commit?: number;
 }
 
 /** What a shard sends each client before closing their channel because the store was closed. */

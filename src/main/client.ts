@@ -53,6 +53,16 @@ export interface CutService {
   snapshots(): Promise<SnapshotInfo[]>;
 }
 
+/** A client's ends of its channels to the shards, as the coordinator connected them. */
+export interface ClientChannels<Port = DataPort> {
+  /** The client's id at the shards (see core/cut.ts). */
+  id: ClientId;
+  /** Its ends of its channels to the shards, in shard order. */
+  ports: Port[];
+  /** Its commit word, which every shard shares (see worker/commit-gate.ts). */
+  commits: SharedArrayBuffer;
+}
+
 /** What one flush sends: per shard, the batch of calls queued for it (if any). */
 class Segment {
   readonly batches: (PendingBatch | undefined)[] = [];
@@ -74,6 +84,7 @@ interface CutJob {
 }
 
 export class StoreClient implements SnapshotBackend {
+  readonly id: ClientId;
   private readonly links: ShardLink[];
   private readonly order = new FlushOrder();
   private current = new Segment();
@@ -87,12 +98,17 @@ export class StoreClient implements SnapshotBackend {
   /** Set once this client closes: new calls are refused, those already made still go out. */
   private refusal: Error | null = null;
 
+  /** The client's commit word (see worker/commit-gate.ts), and the flushes it committed. */
+  private readonly commits: BigInt64Array;
+  private commitsMade = 0;
+
   constructor(
     readonly storeId: string,
-    readonly id: ClientId,
-    ports: readonly DataPort[],
+    { id, ports, commits }: ClientChannels,
     private readonly cuts: CutService,
   ) {
+    this.id = id;
+    this.commits = new BigInt64Array(commits, 0, 1);
     const events = {
       closed: () => {
         this.failure ??= new StoreClosedError();
@@ -324,7 +340,15 @@ export class StoreClient implements SnapshotBackend {
     if (parts.length === 0) return;
     const sent = this.links.map((link) => link.sent);
     this.order.add(parts.map(([, batch]) => batch));
-    for (const [link, batch] of parts) link.post(batch, sent, writers);
+    if (writers.length < 2) {
+      for (const [link, batch] of parts) link.post(batch, sent, writers);
+      return;
+    }
+    // Written on several shards: every part is posted, then the flush committed with one
+    // atomic store, so that a thread stopped between two posts leaves it applied nowhere.
+    const commit = ++this.commitsMade;
+    for (const [link, batch] of parts) link.post(batch, sent, writers, commit);
+    Atomics.store(this.commits, 0, BigInt(commit));
   }
 
   /** Runs a cut at this point of this client's calls (see the module comment). */

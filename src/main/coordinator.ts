@@ -25,10 +25,10 @@ import {
 } from "../core/errors.js";
 import { decideRecovery } from "../durable/recovery.js";
 import type { StoreDirectory } from "../durable/store-dir.js";
+import { COMMIT_WORD_BYTES } from "../worker/commit-gate.js";
 import type { HostFactory } from "../worker/hosts.js";
-import type { DataPort } from "../worker/port.js";
 import type { ShardHost } from "../worker/shard-host.js";
-import { type CutService, StoreClient } from "./client.js";
+import { type ClientChannels, type CutService, StoreClient } from "./client.js";
 import { flushAtExit } from "./exit-flush.js";
 import type { SnapshotInfo } from "./snapshot.js";
 import { SnapshotRegistry } from "./snapshot-registry.js";
@@ -68,8 +68,7 @@ export class Coordinator implements CutService {
     this.hosts = Array.from({ length: hostCount }, (_, index) =>
       createHost(index, (cause) => this.lose(index, cause)),
     );
-    const { client, ports } = this.connect(true);
-    this.own = new StoreClient(this.storeId, client, ports, this);
+    this.own = new StoreClient(this.storeId, this.connect(true), this);
     this.opened = durable === null ? Promise.resolve() : this.open(durable);
     if (durable !== null) this.afterClose(flushAtExit(this.hosts));
     this.opened.catch(() => {}); // reaches callers through the calls that wait for it
@@ -86,10 +85,15 @@ export class Coordinator implements CutService {
    * Connects a new client to every shard; returns its id and its ends of the channels.
    * `sameThread`: the client lives in this thread; otherwise the ends are `MessagePort`s.
    */
-  connect(sameThread: boolean): { client: ClientId; ports: DataPort[] } {
+  connect(sameThread: boolean): ClientChannels {
     this.ensureUsable();
-    const client = this.nextClient++;
-    return { client, ports: this.hosts.map((host) => host.connect(client, sameThread)) };
+    const id = this.nextClient++;
+    const commits = new SharedArrayBuffer(COMMIT_WORD_BYTES);
+    return {
+      id,
+      ports: this.hosts.map((host) => host.connect(id, sameThread, commits)),
+      commits,
+    };
   }
 
   snapshot(requester: CutRequester): Promise<SnapshotInfo> {

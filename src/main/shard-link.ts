@@ -72,12 +72,13 @@ export class ShardLink {
    * Posts `batch` as batch number `sent[this.shard]`: the caller counts it in `sent` (and here)
    * first, so that every part of one flush carries the same vector.
    */
-  post(batch: PendingBatch, sent: readonly number[], writers: number[]): void {
+  post(batch: PendingBatch, sent: readonly number[], writers: number[], commit?: number): void {
     const message: ClientBatch = {
       seq: sent[this.shard] as number,
       sent,
       writers,
       ops: batch.ops,
+      ...(commit === undefined ? {} : { commit }),
     };
     if (this.waiting.length === 0) this.port.ref?.();
     this.port.postMessage(message);

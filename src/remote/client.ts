@@ -75,7 +75,7 @@ export class RemoteStore extends StoreHandle {
       forget: (id) => call(service.forget(id)),
       snapshots: () => call(service.snapshots()),
     };
-    super(new StoreClient(description.storeId, description.client, description.ports, cuts));
+    super(new StoreClient(description.storeId, description.channels, cuts));
     this.shards = description.shards;
     this.maxHistory = description.maxHistory;
     const client = this.client;

@@ -51,16 +51,15 @@ export function serve(
   const { port1, port2 } = new MessageChannel();
   const service: StoreService = {
     connect: (): StoreDescription => {
-      const { client, ports } = coordinator.connect(false);
+      const { id, ports, commits } = coordinator.connect(false);
       const description: StoreDescription = {
         storeId: coordinator.storeId,
         shards,
         maxHistory,
-        client,
         // Channels for another thread are MessagePorts (see ShardHost.connect).
-        ports: ports as unknown as MessagePort[],
+        channels: { id, ports: ports as unknown as MessagePort[], commits },
       };
-      return transfer(description, description.ports);
+      return transfer(description, description.channels.ports);
     },
     snapshot: (requester) => coordinator.snapshot(requester),
     restore: (requester, id) => coordinator.restore(requester, id),

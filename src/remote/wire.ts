@@ -11,14 +11,13 @@
  */
 import type { MessagePort } from "node:worker_threads";
 import { type Endpoint, type TransferHandler, transferHandlers } from "comlink";
-import type { ClientId } from "../core/cut.js";
 import {
   rebuildError,
   type SerializedError,
   SwarmStateError,
   serializeError,
 } from "../core/errors.js";
-import type { CutService } from "../main/client.js";
+import type { ClientChannels, CutService } from "../main/client.js";
 import { Snapshot } from "../main/snapshot.js";
 import { fromWire, type SnapshotOnTheWire, toWire } from "./snapshot-wire.js";
 
@@ -27,10 +26,8 @@ export interface StoreDescription {
   storeId: string;
   shards: number;
   maxHistory: number | null;
-  /** The client's id at the shards (see core/cut.ts). */
-  client: ClientId;
-  /** Its ends of its channels to the shards, in shard order. */
-  ports: MessagePort[];
+  /** Its channels to the shards (MessagePorts, for another thread). */
+  channels: ClientChannels<MessagePort>;
 }
 
 /**

@@ -21,16 +21,16 @@ export class LocalShardHost implements ShardHost {
     this.server = new ShardServer(onLost);
   }
 
-  connect(client: ClientId, sameThread: boolean): DataPort {
+  connect(client: ClientId, sameThread: boolean, commits: SharedArrayBuffer): DataPort {
     if (sameThread) {
       const [clientEnd, shardEnd] = localPortPair();
-      this.server.attach(client, shardEnd);
+      this.server.attach(client, shardEnd, commits);
       return clientEnd;
     }
     const { port1, port2 } = new MessageChannel();
     // A served port alone must not keep the store's thread alive; the client keeps its own.
     port2.unref();
-    this.server.attach(client, port2);
+    this.server.attach(client, port2, commits);
     return port1;
   }
 

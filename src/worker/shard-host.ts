@@ -15,7 +15,7 @@ export interface ShardHost {
    * once. `sameThread`: the client lives in this thread (an in-process channel may serve it);
    * otherwise the end is a `MessagePort` to transfer to the client's thread.
    */
-  connect(client: ClientId, sameThread: boolean): DataPort;
+  connect(client: ClientId, sameThread: boolean, commits: SharedArrayBuffer): DataPort;
   /** Durable stores: opens the shard's files; resolves to what recovery needs from them. */
   open(options: DurableShardOptions): Promise<ShardFindings>;
   /** Durable stores: replays the files as decided; the shard then serves its clients. */

@@ -31,6 +31,7 @@ import { type SerializedError, StoreIOError, serializeError } from "../core/erro
 import { applyMutations, Mut, type Mutations, mutationsOfChanges } from "../core/mutations.js";
 import { Shard } from "../core/shard.js";
 import type { RecoveryDecision, ShardFindings } from "../durable/recovery.js";
+import { CommitGate } from "./commit-gate.js";
 import type { DataPort } from "./port.js";
 import {
   type DurableShardOptions,
@@ -75,12 +76,17 @@ export class ShardServer {
     return recovered;
   }
 
-  /** Serves client `client` on `port` (this shard's end of their channel). */
-  attach(client: ClientId, port: DataPort): void {
+  /**
+   * Serves client `client` on `port` (this shard's end of their channel); its batches pass its
+   * commit gate (`commits`: its commit word, see commit-gate.ts) first.
+   */
+  attach(client: ClientId, port: DataPort, commits: SharedArrayBuffer): void {
     this.cut.join(client);
     this.ports.set(client, port);
-    port.on("message", (message) => this.arrive(client, message as ClientBatch));
+    const gate = new CommitGate(commits, (batch) => this.arrive(client, batch));
+    port.on("message", (message) => gate.arrive(message as ClientBatch));
     port.on("close", () => {
+      gate.close(); // before the client leaves: what it committed is applied
       this.ports.delete(client);
       this.cut.leave(client);
       this.finishCut();

@@ -21,7 +21,7 @@ export type ShardTask =
   | { kind: "init"; exitPort: MessagePort }
   | { kind: "open"; options: DurableShardOptions }
   | { kind: "recover"; decision: RecoveryDecision }
-  | { kind: "attach"; client: ClientId; port: MessagePort }
+  | { kind: "attach"; client: ClientId; port: MessagePort; commits: SharedArrayBuffer }
   | { kind: "prepare" }
   | { kind: "commit"; commit: CutCommit }
   | { kind: "shutdown"; failure: SerializedError | null };
@@ -62,7 +62,7 @@ export default function handle(
         (error: unknown) => ({ failure: serializeError(error) }),
       );
     case "attach":
-      server.attach(task.client, task.port);
+      server.attach(task.client, task.port, task.commits);
       return null;
     case "prepare":
       return attempt(() => (server as ShardServer).prepare());

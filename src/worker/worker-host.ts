@@ -69,9 +69,9 @@ export class WorkerShardHost implements ShardHost {
     this.send({ kind: "init", exitPort: port2 }, [port2]);
   }
 
-  connect(client: ClientId): DataPort {
+  connect(client: ClientId, _sameThread: boolean, commits: SharedArrayBuffer): DataPort {
     const { port1, port2 } = new MessageChannel();
-    this.send({ kind: "attach", client, port: port2 }, [port2]);
+    this.send({ kind: "attach", client, port: port2, commits }, [port2]);
     return port1;
   }
 

@@ -17,7 +17,11 @@ const scratch = scratchPerTest("swarmstate-checkpoint-");
 const info = (at: number): CheckpointInfo => ({
   at,
   cut: 3,
-  covered: [["1:1", 4]],
+  // A client this shard has applied nothing of yet is covered up to 0.
+  covered: [
+    ["1:1", 4],
+    ["1:2", 0],
+  ],
   snapshots: [{ id: 2, parent: null, timestamp: 1_700_000_000.5 }],
   lastSnapshotId: 2,
 });

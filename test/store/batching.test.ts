@@ -12,8 +12,8 @@ function countingHosts(shards: number, counts: number[]): HostFactory {
     const host = real(index, onLost);
     counts[index] = 0;
     return {
-      connect: (client, sameThread) => {
-        const port = host.connect(client, sameThread);
+      connect: (client, sameThread, commits) => {
+        const port = host.connect(client, sameThread, commits);
         const post = port.postMessage.bind(port);
         port.postMessage = (message, transfer) => {
           counts[index] = (counts[index] ?? 0) + 1;

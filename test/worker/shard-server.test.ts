@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { type CutAction, type CutCommit, Op, type Reply } from "../../src/core/batch-format.js";
 import { type ClientId, type CutNeed, decideCut } from "../../src/core/cut.js";
 import { encodeValue } from "../../src/core/value.js";
+import { COMMIT_WORD_BYTES } from "../../src/worker/commit-gate.js";
 import { type DataPort, localPortPair } from "../../src/worker/port.js";
 import type { DurableShardOptions } from "../../src/worker/shard-persistence.js";
 import { ShardServer } from "../../src/worker/shard-server.js";
@@ -12,7 +13,7 @@ import { ShardServer } from "../../src/worker/shard-server.js";
 /** A client of one shard, in-process: posts batches, collects replies. */
 function connect(server: ShardServer, client: number) {
   const [mine, theirs] = localPortPair();
-  server.attach(client, theirs);
+  server.attach(client, theirs, new SharedArrayBuffer(COMMIT_WORD_BYTES));
   const replies: Reply[] = [];
   mine.on("message", (reply) => replies.push(reply as Reply));
   let seq = 0;

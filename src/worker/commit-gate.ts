@@ -1,0 +1,78 @@
+/**
+ * Where a client's batches enter a shard: a flush that writes to several shards is applied on
+ * all of them or on none, even if the client's thread dies while it posts the parts.
+ *
+ * A client posts such a flush's parts one shard at a time, and a thread can be stopped between
+ * two posts. So each part carries the flush's number (`ClientBatch.commit`, counting the
+ * client's multi-shard flushes), and once every part is posted the client stores that number
+ * in its commit word, a `SharedArrayBuffer` every shard it talks to shares: one atomic store,
+ * the flush's single commit mark. A part waits here until the word reaches its number; the
+ * client's later batches wait behind it, so each shard still takes the client's batches in the
+ * order they were sent. Parts of single-shard flushes carry no number and pass straight on.
+ *
+ * Invariant: a part is handed on only once its flush is committed, so that every part of it
+ * was posted first; a posted message is delivered even if its sender dies, before the channel's
+ * `close`. When the channel closes, what was committed goes on and the rest (a flush whose
+ * client died before its commit, and nothing after it, since the client commits each flush in
+ * the turn it posts it) is dropped: no shard ever applied any part of it.
+ *
+ * The wait is short (the client commits right after its posts, in the same turn), so a waiting
+ * part is polled for, a turn at a time, rather than woken with `Atomics.waitAsync` (which hung a
+ * shard on a 16-core machine, see port.ts).
+ */
+import type { ClientBatch } from "../core/batch-format.js";
+
+/** The word a client counts its committed multi-shard flushes in: one `BigInt64`. */
+export const COMMIT_WORD_BYTES = 8;
+
+export class CommitGate {
+  private readonly word: BigInt64Array;
+  /** Batches waiting for a commit, the first one's flush not yet committed. */
+  private readonly waiting: ClientBatch[] = [];
+  private closed = false;
+
+  /**
+   * @param commits the client's commit word
+   * @param pass takes each batch once it may be applied, in the order they arrived
+   */
+  constructor(
+    commits: SharedArrayBuffer,
+    private readonly pass: (batch: ClientBatch) => void,
+  ) {
+    this.word = new BigInt64Array(commits, 0, 1);
+  }
+
+  /** A batch arrived from the client. */
+  arrive(batch: ClientBatch): void {
+    if (this.waiting.length === 0 && this.committed(batch)) {
+      this.pass(batch);
+      return;
+    }
+    this.waiting.push(batch);
+    if (this.waiting.length === 1) setImmediate(this.poll);
+  }
+
+  /** The client's channel closed: hands on what was committed, drops the rest. */
+  close(): void {
+    this.release();
+    this.waiting.length = 0;
+    this.closed = true;
+  }
+
+  private readonly poll = (): void => {
+    if (this.closed) return;
+    this.release();
+    if (this.waiting.length > 0) setImmediate(this.poll);
+  };
+
+  /** Hands on the waiting batches up to the first whose flush is not committed. */
+  private release(): void {
+    while (this.waiting.length > 0 && this.committed(this.waiting[0] as ClientBatch)) {
+      this.pass(this.waiting.shift() as ClientBatch);
+    }
+  }
+
+  private committed(batch: ClientBatch): boolean {
+    return batch.commit === undefined || Atomics.load(this.word, 0) >= BigInt(batch.commit);
+  }
+}
