@@ -1,8 +1,9 @@
 /**
- * A client thread terminated at random moments while it makes flushes that write to every shard
- * (setMany and delete): afterwards every flush it made is applied on all of its shards or on
- * none, and the applied ones are a prefix of what it made, the same prefix on every shard, in
- * memory and on disk (the store reopened from its files).
+ * Client threads terminated at various moments while they make flushes that write to every
+ * shard (setMany and delete): afterwards every flush each one made is applied on all of its
+ * shards or on none, and the applied ones are a prefix of what it made, the same prefix on every
+ * shard, in memory and on disk (the store reopened from its files). Several writers per round,
+ * each killed at its own moment, each on namespaces of its own.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,7 +15,9 @@ import { shardOf } from "../../src/core/hash.js";
 
 const writerScript = new URL("../fixtures/dying-writer.mjs", import.meta.url);
 const SHARDS = 3;
-const NAMESPACES = Array.from({ length: 8 }, (_, i) => `n${i}`);
+const WRITERS = 3;
+/** Writer w's namespaces: eight, across every shard. */
+const namespacesOf = (w: number) => Array.from({ length: 8 }, (_, i) => `w${w}n${i}`);
 const FLUSHES = 5_000;
 
 const cleanup: (() => unknown)[] = [];
@@ -39,8 +42,9 @@ function expectedAfter(count: number): [string, number | string][] {
  * every shard), and in each exactly what that prefix of flushes leaves. Read through a
  * snapshot, a cut: live reads could see a flush on one shard before another gets to it.
  */
-async function flushesIn(snapshot: Snapshot): Promise<number> {
-  const pairs = await snapshot.keys();
+async function flushesIn(snapshot: Snapshot, writer: number): Promise<number> {
+  const NAMESPACES = namespacesOf(writer);
+  const pairs = (await snapshot.keys()).filter(([ns]) => NAMESPACES.includes(ns));
   const values = await Promise.all(pairs.map(([ns, key]) => snapshot.get(ns, key)));
   const held = new Map<string, [string, Value | undefined][]>(NAMESPACES.map((ns) => [ns, []]));
   for (const [i, [ns, key]] of pairs.entries()) held.get(ns)?.push([key, values[i]]);
@@ -48,7 +52,9 @@ async function flushesIn(snapshot: Snapshot): Promise<number> {
     const last = held.get(ns)?.find(([key]) => key === "last")?.[1];
     return typeof last === "number" ? last + 1 : 0;
   });
-  expect(new Set(counts).size, `flushes applied per namespace: ${counts}`).toBe(1);
+  expect(new Set(counts).size, `writer ${writer}: flushes applied per namespace: ${counts}`).toBe(
+    1,
+  );
   const count = counts[0] ?? 0;
   for (const ns of NAMESPACES) {
     expect(held.get(ns), `${ns} after ${count} flushes`).toEqual(expectedAfter(count));
@@ -57,13 +63,13 @@ async function flushesIn(snapshot: Snapshot): Promise<number> {
 }
 
 /** Starts the writer on `store` and terminates it once it reported `after` flushes. */
-async function writeAndDie(store: Store, after: number): Promise<void> {
+async function writeAndDie(store: Store, writer: number, after: number): Promise<void> {
   const progress = new MessageChannel();
   const storePort = exposeStore(store);
   const worker = new Worker(writerScript, {
     workerData: {
       store: storePort,
-      namespaces: NAMESPACES,
+      namespaces: namespacesOf(writer),
       progress: progress.port2,
       flushes: FLUSHES,
     },
@@ -83,9 +89,10 @@ async function writeAndDie(store: Store, after: number): Promise<void> {
 }
 
 describe("a client thread terminated while it writes across shards", () => {
-  it("spans every shard with its flushes", () => {
-    const shards = new Set(NAMESPACES.map((ns) => shardOf(ns, SHARDS)));
-    expect(shards.size).toBe(SHARDS);
+  it("spans every shard with each writer's flushes", () => {
+    for (let w = 0; w < WRITERS; w++) {
+      expect(new Set(namespacesOf(w).map((ns) => shardOf(ns, SHARDS))).size).toBe(SHARDS);
+    }
   });
 
   it.each([
@@ -101,20 +108,25 @@ describe("a client thread terminated while it writes across shards", () => {
         new Store({ shards: SHARDS, ...(kind === "durable" ? { path, durability: "async" } : {}) });
       for (let round = 0; round < rounds; round++) {
         const store = open();
-        let count: number;
+        const writers = Array.from({ length: WRITERS }, (_, w) => w);
+        let counts: number[];
         try {
           await store.clear();
-          await writeAndDie(store, 1 + ((round * 397) % 1_500)); // a different moment each round
-          count = await flushesIn(await store.snapshot());
+          // A different moment for each writer and round.
+          await Promise.all(
+            writers.map((w) => writeAndDie(store, w, 1 + ((round * 397 + w * 211) % 1_200))),
+          );
+          const snapshot = await store.snapshot();
+          counts = await Promise.all(writers.map((w) => flushesIn(snapshot, w)));
         } finally {
           await store.close();
         }
         if (kind === "durable") {
           const reopened = open();
           try {
-            expect(await flushesIn(await reopened.snapshot()), `round ${round}, reopened`).toBe(
-              count,
-            );
+            const snapshot = await reopened.snapshot();
+            const again = await Promise.all(writers.map((w) => flushesIn(snapshot, w)));
+            expect(again, `round ${round}, reopened`).toEqual(counts);
           } finally {
             await reopened.close();
           }
