@@ -96,8 +96,8 @@ describe("a client thread terminated while it writes across shards", () => {
   });
 
   it.each([
-    { kind: "in memory", rounds: 16 },
-    { kind: "durable", rounds: 6 },
+    { kind: "in memory", rounds: 8 },
+    { kind: "durable", rounds: 4 },
   ])(
     "leaves each flush on all its shards or none, $kind",
     async ({ kind, rounds }) => {
