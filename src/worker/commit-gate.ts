@@ -18,18 +18,23 @@
  *
  * The wait is short (the client commits right after its posts, in the same turn), so a waiting
  * part is polled for, a turn at a time, rather than woken with `Atomics.waitAsync` (which hung a
- * shard on a 16-core machine, see port.ts).
+ * shard on a 16-core machine, see port.ts); after `EAGER_POLLS` turns (the client's thread was
+ * descheduled, or paused), once a millisecond, so that a shard never spins long.
  */
 import type { ClientBatch } from "../core/batch-format.js";
 
 /** The word a client counts its committed multi-shard flushes in: one `BigInt64`. */
 export const COMMIT_WORD_BYTES = 8;
+/** Polls a turn apart before they are a millisecond apart. */
+const EAGER_POLLS = 64;
 
 export class CommitGate {
   private readonly word: BigInt64Array;
   /** Batches waiting for a commit, the first one's flush not yet committed. */
   private readonly waiting: ClientBatch[] = [];
   private closed = false;
+  /** Polls since the first waiting batch arrived. */
+  private polls = 0;
 
   /**
    * @param commits the client's commit word
@@ -49,7 +54,10 @@ export class CommitGate {
       return;
     }
     this.waiting.push(batch);
-    if (this.waiting.length === 1) setImmediate(this.poll);
+    if (this.waiting.length === 1) {
+      this.polls = 0;
+      setImmediate(this.poll);
+    }
   }
 
   /** The client's channel closed: hands on what was committed, drops the rest. */
@@ -62,7 +70,9 @@ export class CommitGate {
   private readonly poll = (): void => {
     if (this.closed) return;
     this.release();
-    if (this.waiting.length > 0) setImmediate(this.poll);
+    if (this.waiting.length === 0) return;
+    if (++this.polls < EAGER_POLLS) setImmediate(this.poll);
+    else setTimeout(this.poll, 1);
   };
 
   /** Hands on the waiting batches up to the first whose flush is not committed. */
