@@ -15,6 +15,7 @@
 import { loadavg } from "node:os";
 import { changesetsSection } from "./cases/changesets.js";
 import { crashSection } from "./cases/crash.js";
+import { crossShardSection } from "./cases/cross-shard.js";
 import { diffSection } from "./cases/diff.js";
 import { diffChangesSection } from "./cases/diff-changes.js";
 import { durabilitySection } from "./cases/durability.js";
@@ -58,6 +59,7 @@ const SECTIONS: readonly Section[] = [
   memorySection,
   poolRoutingSection,
   scalingSection,
+  crossShardSection,
   durabilitySection,
   crashSection,
   endingSection,
@@ -110,6 +112,7 @@ async function measure(): Promise<Results> {
       rounds,
       sizes,
       cap,
+      baseline: options.baseline,
       progress: (message) => progress(section.name, message),
     });
     figures.push(...outcome.figures);

@@ -19,6 +19,8 @@ export interface BenchOptions {
   maxEntries: number | null;
   /** Measure nothing: write the summary and charts again from this results file. */
   from: string | null;
+  /** Another build's `dist/`, for the sections that compare builds (cross-shard). */
+  baseline: string | null;
   /** Print {@link HELP} and run nothing. */
   help: boolean;
 }
@@ -30,6 +32,8 @@ export const HELP = `npm run bench -- [flags]
   --max-entries 200k   cap every store size and change count
   --json               print the results as JSON on stdout (tables go to stderr)
   --from FILE.json     measure nothing: rewrite the summary and charts of that run
+  --baseline DIR       another build's dist/ (say the commit before a change): the
+                       cross-shard section runs it beside this one, in the same rounds
 Only a full run with none of --quick, --only, --sizes, --max-entries replaces
 bench/results/latest.* and the charts in docs/.`;
 
@@ -55,6 +59,7 @@ export function readOptions(argv: string[], known: readonly string[]): BenchOpti
       sizes: { type: "string" },
       "max-entries": { type: "string" },
       from: { type: "string" },
+      baseline: { type: "string" },
       help: { type: "boolean", default: false },
     },
   });
@@ -74,5 +79,14 @@ export function readOptions(argv: string[], known: readonly string[]): BenchOpti
   const maxEntries =
     values["max-entries"] === undefined ? null : parseCount(values["max-entries"], "--max-entries");
   const { quick = false, json = false, help = false } = values;
-  return { quick, json, only, sizes, maxEntries, from: values.from ?? null, help };
+  return {
+    quick,
+    json,
+    only,
+    sizes,
+    maxEntries,
+    from: values.from ?? null,
+    baseline: values.baseline ?? null,
+    help,
+  };
 }

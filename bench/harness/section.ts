@@ -16,6 +16,8 @@ export interface Context {
   sizes: readonly number[];
   /** A store size or change count, capped at `--max-entries` (quick runs have a small cap). */
   cap(n: number): number;
+  /** Another build's `dist/` to compare with, where a section does (`--baseline`), or `null`. */
+  baseline: string | null;
   /** Writes a progress line (stderr), prefixed with the section name and elapsed time. */
   progress(message: string): void;
 }
