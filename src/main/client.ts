@@ -349,6 +349,7 @@ export class StoreClient implements SnapshotBackend {
     const commit = ++this.commitsMade;
     for (const [link, batch] of parts) link.post(batch, sent, writers, commit);
     Atomics.store(this.commits, 0, BigInt(commit));
+    Atomics.notify(this.commits, 0); // shards blocked for it (worker/commit-gate.ts)
   }
 
   /** Runs a cut at this point of this client's calls (see the module comment). */

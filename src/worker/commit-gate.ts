@@ -16,17 +16,25 @@
  * client died before its commit, and nothing after it, since the client commits each flush in
  * the turn it posts it) is dropped: no shard ever applied any part of it.
  *
- * The wait is short (the client commits right after its posts, in the same turn), so a waiting
- * part is polled for, a turn at a time, rather than woken with `Atomics.waitAsync` (which hung a
- * shard on a 16-core machine, see port.ts); after `EAGER_POLLS` turns (the client's thread was
- * descheduled, or paused), once a millisecond, so that a shard never spins long.
+ * The wait is short: the client commits right after its posts, in the same turn, and wakes
+ * the shards (`Atomics.notify`). A shard in a worker thread blocks for it (`Atomics.wait`, at
+ * most `BLOCK_MS`: a client stopped between its posts never commits); one in a thread that may
+ * not block (the main thread) polls a turn at a time. A part still waiting after that is polled
+ * for once a millisecond until its flush commits or the channel closes. Not `Atomics.waitAsync`:
+ * it hung a shard on a 16-core machine (see port.ts). Measured on `swarmstate load` (2 agents,
+ * 2 shards, 2 cores), polling from the start cost a quarter of the steps per second.
  */
+import { isMainThread } from "node:worker_threads";
 import type { ClientBatch } from "../core/batch-format.js";
 
 /** The word a client counts its committed multi-shard flushes in: one `BigInt64`. */
 export const COMMIT_WORD_BYTES = 8;
-/** Polls a turn apart before they are a millisecond apart. */
+/** The longest a shard blocks for a commit. */
+const BLOCK_MS = 1;
+/** Where a commit is polled for a turn at a time (no blocking): this many turns. */
 const EAGER_POLLS = 64;
+/** Whether this thread may block in `Atomics.wait` (the main thread may not). */
+const canBlock = !isMainThread;
 
 export class CommitGate {
   private readonly word: BigInt64Array;
@@ -49,13 +57,13 @@ export class CommitGate {
 
   /** A batch arrived from the client. */
   arrive(batch: ClientBatch): void {
-    if (this.waiting.length === 0 && this.committed(batch)) {
+    if (this.waiting.length === 0 && (this.committed(batch) || this.blockFor(batch))) {
       this.pass(batch);
       return;
     }
     this.waiting.push(batch);
     if (this.waiting.length === 1) {
-      this.polls = 0;
+      this.polls = canBlock ? EAGER_POLLS : 0; // a shard that blocked has waited long enough
       setImmediate(this.poll);
     }
   }
@@ -80,6 +88,16 @@ export class CommitGate {
     while (this.waiting.length > 0 && this.committed(this.waiting[0] as ClientBatch)) {
       this.pass(this.waiting.shift() as ClientBatch);
     }
+  }
+
+  /** Blocks until `batch`'s flush commits, or `BLOCK_MS` passed; whether it committed. */
+  private blockFor(batch: ClientBatch): boolean {
+    if (!canBlock) return false;
+    const seen = Atomics.load(this.word, 0);
+    // The client commits its flushes in order, and this one's turn is next: the word's next
+    // change is this commit.
+    Atomics.wait(this.word, 0, seen, BLOCK_MS);
+    return this.committed(batch);
   }
 
   private committed(batch: ClientBatch): boolean {
