@@ -101,7 +101,9 @@ export const crossShardSection: Section = {
     };
     const grid = table(NAME, "cross-shard", "per batch", "case", {
       swarmstate: ["p50", "p99"],
-      ...(builds.length > 1 ? { baselines: ["baseline p50"], ratios: ["this / baseline"] } : {}),
+      ...(builds.length > 1
+        ? { baselines: ["baseline p50"], ratios: ["calls/s, this / baseline"] }
+        : {}),
     });
     for (const name of names) {
       const mine = of(name);
@@ -111,7 +113,10 @@ export const crossShardSection: Section = {
         p99: ms(mine.p99),
         ...(theirs === null
           ? {}
-          : { "baseline p50": ms(theirs.p50), "this / baseline": ratio(mine.p50 / theirs.p50) }),
+          : {
+              "baseline p50": ms(theirs.p50),
+              "calls/s, this / baseline": ratio(theirs.p50 / mine.p50),
+            }),
       });
       progress(`  ${name}: p50 ${format(ms(mine.p50))}`);
     }
