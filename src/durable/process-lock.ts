@@ -26,20 +26,11 @@
  * refused with a clearer message. Limit: pids are compared within one pid namespace (one
  * machine, not two containers sharing a volume).
  */
-import {
-  closeSync,
-  fdatasyncSync,
-  linkSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeSync,
-} from "node:fs";
+import { linkSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { StoreDamagedError, StoreLockedError } from "../core/errors.js";
 import { numberedName } from "./segments.js";
+import { writeSynced } from "./whole-file.js";
 
 /** The lock's directory, inside the store's. */
 export const LOCK_DIR = "lock";
@@ -149,19 +140,8 @@ function clean(claims: string, number: number): void {
 /** Writes `claim` to a temporary file of this process, synced (see the module comment). */
 function writeTemporary(claims: string, claim: Claim): string {
   const path = join(claims, `tmp-${process.pid}-${Math.random().toString(36).slice(2)}`);
-  try {
-    const fd = openSync(path, "wx");
-    try {
-      writeSync(fd, `${JSON.stringify(claim)}\n`);
-      // Synced before it is linked: a claim is never read empty after the machine went down.
-      fdatasyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch (error) {
-    rmSync(path, { force: true });
-    throw error;
-  }
+  // Synced before it is linked: a claim is never read empty after the machine went down.
+  writeSynced(path, `${JSON.stringify(claim)}\n`, "wx");
   return path;
 }
 

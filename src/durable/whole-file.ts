@@ -31,18 +31,31 @@ export function syncDirectory(dir: string): void {
 export function writeWhole(dir: string, name: string, bytes: Uint8Array | string): void {
   const path = join(dir, name);
   const temporary = `${path}.tmp`;
+  writeSynced(temporary, bytes, "w");
   try {
-    const fd = openSync(temporary, "w");
-    try {
-      writeSync(fd, typeof bytes === "string" ? Buffer.from(bytes) : bytes);
-      fdatasyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
     renameSync(temporary, path);
   } catch (error) {
     rmSync(temporary, { force: true });
     throw error;
   }
   syncDirectory(dir);
+}
+
+/**
+ * Writes `bytes` as the file `path` (`flag` "wx": only if it does not exist) and syncs its data;
+ * a failure leaves no file behind (one that existed is gone then too, with "w").
+ */
+export function writeSynced(path: string, bytes: Uint8Array | string, flag: "w" | "wx"): void {
+  try {
+    const fd = openSync(path, flag);
+    try {
+      writeSync(fd, typeof bytes === "string" ? Buffer.from(bytes) : bytes);
+      fdatasyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") rmSync(path, { force: true });
+    throw error;
+  }
 }
