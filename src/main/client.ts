@@ -109,15 +109,10 @@ export class StoreClient implements SnapshotBackend {
   ) {
     this.id = id;
     this.commits = new BigInt64Array(commits, 0, 1);
-    const events = {
-      closed: () => {
-        this.failure ??= new StoreClosedError();
-      },
-      lost: (error: Error) => {
-        this.failure ??= error;
-      },
+    const ended = (why: Error) => {
+      this.failure ??= why;
     };
-    this.links = ports.map((port, shard) => new ShardLink(shard, port, events));
+    this.links = ports.map((port, shard) => new ShardLink(shard, port, ended));
   }
 
   /** Throws the error every call gets once the store is closed or a shard has failed. */

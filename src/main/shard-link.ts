@@ -20,13 +20,12 @@ import { rebuildError, ShardFailedError, StoreClosedError } from "../core/errors
 import type { DataPort } from "../worker/port.js";
 import type { PendingBatch } from "./pending-batch.js";
 
-/** How a link tells its client that the channel ended. */
-export interface LinkEvents {
-  /** The store is closing (the shard said goodbye). */
-  closed(): void;
-  /** The shard's thread died (its channel closed without a goodbye), or another one did. */
-  lost(error: Error): void;
-}
+/**
+ * How a link tells its client that the channel ended, and why: `StoreClosedError` (the store
+ * is closing), the store's failure (the shard said goodbye with it: another shard died), or
+ * `ShardFailedError` (this shard's thread died: the channel closed without a goodbye).
+ */
+export type LinkEnded = (why: Error) => void;
 
 export class ShardLink {
   /** Batches posted so far. */
@@ -37,32 +36,24 @@ export class ShardLink {
   constructor(
     readonly shard: number,
     private readonly port: DataPort,
-    events: LinkEvents,
+    ended: LinkEnded,
   ) {
+    const end = (why: Error) => {
+      this.ended = true;
+      this.fail(why);
+      ended(why);
+    };
     port.on("message", (message) => {
       const reply = message as Reply | typeof GOODBYE | FailedGoodbye;
-      if (reply === GOODBYE) {
-        this.ended = true;
-        this.fail(new StoreClosedError());
-        events.closed();
-        return;
+      if (reply === GOODBYE) end(new StoreClosedError());
+      else if ("goodbye" in reply) end(rebuildError(reply.goodbye));
+      else {
+        this.waiting.shift()?.arrived(reply);
+        if (this.waiting.length === 0) this.port.unref?.();
       }
-      if ("goodbye" in reply) {
-        this.ended = true;
-        const error = rebuildError(reply.goodbye);
-        this.fail(error);
-        events.lost(error);
-        return;
-      }
-      this.waiting.shift()?.arrived(reply);
-      if (this.waiting.length === 0) this.port.unref?.();
     });
     port.on("close", () => {
-      if (this.ended) return;
-      this.ended = true;
-      const error = new ShardFailedError(this.shard, "its worker thread exited");
-      this.fail(error);
-      events.lost(error);
+      if (!this.ended) end(new ShardFailedError(this.shard, "its worker thread exited"));
     });
     // After the listeners: adding a `message` listener refs a MessagePort.
     port.unref?.();

@@ -30,8 +30,8 @@ export interface ShardHost {
   startExitFlush(): ExitFlush;
   /**
    * Says goodbye to every client (with `failure`, when the store closes because a shard
-   * failed), then stops the shard; called once, after the last cut. Resolves to a durable shard's last log position, on disk; null in memory or if its files
-   * failed.
+   * failed), then stops the shard; called once, after the last cut. Resolves to a durable
+   * shard's last log position, on disk; null in memory or if its files failed.
    */
   close(failure?: SerializedError): Promise<number | null>;
 }

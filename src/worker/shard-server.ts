@@ -125,9 +125,11 @@ export class ShardServer {
     await this.persistence?.seal();
   }
 
-  /** The store is closing: tells every client, closes their channels, then the files. */
-  /** ... and resolves to a durable shard's last log position, on disk (null in memory). */
-  /** Says goodbye to every client (with `failure`, the store's, if it failed) and stops. */
+  /**
+   * The store is closing: says goodbye to every client (with `failure`, the store's, if a shard
+   * failed), closes their channels, then the files; resolves to a durable shard's last log
+   * position, on disk (null in memory).
+   */
   async shutdown(failure: SerializedError | null = null): Promise<number | null> {
     // A sealed shard's last replies never leave (their writes were never logged).
     if (!this.persistence?.sealed) await Promise.all(this.replying.values());
