@@ -29,6 +29,7 @@ import {
 import type { Changeset } from "../core/changeset.js";
 import { ChangesetWriter } from "../core/changeset-writer.js";
 import { decodeValue } from "../core/codec.js";
+import { CommitWord } from "../core/commit-word.js";
 import type { ClientId, CutRequester } from "../core/cut.js";
 import { StoreClosedError } from "../core/errors.js";
 import { shardOf } from "../core/hash.js";
@@ -99,7 +100,7 @@ export class StoreClient implements SnapshotBackend {
   private refusal: Error | null = null;
 
   /** The client's commit word (see worker/commit-gate.ts), and the flushes it committed. */
-  private readonly commits: BigInt64Array;
+  private readonly commits: CommitWord;
   private commitsMade = 0;
 
   constructor(
@@ -108,7 +109,7 @@ export class StoreClient implements SnapshotBackend {
     private readonly cuts: CutService,
   ) {
     this.id = id;
-    this.commits = new BigInt64Array(commits, 0, 1);
+    this.commits = new CommitWord(commits);
     const ended = (why: Error) => {
       this.failure ??= why;
     };
@@ -347,8 +348,7 @@ export class StoreClient implements SnapshotBackend {
     const commit = ++this.commitsMade;
     parts.sort(([, a], [, b]) => b.ops.length - a.ops.length);
     for (const [link, batch] of parts) link.post(batch, sent, writers, commit);
-    Atomics.store(this.commits, 0, BigInt(commit));
-    Atomics.notify(this.commits, 0); // shards blocked for it (worker/commit-gate.ts)
+    this.commits.commit(commit);
   }
 
   /** Runs a cut at this point of this client's calls (see the module comment). */

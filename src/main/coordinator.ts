@@ -15,6 +15,7 @@
  */
 import { randomInt, randomUUID } from "node:crypto";
 import type { ChangesToApply, CutAction, CutCommit } from "../core/batch-format.js";
+import { COMMIT_WORD_BYTES } from "../core/commit-word.js";
 import { type ClientId, type CutRequester, decideCut } from "../core/cut.js";
 import {
   rebuildError,
@@ -25,7 +26,6 @@ import {
 } from "../core/errors.js";
 import { decideRecovery } from "../durable/recovery.js";
 import type { StoreDirectory } from "../durable/store-dir.js";
-import { COMMIT_WORD_BYTES } from "../worker/commit-gate.js";
 import type { HostFactory } from "../worker/hosts.js";
 import type { ShardHost } from "../worker/shard-host.js";
 import { type ClientChannels, type CutService, StoreClient } from "./client.js";

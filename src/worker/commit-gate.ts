@@ -26,9 +26,8 @@
  */
 import { isMainThread } from "node:worker_threads";
 import type { ClientBatch } from "../core/batch-format.js";
+import { CommitWord } from "../core/commit-word.js";
 
-/** The word a client counts its committed multi-shard flushes in: one `BigInt64`. */
-export const COMMIT_WORD_BYTES = 8;
 /** The longest a shard blocks for a commit. */
 const BLOCK_MS = 1;
 /** Where a commit is polled for a turn at a time (no blocking): this many turns. */
@@ -37,7 +36,7 @@ const EAGER_POLLS = 64;
 const canBlock = !isMainThread;
 
 export class CommitGate {
-  private readonly word: BigInt64Array;
+  private readonly word: CommitWord;
   /** Batches waiting for a commit, the first one's flush not yet committed. */
   private readonly waiting: ClientBatch[] = [];
   private closed = false;
@@ -52,7 +51,7 @@ export class CommitGate {
     commits: SharedArrayBuffer,
     private readonly pass: (batch: ClientBatch) => void,
   ) {
-    this.word = new BigInt64Array(commits, 0, 1);
+    this.word = new CommitWord(commits);
   }
 
   /** A batch arrived from the client. */
@@ -93,14 +92,13 @@ export class CommitGate {
   /** Blocks until `batch`'s flush commits, or `BLOCK_MS` passed; whether it committed. */
   private blockFor(batch: ClientBatch): boolean {
     if (!canBlock) return false;
-    const seen = Atomics.load(this.word, 0);
     // The client commits its flushes in order, and this one's turn is next: the word's next
     // change is this commit.
-    Atomics.wait(this.word, 0, seen, BLOCK_MS);
+    this.word.waitForNext(BLOCK_MS);
     return this.committed(batch);
   }
 
   private committed(batch: ClientBatch): boolean {
-    return batch.commit === undefined || Atomics.load(this.word, 0) >= BigInt(batch.commit);
+    return batch.commit === undefined || this.word.reached(batch.commit);
   }
 }

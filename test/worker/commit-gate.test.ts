@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ClientBatch } from "../../src/core/batch-format.js";
-import { COMMIT_WORD_BYTES, CommitGate } from "../../src/worker/commit-gate.js";
+import { COMMIT_WORD_BYTES, CommitWord } from "../../src/core/commit-word.js";
+import { CommitGate } from "../../src/worker/commit-gate.js";
 
 /** Batch `seq` of a client, a part of multi-shard flush `commit` if given. */
 function batch(seq: number, commit?: number): ClientBatch {
@@ -10,10 +11,10 @@ function batch(seq: number, commit?: number): ClientBatch {
 
 function makeGate() {
   const commits = new SharedArrayBuffer(COMMIT_WORD_BYTES);
-  const word = new BigInt64Array(commits);
+  const word = new CommitWord(commits);
   const passed: number[] = [];
   const gate = new CommitGate(commits, (b) => passed.push(b.seq));
-  return { gate, passed, commit: (n: number) => Atomics.store(word, 0, BigInt(n)) };
+  return { gate, passed, commit: (n: number) => word.commit(n) };
 }
 
 beforeEach(() => {
