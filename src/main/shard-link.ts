@@ -17,7 +17,7 @@
 
 import { type ClientBatch, type FailedGoodbye, GOODBYE, type Reply } from "../core/batch-format.js";
 import { rebuildError, ShardFailedError, StoreClosedError } from "../core/errors.js";
-import type { DataPort } from "../worker/port.js";
+import type { DataPort } from "../core/port.js";
 import type { PendingBatch } from "./pending-batch.js";
 
 /**

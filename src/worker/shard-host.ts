@@ -5,8 +5,8 @@
 import type { CutCommit, CutOutcome } from "../core/batch-format.js";
 import type { ClientId, CutReport } from "../core/cut.js";
 import type { SerializedError } from "../core/errors.js";
+import type { DataPort } from "../core/port.js";
 import type { RecoveryDecision, ShardFindings } from "../durable/recovery.js";
-import type { DataPort } from "./port.js";
 import type { DurableShardOptions, RecoveredShard } from "./shard-persistence.js";
 
 export interface ShardHost {

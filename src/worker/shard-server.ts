@@ -29,10 +29,10 @@ import { runBatch, transferablesOf } from "../core/batch-runner.js";
 import { type ClientId, CutParticipant, type CutReport } from "../core/cut.js";
 import { type SerializedError, StoreIOError, serializeError } from "../core/errors.js";
 import { applyMutations, Mut, type Mutations, mutationsOfChanges } from "../core/mutations.js";
+import type { DataPort } from "../core/port.js";
 import { Shard } from "../core/shard.js";
 import type { RecoveryDecision, ShardFindings } from "../durable/recovery.js";
 import { CommitGate } from "./commit-gate.js";
-import type { DataPort } from "./port.js";
 import {
   type DurableShardOptions,
   type RecoveredShard,

@@ -5,8 +5,8 @@ import { describe, expect, it } from "vitest";
 import { type CutAction, type CutCommit, Op, type Reply } from "../../src/core/batch-format.js";
 import { COMMIT_WORD_BYTES } from "../../src/core/commit-word.js";
 import { type ClientId, type CutNeed, decideCut } from "../../src/core/cut.js";
+import { type DataPort, localPortPair } from "../../src/core/port.js";
 import { encodeValue } from "../../src/core/value.js";
-import { type DataPort, localPortPair } from "../../src/worker/port.js";
 import type { DurableShardOptions } from "../../src/worker/shard-persistence.js";
 import { ShardServer } from "../../src/worker/shard-server.js";
 
