@@ -1,6 +1,6 @@
 /**
  * Question: what does a batch written across shards cost, now that each is committed as one
- * (worker/commit-gate.ts), against the same calls on one shard, and against another build?
+ * (shard/commit-gate.ts), against the same calls on one shard, and against another build?
  *
  * One store of this build with 2 worker shards: an awaited `setMany` of 8 namespaces (both
  * shards) against an awaited `set` (one), and `setMany`s of 8 namespaces made back to back, a

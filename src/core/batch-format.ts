@@ -72,7 +72,7 @@ export interface ClientBatch extends Batch, Sequenced {
   writers: number[];
   /**
    * On each part of a flush that writes to more than one shard: the client's count of such
-   * flushes, this one included. The part waits for the client to commit it (worker/commit-gate.ts).
+   * flushes, this one included. The part waits for the client to commit it (shard/commit-gate.ts).
    */
   commit?: number;
 }

@@ -2,7 +2,7 @@
  * A client's commit word: how many of its flushes that write to several shards it has
  * committed, in a `SharedArrayBuffer` the client and every shard it talks to share. The client
  * commits its flushes in order, one atomic store each (and wakes the shards blocked for it);
- * a shard reads whether a flush is committed. Why: worker/commit-gate.ts.
+ * a shard reads whether a flush is committed. Why: shard/commit-gate.ts.
  */
 
 /** The bytes a commit word takes: one `BigInt64`. */

@@ -60,7 +60,7 @@ export interface ClientChannels<Port = DataPort> {
   id: ClientId;
   /** Its ends of its channels to the shards, in shard order. */
   ports: Port[];
-  /** Its commit word, which every shard shares (see worker/commit-gate.ts). */
+  /** Its commit word, which every shard shares (see shard/commit-gate.ts). */
   commits: SharedArrayBuffer;
 }
 
@@ -99,7 +99,7 @@ export class StoreClient implements SnapshotBackend {
   /** Set once this client closes: new calls are refused, those already made still go out. */
   private refusal: Error | null = null;
 
-  /** The client's commit word (see worker/commit-gate.ts), and the flushes it committed. */
+  /** The client's commit word (see shard/commit-gate.ts), and the flushes it committed. */
   private readonly commits: CommitWord;
   private commitsMade = 0;
 

@@ -9,9 +9,9 @@ import type { ClientId, CutReport } from "../core/cut.js";
 import { rebuildError, type SerializedError, serializeError } from "../core/errors.js";
 import { type DataPort, localPortPair } from "../core/port.js";
 import type { RecoveryDecision, ShardFindings } from "../durable/recovery.js";
+import type { DurableShardOptions, RecoveredShard } from "../shard/shard-persistence.js";
+import { ShardServer } from "../shard/shard-server.js";
 import type { ExitFlush, ShardHost } from "./shard-host.js";
-import type { DurableShardOptions, RecoveredShard } from "./shard-persistence.js";
-import { ShardServer } from "./shard-server.js";
 
 export class LocalShardHost implements ShardHost {
   private readonly server: ShardServer;

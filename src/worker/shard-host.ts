@@ -7,7 +7,7 @@ import type { ClientId, CutReport } from "../core/cut.js";
 import type { SerializedError } from "../core/errors.js";
 import type { DataPort } from "../core/port.js";
 import type { RecoveryDecision, ShardFindings } from "../durable/recovery.js";
-import type { DurableShardOptions, RecoveredShard } from "./shard-persistence.js";
+import type { DurableShardOptions, RecoveredShard } from "../shard/shard-persistence.js";
 
 export interface ShardHost {
   /**

@@ -18,11 +18,11 @@ import type { ClientId, CutReport } from "../core/cut.js";
 import { rebuildError, type SerializedError } from "../core/errors.js";
 import type { DataPort } from "../core/port.js";
 import type { RecoveryDecision, ShardFindings } from "../durable/recovery.js";
+import type { DurableShardOptions, RecoveredShard } from "../shard/shard-persistence.js";
+import type { ShardTask, TaskResult } from "../shard/shard-worker.js";
 import type { ExitFlush, ShardHost } from "./shard-host.js";
-import type { DurableShardOptions, RecoveredShard } from "./shard-persistence.js";
-import type { ShardTask, TaskResult } from "./shard-worker.js";
 
-export const DEFAULT_WORKER_URL = new URL("./shard-worker.js", import.meta.url);
+export const DEFAULT_WORKER_URL = new URL("../shard/shard-worker.js", import.meta.url);
 
 export class WorkerShardHost implements ShardHost {
   private readonly pool: Piscina;

@@ -3,7 +3,7 @@ import { dumps } from "../../src/core/codec.js";
 import { Coordinator } from "../../src/main/coordinator.js";
 import { type HostFactory, hostFactoryFor } from "../../src/worker/hosts.js";
 
-const worker = new URL("../../dist/worker/shard-worker.js", import.meta.url);
+const worker = new URL("../../dist/shard/shard-worker.js", import.meta.url);
 
 /** Real worker hosts whose channels count the batches (messages) each shard is sent. */
 function countingHosts(shards: number, counts: number[]): HostFactory {

@@ -9,9 +9,9 @@ import { ShardFailedError } from "../../src/core/errors.js";
 import { shardOf } from "../../src/core/hash.js";
 import { openStoreDirectory } from "../../src/durable/store-dir.js";
 import { Coordinator } from "../../src/main/coordinator.js";
+import handle from "../../src/shard/shard-worker.js";
 import { hostFactoryFor } from "../../src/worker/hosts.js";
 import type { ShardHost } from "../../src/worker/shard-host.js";
-import handle from "../../src/worker/shard-worker.js";
 import { scratchPerTest } from "../fixtures/scratch.js";
 
 // The fixture is the real (built) shard worker, except that a batch setting a key in namespace

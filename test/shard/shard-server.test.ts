@@ -7,8 +7,8 @@ import { COMMIT_WORD_BYTES } from "../../src/core/commit-word.js";
 import { type ClientId, type CutNeed, decideCut } from "../../src/core/cut.js";
 import { type DataPort, localPortPair } from "../../src/core/port.js";
 import { encodeValue } from "../../src/core/value.js";
-import type { DurableShardOptions } from "../../src/worker/shard-persistence.js";
-import { ShardServer } from "../../src/worker/shard-server.js";
+import type { DurableShardOptions } from "../../src/shard/shard-persistence.js";
+import { ShardServer } from "../../src/shard/shard-server.js";
 
 /** A client of one shard, in-process: posts batches, collects replies. */
 function connect(server: ShardServer, client: number) {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ClientBatch } from "../../src/core/batch-format.js";
 import { COMMIT_WORD_BYTES, CommitWord } from "../../src/core/commit-word.js";
-import { CommitGate } from "../../src/worker/commit-gate.js";
+import { CommitGate } from "../../src/shard/commit-gate.js";
 
 /** Batch `seq` of a client, a part of multi-shard flush `commit` if given. */
 function batch(seq: number, commit?: number): ClientBatch {
