@@ -16,7 +16,9 @@ export {
 } from "./core/errors.js";
 export { MAX_DEPTH, type Value } from "./core/value.js";
 export { type Diff, Snapshot } from "./main/snapshot.js";
-export { Store } from "./main/store.js";
 export type { StoreApi } from "./main/store-api.js";
-export { DEFAULT_SHARDS, type StoreOptions } from "./main/store-options.js";
-export { connectStore, exposeStore, RemoteStore } from "./remote/index.js";
+// Sharing one store across threads: serve it with `exposeStore`, reach it with `connectStore`.
+export { connectStore, RemoteStore } from "./remote/client.js";
+export { exposeStore } from "./store/expose-store.js";
+export { Store } from "./store/store.js";
+export { DEFAULT_SHARDS, type StoreOptions } from "./store/store-options.js";

@@ -108,7 +108,7 @@ export interface CutCommit {
   /** Clients to forget (closed on every shard). */
   forget: ClientId[];
   action: CutAction;
-  /** The highest cut known to be on every shard's disk (durable stores; see worker/). */
+  /** The highest cut known to be on every shard's disk (durable stores; see shard/shard-persistence.ts). */
   committed: number;
 }
 

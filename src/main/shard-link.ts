@@ -1,5 +1,5 @@
 /**
- * A client's end of its channel to one shard (see worker/port.ts for the transport and why).
+ * A client's end of its channel to one shard (see core/port.ts for the transport and why).
  * Batches are posted as they leave the client and answered in the order they were posted, so
  * several can be in flight at once: a client never waits for one reply to send its next batch.
  *

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { dumps } from "../../src/core/codec.js";
-import { Coordinator } from "../../src/main/coordinator.js";
-import { type HostFactory, hostFactoryFor } from "../../src/worker/hosts.js";
+import { Coordinator } from "../../src/store/coordinator.js";
+import { type HostFactory, hostFactoryFor } from "../../src/store/hosts.js";
 
 const worker = new URL("../../dist/shard/shard-worker.js", import.meta.url);
 

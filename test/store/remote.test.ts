@@ -14,9 +14,9 @@ import {
 } from "swarmstate";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { shardOf } from "../../src/core/hash.js";
-import { Coordinator } from "../../src/main/coordinator.js";
-import { serve } from "../../src/remote/server.js";
-import { hostFactoryFor } from "../../src/worker/hosts.js";
+import { Coordinator } from "../../src/store/coordinator.js";
+import { serve } from "../../src/store/expose-store.js";
+import { hostFactoryFor } from "../../src/store/hosts.js";
 import { startAgentOn as startAgentThread } from "../fixtures/agent.js";
 
 interface Agent {

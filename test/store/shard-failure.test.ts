@@ -8,10 +8,10 @@ import { dumps } from "../../src/core/codec.js";
 import { ShardFailedError } from "../../src/core/errors.js";
 import { shardOf } from "../../src/core/hash.js";
 import { openStoreDirectory } from "../../src/durable/store-dir.js";
-import { Coordinator } from "../../src/main/coordinator.js";
 import handle from "../../src/shard/shard-worker.js";
-import { hostFactoryFor } from "../../src/worker/hosts.js";
-import type { ShardHost } from "../../src/worker/shard-host.js";
+import { Coordinator } from "../../src/store/coordinator.js";
+import { hostFactoryFor } from "../../src/store/hosts.js";
+import type { ShardHost } from "../../src/store/shard-host.js";
 import { scratchPerTest } from "../fixtures/scratch.js";
 
 // The fixture is the real (built) shard worker, except that a batch setting a key in namespace
@@ -104,8 +104,8 @@ describe("a shard worker that dies", () => {
 
   it("lets a program whose durable store's shard died end by itself, without close()", async () => {
     const program = `
-      const { Coordinator } = await import(${JSON.stringify(distUrl("main/coordinator.js"))});
-      const { hostFactoryFor } = await import(${JSON.stringify(distUrl("worker/hosts.js"))});
+      const { Coordinator } = await import(${JSON.stringify(distUrl("store/coordinator.js"))});
+      const { hostFactoryFor } = await import(${JSON.stringify(distUrl("store/hosts.js"))});
       const { dumps } = await import(${JSON.stringify(distUrl("core/codec.js"))});
       const { openStoreDirectory } = await import(${JSON.stringify(distUrl("durable/store-dir.js"))});
       const directory = openStoreDirectory(${JSON.stringify(join(scratch(), "store"))}, { shards: 3, fallback: 3, max: 64 });

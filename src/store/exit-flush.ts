@@ -11,7 +11,7 @@
  * A signal that kills the process outright (SIGKILL; SIGTERM or SIGINT with no handler) emits
  * no `exit`: `"async"` writes acknowledged within the last commit may then be lost.
  */
-import type { ShardHost } from "../worker/shard-host.js";
+import type { ShardHost } from "./shard-host.js";
 
 /** The longest the ending process waits for its shards (all stores together). */
 export const EXIT_FLUSH_MS = 10_000;

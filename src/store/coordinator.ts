@@ -26,11 +26,11 @@ import {
 } from "../core/errors.js";
 import { decideRecovery } from "../durable/recovery.js";
 import type { StoreDirectory } from "../durable/store-dir.js";
-import type { HostFactory } from "../worker/hosts.js";
-import type { ShardHost } from "../worker/shard-host.js";
-import { type ClientChannels, type CutService, StoreClient } from "./client.js";
+import { type ClientChannels, type CutService, StoreClient } from "../main/client.js";
+import type { SnapshotInfo } from "../main/snapshot.js";
 import { flushAtExit } from "./exit-flush.js";
-import type { SnapshotInfo } from "./snapshot.js";
+import type { HostFactory } from "./hosts.js";
+import type { ShardHost } from "./shard-host.js";
 import { SnapshotRegistry } from "./snapshot-registry.js";
 
 /** Where and how a durable store keeps its files. */

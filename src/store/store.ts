@@ -1,14 +1,14 @@
 /**
  * The public `Store`: it owns the shards (through its coordinator) and is the store thread's own
  * client of them. Argument checks and the data path are shared with `RemoteStore` (see
- * store-handle.ts).
+ * main/store-handle.ts).
  */
 
 import { openStoreDirectory } from "../durable/store-dir.js";
-import { hostFactoryFor } from "../worker/hosts.js";
-import { makeReachable, makeUnreachable } from "./backends.js";
+import { makeReachable, makeUnreachable } from "../main/backends.js";
+import { StoreHandle } from "../main/store-handle.js";
 import { Coordinator } from "./coordinator.js";
-import { StoreHandle } from "./store-handle.js";
+import { hostFactoryFor } from "./hosts.js";
 import { DEFAULT_SHARDS, MAX_SHARDS, resolveOptions, type StoreOptions } from "./store-options.js";
 
 let coordinatorOfStore: (store: Store) => Coordinator;

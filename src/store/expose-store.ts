@@ -11,14 +11,14 @@
  */
 import { MessageChannel, type MessagePort } from "node:worker_threads";
 import { expose, transfer } from "comlink";
-import type { Coordinator } from "../main/coordinator.js";
-import { coordinatorOf, type Store } from "../main/store.js";
 import {
   asEndpoint,
   registerTransferHandlers,
   type StoreDescription,
   type StoreService,
-} from "./wire.js";
+} from "../remote/wire.js";
+import type { Coordinator } from "./coordinator.js";
+import { coordinatorOf, type Store } from "./store.js";
 
 /**
  * Serves `store` to another thread: returns a `MessagePort` to hand over (in `transferList`)

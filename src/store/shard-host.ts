@@ -25,7 +25,7 @@ export interface ShardHost {
   /**
    * The process is ending and the store's thread will block until the shard's log is on disk:
    * asks for that flush now (a shard in the store's thread flushes before returning); `wait`
-   * blocks for it (see main/exit-flush.ts). The shard acknowledges no write after it.
+   * blocks for it (see store/exit-flush.ts). The shard acknowledges no write after it.
    */
   startExitFlush(): ExitFlush;
   /**
