@@ -1,6 +1,11 @@
 /**
  * swarmstate: a state store for Node.js agent systems. Everything public is exported here.
  */
+
+// Sharing one store across threads: serve it with `exposeStore`, reach it with `connectStore`.
+export { connectStore, RemoteStore } from "./client/remote-store.js";
+export { type Diff, Snapshot } from "./client/snapshot.js";
+export type { StoreApi } from "./client/store-api.js";
 export { dumps, loads } from "./core/codec.js";
 export {
   BadChangesetError,
@@ -15,10 +20,6 @@ export {
   SwarmStateError,
 } from "./core/errors.js";
 export { MAX_DEPTH, type Value } from "./core/value.js";
-export { type Diff, Snapshot } from "./main/snapshot.js";
-export type { StoreApi } from "./main/store-api.js";
-// Sharing one store across threads: serve it with `exposeStore`, reach it with `connectStore`.
-export { connectStore, RemoteStore } from "./remote/client.js";
 export { exposeStore } from "./store/expose-store.js";
 export { Store } from "./store/store.js";
 export { DEFAULT_SHARDS, type StoreOptions } from "./store/store-options.js";

@@ -1,5 +1,5 @@
 /**
- * Question (for the comment in src/main/worker-host.ts): is the round trip of a one-op batch to a
+ * Question (for the comment in src/store/worker-host.ts): is the round trip of a one-op batch to a
  * shard's thread faster with one single-thread piscina pool per shard, or with one pool whose
  * `loadBalancer` routes each task to its shard's worker?
  *

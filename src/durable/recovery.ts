@@ -27,7 +27,7 @@
  *   there if the log holds it or the checkpoint covers it. A client's flushes are ordered by
  *   their `sent` vectors (they only grow); from its first flush that does not count on, nothing
  *   of that client is kept. A client is only told a flush is done once its earlier ones are
- *   (see main/client.ts), so everything acknowledged is before that point.
+ *   (see client/data-path.ts), so everything acknowledged is before that point.
  *
  * Whatever is dropped lies after the last cut that counts, on every shard: a cut holds, with any
  * batch of a flush, every part of it (core/cut.ts), and every shard logs what it applied before

@@ -14,6 +14,8 @@
  * cut known to be on every shard's disk, the point a shard may checkpoint at.
  */
 import { randomInt, randomUUID } from "node:crypto";
+import { type ClientChannels, type CutService, StoreClient } from "../client/data-path.js";
+import type { SnapshotInfo } from "../client/snapshot.js";
 import type { ChangesToApply, CutAction, CutCommit } from "../core/batch-format.js";
 import { COMMIT_WORD_BYTES } from "../core/commit-word.js";
 import { type ClientId, type CutRequester, decideCut } from "../core/cut.js";
@@ -26,8 +28,6 @@ import {
 } from "../core/errors.js";
 import { decideRecovery } from "../durable/recovery.js";
 import type { StoreDirectory } from "../durable/store-dir.js";
-import { type ClientChannels, type CutService, StoreClient } from "../main/client.js";
-import type { SnapshotInfo } from "../main/snapshot.js";
 import { flushAtExit } from "./exit-flush.js";
 import type { HostFactory } from "./hosts.js";
 import type { ShardHost } from "./shard-host.js";

@@ -1,6 +1,6 @@
 /**
  * The store's side of a connection from another thread. Connecting gives the client its own
- * channels to every shard (it sends its calls there directly, see main/client.ts); afterwards
+ * channels to every shard (it sends its calls there directly, see client/data-path.ts); afterwards
  * this connection only carries the client's store-wide operations (snapshot, restore, clear,
  * apply), which the coordinator places as cuts, the releases it reports, and its requests for
  * the list of snapshots.
@@ -16,7 +16,7 @@ import {
   registerTransferHandlers,
   type StoreDescription,
   type StoreService,
-} from "../remote/wire.js";
+} from "../client/wire.js";
 import type { Coordinator } from "./coordinator.js";
 import { coordinatorOf, type Store } from "./store.js";
 

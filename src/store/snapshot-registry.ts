@@ -8,7 +8,7 @@
  * A snapshot changes the list only once its cut succeeded (`next`, then `taken`): a refused one
  * leaves the ids, the parents and `maxHistory`'s releases as they were.
  */
-import type { SnapshotInfo } from "../main/snapshot.js";
+import type { SnapshotInfo } from "../client/snapshot.js";
 
 export class SnapshotRegistry {
   private lastId = 0;

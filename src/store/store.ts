@@ -1,12 +1,12 @@
 /**
  * The public `Store`: it owns the shards (through its coordinator) and is the store thread's own
  * client of them. Argument checks and the data path are shared with `RemoteStore` (see
- * main/store-handle.ts).
+ * client/store-handle.ts).
  */
 
+import { makeReachable, makeUnreachable } from "../client/backends.js";
+import { StoreHandle } from "../client/store-handle.js";
 import { openStoreDirectory } from "../durable/store-dir.js";
-import { makeReachable, makeUnreachable } from "../main/backends.js";
-import { StoreHandle } from "../main/store-handle.js";
 import { Coordinator } from "./coordinator.js";
 import { hostFactoryFor } from "./hosts.js";
 import { DEFAULT_SHARDS, MAX_SHARDS, resolveOptions, type StoreOptions } from "./store-options.js";

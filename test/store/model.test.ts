@@ -27,6 +27,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
+import type { StoreHandle } from "../../dist/client/store-handle.js";
 import {
   type Diff,
   dumps,
@@ -36,7 +37,6 @@ import {
   Store,
   type Value,
 } from "../../dist/index.js";
-import type { StoreHandle } from "../../dist/main/store-handle.js";
 import { exact } from "../fixtures/msgpack.js";
 import { CutRefused, RefusingStore } from "../fixtures/refusing-store.js";
 

@@ -15,7 +15,7 @@ import {
   encodeItems,
   encodeStoredValue,
 } from "./arguments.js";
-import type { StoreClient } from "./client.js";
+import type { StoreClient } from "./data-path.js";
 import { checkSameStore, createSnapshot, type Snapshot } from "./snapshot.js";
 import type { StoreApi } from "./store-api.js";
 

@@ -1,7 +1,7 @@
 /**
  * Per store id, the handles in this thread that reach that store (the `Store` itself, or a
  * client of it): a snapshot whose own handle closed is served by another one of its store, and
- * a snapshot arriving from another thread is bound to one here (see remote/snapshot-wire.ts).
+ * a snapshot arriving from another thread is bound to one here (see client/snapshot-wire.ts).
  * Weak, so an abandoned store is not kept alive by this table.
  */
 import type { SnapshotBackend } from "./snapshot.js";

@@ -1,7 +1,7 @@
 /**
  * `RemoteStore`: the store as seen from another thread, through a port from `exposeStore`.
  * Same interface, same argument and value checks, same errors as `Store` (see
- * main/store-handle.ts), and the same direct channels to the shards: the store's own thread is
+ * client/store-handle.ts), and the same direct channels to the shards: the store's own thread is
  * asked only for store-wide operations (snapshot, restore, clear, apply) and the snapshot list.
  *
  * Calls made in one tick travel as one message per shard; each client's calls keep their order.
@@ -11,9 +11,9 @@
 import type { MessagePort } from "node:worker_threads";
 import { type Remote, wrap } from "comlink";
 import { StoreClosedError } from "../core/errors.js";
-import { makeReachable, makeUnreachable } from "../main/backends.js";
-import { type CutService, StoreClient } from "../main/client.js";
-import { StoreHandle } from "../main/store-handle.js";
+import { makeReachable, makeUnreachable } from "./backends.js";
+import { type CutService, StoreClient } from "./data-path.js";
+import { StoreHandle } from "./store-handle.js";
 import {
   asEndpoint,
   registerTransferHandlers,

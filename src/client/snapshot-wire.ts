@@ -1,10 +1,10 @@
 /**
  * A `Snapshot` as it crosses a thread boundary: its store's id and what describes it. The
- * receiving thread binds it to its own handle on that store (see main/backends.ts).
+ * receiving thread binds it to its own handle on that store (see client/backends.ts).
  */
 import { SwarmStateError } from "../core/errors.js";
-import { reachableFor } from "../main/backends.js";
-import { createSnapshot, type Snapshot, type SnapshotInfo, storeIdOf } from "../main/snapshot.js";
+import { reachableFor } from "./backends.js";
+import { createSnapshot, type Snapshot, type SnapshotInfo, storeIdOf } from "./snapshot.js";
 
 export interface SnapshotOnTheWire {
   storeId: string;

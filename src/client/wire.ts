@@ -1,7 +1,7 @@
 /**
  * What crosses the port between a `RemoteStore` and the store it reaches: a comlink service for
  * connecting and for store-wide operations (the data path has channels of its own, see
- * main/client.ts). Snapshots travel as ids and errors as `SerializedError`; each side rebuilds
+ * client/data-path.ts). Snapshots travel as ids and errors as `SerializedError`; each side rebuilds
  * its own objects from them.
  *
  * Comlink's transfer handlers are one table per thread, shared by every user of comlink in it,
@@ -17,8 +17,8 @@ import {
   SwarmStateError,
   serializeError,
 } from "../core/errors.js";
-import type { ClientChannels, CutService } from "../main/client.js";
-import { Snapshot } from "../main/snapshot.js";
+import type { ClientChannels, CutService } from "./data-path.js";
+import { Snapshot } from "./snapshot.js";
 import { fromWire, type SnapshotOnTheWire, toWire } from "./snapshot-wire.js";
 
 /** What `exposeStore` gives a client when it connects. */
