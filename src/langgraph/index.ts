@@ -16,4 +16,4 @@
 export type { ChannelChanges } from "./channel-changes.js";
 export type { HistoryChanges } from "./history-changes.js";
 export { SwarmStateSaver, type SwarmStateSaverOptions } from "./saver.js";
-export { SwarmStateStore, type SwarmStateStoreOptions } from "./store.js";
+export { SwarmStateStore, type SwarmStateStoreOptions } from "./swarmstate-store.js";
