@@ -4,7 +4,7 @@
 
 // Sharing one store across threads: serve it with `exposeStore`, reach it with `connectStore`.
 export { connectStore, RemoteStore } from "./client/remote-store.js";
-export { type Diff, Snapshot } from "./client/snapshot.js";
+export { Snapshot } from "./client/snapshot.js";
 export type { StoreApi } from "./client/store-api.js";
 export { dumps, loads } from "./core/codec.js";
 export {
@@ -19,6 +19,7 @@ export {
   StoreLockedError,
   SwarmStateError,
 } from "./core/errors.js";
+export type { Diff } from "./core/pairs.js";
 export { MAX_DEPTH, type Value } from "./core/value.js";
 export { exposeStore } from "./store/expose-store.js";
 export { Store } from "./store/store.js";

@@ -71,6 +71,42 @@ function allowed(room: Room, target: string): boolean {
   );
 }
 
+/** Every source file under `dir`, relative to the repository. */
+function sourceFiles(dir = "src"): string[] {
+  return readdirSync(join(repo, dir), { withFileTypes: true }).flatMap((entry) => {
+    const path = posix.join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(path);
+    return entry.name.endsWith(".ts") ? [path] : [];
+  });
+}
+
+/** Each cycle of relative imports (`import type` and re-exports included) among src's files. */
+function importCycles(): string[][] {
+  const edges = new Map<string, string[]>();
+  for (const file of sourceFiles()) {
+    const text = readFileSync(join(repo, file), "utf8");
+    const targets = [
+      ...text.matchAll(/^(?:import|export)[^;]*?from "(\.{1,2}\/[^"]+)\.js";/gms),
+    ].map((match) => posix.normalize(posix.join(posix.dirname(file), `${match[1]}.ts`)));
+    edges.set(file, targets);
+  }
+  const cycles: string[][] = [];
+  const state = new Map<string, "visiting" | "done">();
+  const path: string[] = [];
+  const visit = (file: string) => {
+    state.set(file, "visiting");
+    path.push(file);
+    for (const next of edges.get(file) ?? []) {
+      if (state.get(next) === "visiting") cycles.push([...path.slice(path.indexOf(next)), next]);
+      else if (state.get(next) === undefined) visit(next);
+    }
+    path.pop();
+    state.set(file, "done");
+  };
+  for (const file of edges.keys()) if (state.get(file) === undefined) visit(file);
+  return cycles;
+}
+
 interface Probe {
   room: Room;
   /** Line number (1-based) → what that line imports. */
@@ -166,6 +202,10 @@ describe("the rooms of ARCHITECTURE.md", () => {
       expect(refused).toEqual(forbidden);
     },
   );
+
+  it("import nothing in a cycle, types included", () => {
+    expect(importCycles()).toEqual([]);
+  });
 
   it("bench: lint refuses src/ and allows dist/", () => {
     expect(flagged.has("bench/lint-probe.ts:1")).toBe(false);

@@ -1,10 +1,26 @@
 /**
- * Per store id, the handles in this thread that reach that store (the `Store` itself, or a
- * client of it): a snapshot whose own handle closed is served by another one of its store, and
- * a snapshot arriving from another thread is bound to one here (see client/snapshot-wire.ts).
- * Weak, so an abandoned store is not kept alive by this table.
+ * What a snapshot needs from its store (`SnapshotBackend`), and, per store id, the handles in
+ * this thread that reach that store (the `Store` itself, or a client of it): a snapshot whose
+ * own handle closed is served by another one of its store, and a snapshot arriving from another
+ * thread is bound to one here (see client/snapshot-wire.ts). Weak, so an abandoned store is not
+ * kept alive by this table.
  */
-import type { SnapshotBackend } from "./snapshot.js";
+import type { Diff, Pair } from "../core/pairs.js";
+import type { Value } from "../core/value.js";
+
+/**
+ * What a snapshot needs from its store. Each method checks that the store is usable and the
+ * snapshot still held, and rejects with `StoreClosedError` / `SnapshotReleasedError` if not.
+ */
+export interface SnapshotBackend {
+  /** Same for every backend reaching the same store. */
+  readonly storeId: string;
+  snapshotKeys(id: number): Promise<Pair[]>;
+  snapshotGet(id: number, namespace: string, key: string): Promise<Value | undefined>;
+  diff(id: number, baseId: number): Promise<Diff>;
+  changes(id: number, baseId: number): Promise<Uint8Array>;
+  release(id: number): Promise<void>;
+}
 
 const reachable = new Map<string, Set<WeakRef<SnapshotBackend>>>();
 

@@ -33,13 +33,14 @@ import { CommitWord } from "../core/commit-word.js";
 import type { ClientId, CutRequester } from "../core/cut.js";
 import { StoreClosedError } from "../core/errors.js";
 import { shardOf } from "../core/hash.js";
-import type { Pair } from "../core/pair.js";
+import type { Diff, Pair } from "../core/pairs.js";
 import type { DataPort } from "../core/port.js";
 import type { Value } from "../core/value.js";
+import type { SnapshotBackend } from "./backends.js";
 import { mergePairs, SLICE } from "./merge.js";
 import { FlushOrder, PendingBatch } from "./pending-batch.js";
 import { ShardLink } from "./shard-link.js";
-import type { Diff, SnapshotBackend, SnapshotInfo } from "./snapshot.js";
+import type { SnapshotInfo } from "./snapshot.js";
 
 /** The store-wide operations a client asks of the store's coordinator. */
 export interface CutService {

@@ -9,7 +9,7 @@
  */
 import { setImmediate as nextTurn } from "node:timers/promises";
 import type { PackedPairs } from "../core/batch-format.js";
-import type { Pair } from "../core/pair.js";
+import type { Pair } from "../core/pairs.js";
 import { PairsReader } from "../core/pairs.js";
 
 /**

@@ -5,21 +5,11 @@
  */
 
 import { SwarmStateError } from "../core/errors.js";
-import type { Pair } from "../core/pair.js";
+import type { Diff } from "../core/pairs.js";
 import { typeName } from "../core/type-name.js";
 import type { Value } from "../core/value.js";
 import { checkKey, checkNamespace } from "./arguments.js";
-import { isReachable, reachableFor } from "./backends.js";
-
-/** What happened between two snapshots; each list sorted by namespace, then key. */
-export interface Diff {
-  /** In this snapshot, not in the base. */
-  added: [string, string][];
-  /** In the base, not in this snapshot. */
-  removed: [string, string][];
-  /** In both, with different values (encodings not byte-identical). */
-  changed: [string, string][];
-}
+import { isReachable, reachableFor, type SnapshotBackend } from "./backends.js";
 
 /** What describes a snapshot, as the store reports it when taking one. */
 export interface SnapshotInfo {
@@ -27,20 +17,6 @@ export interface SnapshotInfo {
   parent: number | null;
   timestamp: number;
   sizeBytes: number;
-}
-
-/**
- * What a snapshot needs from its store. Each method checks that the store is usable and the
- * snapshot still held, and rejects with `StoreClosedError` / `SnapshotReleasedError` if not.
- */
-export interface SnapshotBackend {
-  /** Same for every backend reaching the same store. */
-  readonly storeId: string;
-  snapshotKeys(id: number): Promise<Pair[]>;
-  snapshotGet(id: number, namespace: string, key: string): Promise<Value | undefined>;
-  diff(id: number, baseId: number): Promise<Diff>;
-  changes(id: number, baseId: number): Promise<Uint8Array>;
-  release(id: number): Promise<void>;
 }
 
 const backends = new WeakMap<Snapshot, SnapshotBackend>();

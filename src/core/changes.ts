@@ -3,7 +3,7 @@
  * another's, with the values. A shard computes its part of `snapshot.changes(base)` from the
  * same comparison as a diff (diff.ts), so it costs what the diff costs plus copying the values
  * out. A shard applies its part of `store.apply(changeset)` at the apply's cut, as mutations
- * (mutations.ts, `mutationsOfChanges`).
+ * (mutations.ts, `mutationsOfCut`).
  *
  * Invariant: a part names each pair at most once (removed or put, never both), so the order in
  * which removals and puts are applied does not matter.

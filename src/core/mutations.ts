@@ -7,7 +7,14 @@
  * Flat on purpose, like a batch (batch-format.ts): each code is followed by its arguments.
  * Values are encoded values in their in-memory form (latin1 strings, see state.ts).
  */
-import { ARITY, type Batch, type ChangesToApply, Op, type OpCode } from "./batch-format.js";
+import {
+  ARITY,
+  type Batch,
+  type ChangesToApply,
+  type CutAction,
+  Op,
+  type OpCode,
+} from "./batch-format.js";
 import type { Shard } from "./shard.js";
 
 /** Mutation codes; each is followed by the arguments listed. */
@@ -42,7 +49,7 @@ const WRITE_OPS: Partial<Record<OpCode, MutCode>> = {
 };
 
 /** The writes of a client's batch (sets, deletes, releases), in order; reads are left out. */
-export function mutationsOf(batch: Batch): Mutations {
+export function mutationsOfBatch(batch: Batch): Mutations {
   const { ops } = batch;
   const mutations: Mutations = [];
   let i = 0;
@@ -59,11 +66,27 @@ export function mutationsOf(batch: Batch): Mutations {
   return mutations;
 }
 
+/** What a cut's action does to a shard (`release`: the snapshots `maxHistory` lets go with it). */
+export function mutationsOfCut(action: CutAction): Mutations {
+  switch (action.kind) {
+    case "snapshot":
+      return [Mut.snapshot, action.id, ...action.release.flatMap((id) => [Mut.release, id])];
+    case "restore":
+      return [Mut.restore, action.id];
+    case "clear":
+      return [Mut.clear];
+    case "apply":
+      return mutationsOfChanges(action);
+    case "abort":
+      return [];
+  }
+}
+
 /**
  * What applying a shard's part of a changeset does: removals (of absent pairs: no-ops), then
  * puts (overwriting).
  */
-export function mutationsOfChanges({ removed, put }: ChangesToApply): Mutations {
+function mutationsOfChanges({ removed, put }: ChangesToApply): Mutations {
   const mutations: Mutations = [];
   for (let i = 0; i < removed.length; i += 2) {
     mutations.push(Mut.delete, removed[i] as string, removed[i + 1] as string);

@@ -8,7 +8,19 @@
  * the keys back out a slice at a time (`PairsReader`), so it can yield between slices.
  */
 import type { PackedPairs } from "./batch-format.js";
-import type { Pair } from "./pair.js";
+
+/** A `(namespace, key)` pair, as every sorted listing (keys of a snapshot, a diff) gives them. */
+export type Pair = [namespace: string, key: string];
+
+/** What happened between two snapshots; each list sorted by namespace, then key. */
+export interface Diff {
+  /** In this snapshot, not in the base. */
+  added: [string, string][];
+  /** In the base, not in this snapshot. */
+  removed: [string, string][];
+  /** In both, with different values (encodings not byte-identical). */
+  changed: [string, string][];
+}
 
 /** Gathers pairs in sorted order (namespace, then key) into `PackedPairs`. */
 export class PairsBuilder {

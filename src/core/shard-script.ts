@@ -16,21 +16,9 @@
  * snapshot with no writes since its base shares the base's node), never different in what any
  * snapshot holds or any diff says.
  */
-import type { Mutations } from "./mutations.js";
-import { Mut } from "./mutations.js";
+import { Mut, type Mutations } from "./mutations.js";
+import type { ShardCapture } from "./shard.js";
 import { EMPTY_STATE, type ShardState } from "./state.js";
-
-/** A shard frozen at one moment: persistent states and the shape of its history (O(snapshots)). */
-export interface ShardCapture {
-  /** The current contents. */
-  state: ShardState;
-  /** Held history nodes in id order, each with the nearest held node above it. */
-  nodes: { id: number; state: ShardState; above: number | null }[];
-  /** The nearest held node at or above the head, which the current contents descend from. */
-  headBase: number | null;
-  /** Every held snapshot id, with the node holding its contents. */
-  held: [snapshot: number, node: number][];
-}
 
 /** Mutations per chunk the script yields. */
 const CHUNK = 4096;

@@ -19,7 +19,6 @@
  * released with its last one. An id the shard does not hold was released (by any client: the
  * shard is where a release takes effect), hence `SnapshotReleasedError`.
  */
-
 import type { PackedChanges, PackedDiff, PackedPairs } from "./batch-format.js";
 import { BucketMap, type BucketMapDraft } from "./bucket-map.js";
 import { changesBetween } from "./changes.js";
@@ -27,8 +26,19 @@ import { diffStates } from "./diff.js";
 import { SnapshotReleasedError } from "./errors.js";
 import { History } from "./history.js";
 import type { Journal } from "./journal.js";
-import type { ShardCapture } from "./shard-script.js";
 import { allPairs, EMPTY_STATE, type EncodedValue, lookup, type ShardState } from "./state.js";
+
+/** A shard frozen at one moment: persistent states and the shape of its history (O(snapshots)). */
+export interface ShardCapture {
+  /** The current contents. */
+  state: ShardState;
+  /** Held history nodes in id order, each with the nearest held node above it. */
+  nodes: { id: number; state: ShardState; above: number | null }[];
+  /** The nearest held node at or above the head, which the current contents descend from. */
+  headBase: number | null;
+  /** Every held snapshot id, with the node holding its contents. */
+  held: [snapshot: number, node: number][];
+}
 
 export class Shard {
   private sealed: ShardState = EMPTY_STATE;

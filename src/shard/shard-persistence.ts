@@ -19,9 +19,9 @@ import { setImmediate as nextTurn } from "node:timers/promises";
 import type { ClientBatch } from "../core/batch-format.js";
 import type { ClientId } from "../core/cut.js";
 import { StoreDamagedError, StoreIOError } from "../core/errors.js";
-import { applyMutations, type Mutations, mutationsOf } from "../core/mutations.js";
-import type { Shard } from "../core/shard.js";
-import { type ShardCapture, scriptOf } from "../core/shard-script.js";
+import { applyMutations, type Mutations, mutationsOfBatch } from "../core/mutations.js";
+import type { Shard, ShardCapture } from "../core/shard.js";
+import { scriptOf } from "../core/shard-script.js";
 import { type RecoveryDecision, type ShardFindings, sum } from "../durable/recovery.js";
 import {
   type BatchRecord,
@@ -185,7 +185,7 @@ export class ShardPersistence {
    * @throws StoreIOError if the disk refuses the record (it was not written: do not apply).
    */
   logBatch(client: ClientId, batch: ClientBatch): Promise<void> | null {
-    const mutations = mutationsOf(batch);
+    const mutations = mutationsOfBatch(batch);
     if (mutations.length === 0) return null;
     if (this.isSealed) return NEVER;
     const name = this.nameOf(client);

@@ -18,7 +18,6 @@
  */
 import {
   type ClientBatch,
-  type CutAction,
   type CutCommit,
   type CutOutcome,
   type FailedGoodbye,
@@ -28,7 +27,7 @@ import {
 import { runBatch, transferablesOf } from "../core/batch-runner.js";
 import { type ClientId, CutParticipant, type CutReport } from "../core/cut.js";
 import { type SerializedError, StoreIOError, serializeError } from "../core/errors.js";
-import { applyMutations, Mut, type Mutations, mutationsOfChanges } from "../core/mutations.js";
+import { applyMutations, type Mutations, mutationsOfCut } from "../core/mutations.js";
 import type { DataPort } from "../core/port.js";
 import { Shard } from "../core/shard.js";
 import type { RecoveryDecision, ShardFindings } from "../durable/recovery.js";
@@ -192,7 +191,7 @@ export class ShardServer {
     this.pending = null;
     const { cut, action } = pending.commit;
     // One list says what the cut does here: it is applied, and (durable) logged, as it is.
-    const mutations = mutationsOf(action);
+    const mutations = mutationsOfCut(action);
     const outcome = this.perform(mutations);
     const persistence = this.persistence;
     if (persistence === null || "failure" in outcome || action.kind === "abort") {
@@ -224,21 +223,5 @@ export class ShardServer {
     } catch (error) {
       return { failure: serializeError(error) };
     }
-  }
-}
-
-/** What a cut's action does to a shard, as mutations (core/mutations.ts). */
-function mutationsOf(action: CutAction): Mutations {
-  switch (action.kind) {
-    case "snapshot":
-      return [Mut.snapshot, action.id, ...action.release.flatMap((id) => [Mut.release, id])];
-    case "restore":
-      return [Mut.restore, action.id];
-    case "clear":
-      return [Mut.clear];
-    case "apply":
-      return mutationsOfChanges(action);
-    case "abort":
-      return [];
   }
 }

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Op } from "../../src/core/batch-format.js";
-import { applyMutations, Mut, mutationsOf } from "../../src/core/mutations.js";
+import { applyMutations, Mut, mutationsOfBatch } from "../../src/core/mutations.js";
 import { unpackPairs } from "../../src/core/pairs.js";
 import { Shard } from "../../src/core/shard.js";
 import { scriptOf } from "../../src/core/shard-script.js";
@@ -134,7 +134,7 @@ describe("a shard's script", () => {
 
   it("keeps a client's writes (sets, deletes, releases) from a batch, not its reads", () => {
     const ops = [Op.get, "n", "k", Op.set, "n", "k", "v", Op.has, "n", "k", Op.delete, "n", "j"];
-    expect(mutationsOf({ ops: [...ops, Op.release, 3, Op.size] })).toEqual([
+    expect(mutationsOfBatch({ ops: [...ops, Op.release, 3, Op.size] })).toEqual([
       Mut.set,
       "n",
       "k",

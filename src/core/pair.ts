@@ -1,2 +1,0 @@
-/** A `(namespace, key)` pair, as every sorted listing (keys of a snapshot, a diff) gives them. */
-export type Pair = [namespace: string, key: string];
