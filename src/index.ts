@@ -6,7 +6,8 @@
 export { connectStore, RemoteStore } from "./client/remote-store.js";
 export { Snapshot } from "./client/snapshot.js";
 export type { StoreApi } from "./client/store-api.js";
-export { dumps, loads } from "./core/codec.js";
+export { dumps, loads } from "./core/codec/codec.js";
+export { MAX_DEPTH, type Value } from "./core/codec/value.js";
 export {
   BadChangesetError,
   NotAStoreError,
@@ -19,8 +20,7 @@ export {
   StoreLockedError,
   SwarmStateError,
 } from "./core/errors.js";
-export type { Diff } from "./core/pairs.js";
-export { MAX_DEPTH, type Value } from "./core/value.js";
+export type { Diff } from "./core/protocol/pairs.js";
 export { exposeStore } from "./store/expose-store.js";
 export { Store } from "./store/store.js";
 export { DEFAULT_SHARDS, type StoreOptions } from "./store/store-options.js";

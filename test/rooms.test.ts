@@ -65,10 +65,9 @@ function specifier(from: string, target: string): string {
   return relative.startsWith(".") ? relative : `./${relative}`;
 }
 
+/** A room that may import a folder may import every file and folder in it. */
 function allowed(room: Room, target: string): boolean {
-  return room.mayImport.some(
-    (allowed) => allowed === target || (target.endsWith(".ts") && target.startsWith(`${allowed}/`)),
-  );
+  return room.mayImport.some((allowed) => allowed === target || target.startsWith(`${allowed}/`));
 }
 
 /** Every source file under `dir`, relative to the repository. */

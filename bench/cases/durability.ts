@@ -18,7 +18,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { open } from "lmdb";
-import { shardOf } from "../../dist/core/hash.js";
+import { shardOf } from "../../dist/core/protocol/hash.js";
 import { dumps, Store } from "../../dist/index.js";
 import { chunksOf, type Item, itemFor, namespaceOf, range, valueFor } from "../harness/data.js";
 import { bytesWritten, directorySize, scratchDirectory } from "../harness/disk.js";

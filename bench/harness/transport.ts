@@ -1,7 +1,7 @@
 /**
  * Bare round trips between two threads, the floor under any call to a shard's thread: a
  * `MessagePort` ping-pong (what swarmstate's channels are), and a `SharedArrayBuffer` one with
- * `Atomics`, plain or spinning before it waits (the alternative src/core/port.ts weighs).
+ * `Atomics`, plain or spinning before it waits (the alternative src/core/protocol/port.ts weighs).
  */
 import { MessageChannel, Worker } from "node:worker_threads";
 import { type Timing, time } from "./measure.js";

@@ -2,8 +2,8 @@
  * Checks of call arguments at the public boundary. Every message names the method and the
  * argument (and, for values, the path inside it), and a refused call has changed nothing.
  */
-import { typeName } from "../core/type-name.js";
-import { encodeValue, isWellFormed } from "../core/value.js";
+import { typeName } from "../core/codec/type-name.js";
+import { encodeValue, isWellFormed } from "../core/codec/value.js";
 
 /** Checks a namespace: a string (the empty string included) that is well-formed Unicode. */
 export function checkNamespace(
@@ -34,8 +34,8 @@ function checkWellFormedString(
 }
 
 /**
- * Checks a value against the value rules and encodes it, in one walk (see value.ts), in the
- * caller's thread: what is checked is what is stored, and a bad value fails the call there.
+ * Checks a value against the value rules and encodes it, in one walk (see core/codec/value.ts), in
+ * the caller's thread: what is checked is what is stored, and a bad value fails the call there.
  */
 export function encodeStoredValue(method: string, path: string, value: unknown): Uint8Array {
   return encodeValue(value, `${method}: ${path}`);

@@ -5,8 +5,9 @@
  * thread is bound to one here (see client/snapshot-wire.ts). Weak, so an abandoned store is not
  * kept alive by this table.
  */
-import type { Diff, Pair } from "../core/pairs.js";
-import type { Value } from "../core/value.js";
+
+import type { Value } from "../core/codec/value.js";
+import type { Diff, Pair } from "../core/protocol/pairs.js";
 
 /**
  * What a snapshot needs from its store. Each method checks that the store is usable and the

@@ -4,9 +4,9 @@
  *
  * Calls are routed to the shard owning their namespace and gathered per shard; what a client
  * calls in one tick leaves together when the tick's microtasks run, as one batch per shard
- * (see core/batch-format.ts), and several batches may be in flight at once. Store-wide operations
- * (snapshot, restore, clear, apply) are cuts, placed by the store's coordinator (see
- * core/cut.ts).
+ * (see core/protocol/batch-format.ts), and several batches may be in flight at once. Store-wide
+ * operations (snapshot, restore, clear, apply) are cuts, placed by the store's coordinator (see
+ * core/protocol/cut.ts).
  *
  * Ordering, for the calls of this client:
  * - Calls reach each shard in the order they were made (one FIFO channel per shard).
@@ -18,6 +18,11 @@
  */
 
 import { setImmediate as nextTurn } from "node:timers/promises";
+import type { Changeset } from "../core/changeset/changeset-format.js";
+import { ChangesetWriter } from "../core/changeset/changeset-writer.js";
+import { decodeValue } from "../core/codec/codec.js";
+import type { Value } from "../core/codec/value.js";
+import { StoreClosedError } from "../core/errors.js";
 import {
   type ChangesToApply,
   Op,
@@ -25,17 +30,12 @@ import {
   type PackedChanges,
   type PackedDiff,
   type PackedPairs,
-} from "../core/batch-format.js";
-import type { Changeset } from "../core/changeset.js";
-import { ChangesetWriter } from "../core/changeset-writer.js";
-import { decodeValue } from "../core/codec.js";
-import { CommitWord } from "../core/commit-word.js";
-import type { ClientId, CutRequester } from "../core/cut.js";
-import { StoreClosedError } from "../core/errors.js";
-import { shardOf } from "../core/hash.js";
-import type { Diff, Pair } from "../core/pairs.js";
-import type { DataPort } from "../core/port.js";
-import type { Value } from "../core/value.js";
+} from "../core/protocol/batch-format.js";
+import { CommitWord } from "../core/protocol/commit-word.js";
+import type { ClientId, CutRequester } from "../core/protocol/cut.js";
+import { shardOf } from "../core/protocol/hash.js";
+import type { Diff, Pair } from "../core/protocol/pairs.js";
+import type { DataPort } from "../core/protocol/port.js";
 import type { SnapshotBackend } from "./backends.js";
 import { mergePairs, SLICE } from "./merge.js";
 import { FlushOrder, PendingBatch } from "./pending-batch.js";
@@ -57,7 +57,7 @@ export interface CutService {
 
 /** A client's ends of its channels to the shards, as the coordinator connected them. */
 export interface ClientChannels<Port = DataPort> {
-  /** The client's id at the shards (see core/cut.ts). */
+  /** The client's id at the shards (see core/protocol/cut.ts). */
   id: ClientId;
   /** Its ends of its channels to the shards, in shard order. */
   ports: Port[];

@@ -8,9 +8,9 @@
  * namespaces, so the merged list is those runs ordered by namespace, never a pair-by-pair merge.
  */
 import { setImmediate as nextTurn } from "node:timers/promises";
-import type { PackedPairs } from "../core/batch-format.js";
-import type { Pair } from "../core/pairs.js";
-import { PairsReader } from "../core/pairs.js";
+import type { PackedPairs } from "../core/protocol/batch-format.js";
+import type { Pair } from "../core/protocol/pairs.js";
+import { PairsReader } from "../core/protocol/pairs.js";
 
 /**
  * Pairs read (or, by a changeset's writer, written) between two turns of the event loop: a few

@@ -1,10 +1,11 @@
 /**
  * The calls one client has queued for one shard and not yet sent: its ops (encoded values
- * included, see batch-format.ts), and who waits for what. Sent whole, as one batch, and settled
- * whole from the shard's reply.
+ * included, see core/protocol/batch-format.ts), and who waits for what. Sent whole, as one batch,
+ * and settled whole from the shard's reply.
  */
-import { Op, type OpCode, type Reply } from "../core/batch-format.js";
+
 import { rebuildError } from "../core/errors.js";
+import { Op, type OpCode, type Reply } from "../core/protocol/batch-format.js";
 
 interface Waiter {
   resolve(value: unknown): void;
@@ -41,7 +42,7 @@ export class PendingBatch {
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
-  /** The shard's reply came: settles the calls now, or when its flush's turn comes (`FlushOrder`). */
+  /** The shard's reply came: settles the calls now, or at its flush's turn (`FlushOrder`). */
   arrived(reply: Reply): void {
     if (this.turn === null) this.answer(reply);
     else {

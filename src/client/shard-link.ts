@@ -1,11 +1,11 @@
 /**
- * A client's end of its channel to one shard (see core/port.ts for the transport and why).
+ * A client's end of its channel to one shard (see core/protocol/port.ts for the transport and why).
  * Batches are posted as they leave the client and answered in the order they were posted, so
  * several can be in flight at once: a client never waits for one reply to send its next batch.
  *
  * Invariants:
  * - `sent` counts the batches posted here; each carries its number (`seq`) and the client's
- *   `sent` vector of that moment, which the cut rule reads (core/cut.ts).
+ *   `sent` vector of that moment, which the cut rule reads (core/protocol/cut.ts).
  * - The port keeps its thread alive only while batches await answers: an idle client (one
  *   never closed, say) does not hold its thread, or the program, open; one waiting for an
  *   answer does not lose it to an early exit.
@@ -15,9 +15,14 @@
  *   the batches of this channel only, since other shards still answer theirs.
  */
 
-import { type ClientBatch, type FailedGoodbye, GOODBYE, type Reply } from "../core/batch-format.js";
 import { rebuildError, ShardFailedError, StoreClosedError } from "../core/errors.js";
-import type { DataPort } from "../core/port.js";
+import {
+  type ClientBatch,
+  type FailedGoodbye,
+  GOODBYE,
+  type Reply,
+} from "../core/protocol/batch-format.js";
+import type { DataPort } from "../core/protocol/port.js";
 import type { PendingBatch } from "./pending-batch.js";
 
 /**

@@ -4,10 +4,10 @@
  * connection from another thread. Either way the same class, the same checks, the same errors.
  */
 
+import { typeName } from "../core/codec/type-name.js";
+import type { Value } from "../core/codec/value.js";
 import { SwarmStateError } from "../core/errors.js";
-import type { Diff } from "../core/pairs.js";
-import { typeName } from "../core/type-name.js";
-import type { Value } from "../core/value.js";
+import type { Diff } from "../core/protocol/pairs.js";
 import { checkKey, checkNamespace } from "./arguments.js";
 import { isReachable, reachableFor, type SnapshotBackend } from "./backends.js";
 

@@ -2,7 +2,7 @@
  * The interface every store handle shares, and the one place its methods are documented:
  * `Store` and `RemoteStore` implement it and inherit these comments.
  */
-import type { Value } from "../core/value.js";
+import type { Value } from "../core/codec/value.js";
 import type { Snapshot } from "./snapshot.js";
 
 /**

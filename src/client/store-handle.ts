@@ -1,13 +1,13 @@
 /**
  * What every store handle does the same way, the `Store` in its own thread and a `RemoteStore`
- * in another: check each call's arguments and encode its values (one walk, see core/value.ts) in
- * the caller's thread, then
+ * in another: check each call's arguments and encode its values (one walk, see core/codec/value.ts)
+ * in the caller's thread, then
  * hand it to the handle's client, which reaches the shards directly (see client.ts). Every
  * method is `async`, so a refused call rejects (it never throws synchronously) and has changed
  * nothing.
  */
-import { readChangeset } from "../core/changeset-reader.js";
-import type { Value } from "../core/value.js";
+import { readChangeset } from "../core/changeset/changeset-reader.js";
+import type { Value } from "../core/codec/value.js";
 import {
   checkKey,
   checkNamespace,

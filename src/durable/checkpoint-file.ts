@@ -1,5 +1,5 @@
 /**
- * A shard's checkpoint: the whole shard as a script (core/shard-script.ts) as of a log
+ * A shard's checkpoint: the whole shard as a script (core/replay/shard-script.ts) as of a log
  * position, in one file, so that the log before it can go.
  *
  *   <shard dir>/<the last log position it holds, 20 digits>.checkpoint
@@ -25,7 +25,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import type { Mutations } from "../core/mutations.js";
+import type { Mutations } from "../core/replay/mutations.js";
 import { frame, readFrames } from "./frames.js";
 import {
   type CheckpointInfo,

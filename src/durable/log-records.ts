@@ -5,12 +5,12 @@
  * `decode*` reports it as a `RecordShapeError` naming the field, which `readAt` turns into
  * damage at its file and offset.
  *
- * Mutations (core/mutations.ts) are written as `[code, ...args]`, a set's value as msgpack bin
- * (the value's own msgpack bytes, held in memory as a latin1 string).
+ * Mutations (core/replay/mutations.ts) are written as `[code, ...args]`, a set's value as msgpack
+ * bin (the value's own msgpack bytes, held in memory as a latin1 string).
  */
 import { Packr } from "msgpackr";
 import { StoreDamagedError } from "../core/errors.js";
-import { MUT_ARITY, Mut, type Mutations, type MutCode } from "../core/mutations.js";
+import { MUT_ARITY, Mut, type Mutations, type MutCode } from "../core/replay/mutations.js";
 
 /** What identifies a shard's files; checked at every open. */
 export interface ShardIdentity {
@@ -26,7 +26,7 @@ export interface BatchRecord {
   client: string;
   /** Its number among the client's batches to this shard. */
   seq: number;
-  /** The client's `sent` vector when it sent it (core/cut.ts). */
+  /** The client's `sent` vector when it sent it (core/protocol/cut.ts). */
   sent: number[];
   /** The shards this batch's flush wrote to (for the all-or-nothing rule at recovery). */
   writers: number[];
@@ -74,7 +74,7 @@ export interface CheckpointInfo {
   at: number;
   /** The cut it was taken at (0: none). */
   cut: number;
-  /** Per client, how many of its batches it holds (core/cut.ts), for the rule at recovery. */
+  /** Per client, how many of its batches it holds (core/protocol/cut.ts), for the rule at recovery. */
   covered: [client: string, seq: number][];
   /** The snapshots it holds, and the highest snapshot id the store had handed out. */
   snapshots: SnapshotFacts[];

@@ -30,9 +30,9 @@
  *   (see client/data-path.ts), so everything acknowledged is before that point.
  *
  * Whatever is dropped lies after the last cut that counts, on every shard: a cut holds, with any
- * batch of a flush, every part of it (core/cut.ts), and every shard logs what it applied before
- * a cut ahead of that cut's record. So the shards replay the same history up to that cut, and
- * after it each one keeps the batches that count, in the order it applied them.
+ * batch of a flush, every part of it (core/protocol/cut.ts), and every shard logs what it applied
+ * before a cut ahead of that cut's record. So the shards replay the same history up to that cut,
+ * and after it each one keeps the batches that count, in the order it applied them.
  */
 
 import { StoreDamagedError } from "../core/errors.js";

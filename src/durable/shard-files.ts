@@ -5,8 +5,8 @@
  * (log-records.ts). This module is where they meet; each of those states its own format.
  *
  * The shard's state is its checkpoint's script replayed, then every log entry after the
- * position the checkpoint holds, in order (core/mutations.ts): a batch or a cut costs what it
- * wrote, once, as one appended record. Recovery after a crash may leave entries out
+ * position the checkpoint holds, in order (core/replay/mutations.ts): a batch or a cut costs what
+ * it wrote, once, as one appended record. Recovery after a crash may leave entries out
  * (durable/recovery.ts); the log being append-only, a drop entry names them.
  *
  * Opening is in two steps, so that a store whose files are damaged anywhere is refused with
@@ -21,7 +21,7 @@
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { StoreDamagedError } from "../core/errors.js";
-import type { Mutations } from "../core/mutations.js";
+import type { Mutations } from "../core/replay/mutations.js";
 import {
   type CheckpointOnDisk,
   readCheckpoint,

@@ -21,12 +21,12 @@
  * most `BLOCK_MS`: a client stopped between its posts never commits); one in a thread that may
  * not block (the main thread) polls a turn at a time. A part still waiting after that is polled
  * for once a millisecond until its flush commits or the channel closes. Not `Atomics.waitAsync`:
- * it hung a shard on a 16-core machine (see port.ts). Measured on `swarmstate load` (2 agents,
- * 2 shards, 2 cores), polling from the start cost a quarter of the steps per second.
+ * it hung a shard on a 16-core machine (see core/protocol/port.ts). Measured on `swarmstate load`
+ * (2 agents, 2 shards, 2 cores), polling from the start cost a quarter of the steps per second.
  */
 import { isMainThread } from "node:worker_threads";
-import type { ClientBatch } from "../core/batch-format.js";
-import { CommitWord } from "../core/commit-word.js";
+import type { ClientBatch } from "../core/protocol/batch-format.js";
+import { CommitWord } from "../core/protocol/commit-word.js";
 
 /** The longest a shard blocks for a commit. */
 const BLOCK_MS = 1;

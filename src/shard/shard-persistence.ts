@@ -2,7 +2,7 @@
  * A shard's persistence, in the shard's thread: what its server applies goes to its files
  * (durable/shard-files.ts) before it is acknowledged, and reopening replays them.
  *
- * - A client's batch is logged as its writes (core/mutations.ts) with what recovery needs to
+ * - A client's batch is logged as its writes (core/replay/mutations.ts) with what recovery needs to
  *   keep batches all or nothing across shards (durable/recovery.ts); a batch of reads only is
  *   not logged. With `"sync"` its reply waits for the flush (concurrent batches share one);
  *   with `"async"` it goes at once, and the record reaches disk with the next commit, a few
@@ -10,18 +10,18 @@
  * - A cut is logged as what it did here, and a snapshot with what describes it; in every mode a
  *   cut is answered once its record is on disk, so a snapshot the store returns is durable.
  * - Checkpoints: when the log has grown past the checkpoint, the shard is frozen at a cut (an
- *   O(snapshots) capture of persistent states, see core/shard-script.ts); once the store knows
- *   that cut is on every shard's disk (`committed`), its script is written in the background,
- *   between batches, and replaces the log up to it. A checkpoint is only ever taken at a cut
- *   every shard has logged, the point before which nothing can be dropped at recovery.
+ *   O(snapshots) capture of persistent states, see core/replay/shard-script.ts); once the store
+ *   knows that cut is on every shard's disk (`committed`), its script is written in the
+ *   background, between batches, and replaces the log up to it. A checkpoint is only ever taken
+ *   at a cut every shard has logged, the point before which nothing can be dropped at recovery.
  */
 import { setImmediate as nextTurn } from "node:timers/promises";
-import type { ClientBatch } from "../core/batch-format.js";
-import type { ClientId } from "../core/cut.js";
 import { StoreDamagedError, StoreIOError } from "../core/errors.js";
-import { applyMutations, type Mutations, mutationsOfBatch } from "../core/mutations.js";
-import type { Shard, ShardCapture } from "../core/shard.js";
-import { scriptOf } from "../core/shard-script.js";
+import type { ClientBatch } from "../core/protocol/batch-format.js";
+import type { ClientId } from "../core/protocol/cut.js";
+import { applyMutations, type Mutations, mutationsOfBatch } from "../core/replay/mutations.js";
+import { scriptOf } from "../core/replay/shard-script.js";
+import type { Shard, ShardCapture } from "../core/state/shard.js";
 import { type RecoveryDecision, type ShardFindings, sum } from "../durable/recovery.js";
 import {
   type BatchRecord,

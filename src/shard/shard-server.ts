@@ -3,9 +3,9 @@
  * thread, or the store's own thread with `shards: 0`).
  *
  * Each client has its own channel here. A batch is applied as it arrives and answered on the
- * same channel; the cut rule (core/cut.ts) decides when a batch must wait because a store-wide
- * operation is being placed. A durable shard also logs what it applies (shard-persistence.ts)
- * and answers a batch once its log record allows.
+ * same channel; the cut rule (core/protocol/cut.ts) decides when a batch must wait because a
+ * store-wide operation is being placed. A durable shard also logs what it applies
+ * (shard-persistence.ts) and answers a batch once its log record allows.
  *
  * Invariants:
  * - Every batch handed back by the cut participant is applied at once, in order, and answered;
@@ -16,6 +16,8 @@
  * - A durable shard applies nothing before its files are replayed (`recover`): batches that
  *   arrive earlier wait.
  */
+
+import { type SerializedError, StoreIOError, serializeError } from "../core/errors.js";
 import {
   type ClientBatch,
   type CutCommit,
@@ -23,13 +25,12 @@ import {
   type FailedGoodbye,
   GOODBYE,
   type Reply,
-} from "../core/batch-format.js";
-import { runBatch, transferablesOf } from "../core/batch-runner.js";
-import { type ClientId, CutParticipant, type CutReport } from "../core/cut.js";
-import { type SerializedError, StoreIOError, serializeError } from "../core/errors.js";
-import { applyMutations, type Mutations, mutationsOfCut } from "../core/mutations.js";
-import type { DataPort } from "../core/port.js";
-import { Shard } from "../core/shard.js";
+} from "../core/protocol/batch-format.js";
+import { type ClientId, CutParticipant, type CutReport } from "../core/protocol/cut.js";
+import type { DataPort } from "../core/protocol/port.js";
+import { applyMutations, type Mutations, mutationsOfCut } from "../core/replay/mutations.js";
+import { runBatch, transferablesOf } from "../core/state/batch-runner.js";
+import { Shard } from "../core/state/shard.js";
 import type { RecoveryDecision, ShardFindings } from "../durable/recovery.js";
 import { CommitGate } from "./commit-gate.js";
 import {

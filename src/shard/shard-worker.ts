@@ -9,9 +9,9 @@
  * `ShardFailedError`. A failure of the shard's files ends the thread the same way.
  */
 import type { MessagePort } from "node:worker_threads";
-import type { CutCommit, CutOutcome } from "../core/batch-format.js";
-import type { ClientId, CutReport } from "../core/cut.js";
 import { type SerializedError, serializeError } from "../core/errors.js";
+import type { CutCommit, CutOutcome } from "../core/protocol/batch-format.js";
+import type { ClientId, CutReport } from "../core/protocol/cut.js";
 import type { RecoveryDecision, ShardFindings } from "../durable/recovery.js";
 import type { DurableShardOptions, RecoveredShard } from "./shard-persistence.js";
 import { ShardServer } from "./shard-server.js";
@@ -74,8 +74,8 @@ export default function handle(
 }
 
 /**
- * The store's thread is ending (see worker-host.ts, `startExitFlush`): it waits, blocked, for this
- * shard to say that everything it logged is on disk. The port must not keep this thread alive.
+ * The store's thread is ending (see store/worker-host.ts, `startExitFlush`): it waits, blocked, for
+ * this shard to say that everything it logged is on disk. The port must not keep this thread alive.
  */
 function answerExitFlushes(port: MessagePort, shard: ShardServer): void {
   port.on("message", (signal: Int32Array) => {

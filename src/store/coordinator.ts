@@ -1,8 +1,9 @@
 /**
  * The store's coordinator, in the store's own thread. Clients reach the shards directly (see
  * client.ts); the coordinator starts the shards, connects clients to them, and places
- * store-wide operations (snapshot, restore, clear, apply) as cuts, one at a time (see core/cut.ts for
- * the protocol and its invariant). It keeps the list of live snapshots and applies `maxHistory`.
+ * store-wide operations (snapshot, restore, clear, apply) as cuts, one at a time (see
+ * core/protocol/cut.ts for the protocol and its invariant). It keeps the list of live snapshots and
+ * applies `maxHistory`.
  *
  * A cut whose prepare phase fails (a shard died) is aborted on the shards that did prepare, so
  * they go back to serving their clients, who then learn of the failure from their own channel
@@ -16,9 +17,6 @@
 import { randomInt, randomUUID } from "node:crypto";
 import { type ClientChannels, type CutService, StoreClient } from "../client/data-path.js";
 import type { SnapshotInfo } from "../client/snapshot.js";
-import type { ChangesToApply, CutAction, CutCommit } from "../core/batch-format.js";
-import { COMMIT_WORD_BYTES } from "../core/commit-word.js";
-import { type ClientId, type CutRequester, decideCut } from "../core/cut.js";
 import {
   rebuildError,
   ShardFailedError,
@@ -26,6 +24,9 @@ import {
   StoreClosedError,
   serializeError,
 } from "../core/errors.js";
+import type { ChangesToApply, CutAction, CutCommit } from "../core/protocol/batch-format.js";
+import { COMMIT_WORD_BYTES } from "../core/protocol/commit-word.js";
+import { type ClientId, type CutRequester, decideCut } from "../core/protocol/cut.js";
 import { decideRecovery } from "../durable/recovery.js";
 import type { StoreDirectory } from "../durable/store-dir.js";
 import { flushAtExit } from "./exit-flush.js";

@@ -4,9 +4,9 @@
  * store's thread asks every open durable store's shards to flush their logs and blocks until
  * they say so (`Atomics.wait`: nothing asynchronous runs in an `exit` listener), as pino's
  * thread-stream does for its worker; a shard in the store's own thread (`shards: 0`) commits
- * synchronously before it returns (durable/segments.ts, `commitNow`). With `"sync"` there is nothing left
- * to flush but what is being written; with `"async"` it is the writes acknowledged before they
- * reached disk.
+ * synchronously before it returns (durable/segments.ts, `commitNow`). With `"sync"` there is
+ * nothing left to flush but what is being written; with `"async"` it is the writes acknowledged
+ * before they reached disk.
  *
  * A signal that kills the process outright (SIGKILL; SIGTERM or SIGINT with no handler) emits
  * no `exit`: `"async"` writes acknowledged within the last commit may then be lost.

@@ -4,10 +4,10 @@
  * clients in other threads through MessagePorts served by this thread.
  */
 import { MessageChannel } from "node:worker_threads";
-import type { CutCommit, CutOutcome } from "../core/batch-format.js";
-import type { ClientId, CutReport } from "../core/cut.js";
 import { rebuildError, type SerializedError, serializeError } from "../core/errors.js";
-import { type DataPort, localPortPair } from "../core/port.js";
+import type { CutCommit, CutOutcome } from "../core/protocol/batch-format.js";
+import type { ClientId, CutReport } from "../core/protocol/cut.js";
+import { type DataPort, localPortPair } from "../core/protocol/port.js";
 import type { RecoveryDecision, ShardFindings } from "../durable/recovery.js";
 import type { DurableShardOptions, RecoveredShard } from "../shard/shard-persistence.js";
 import { ShardServer } from "../shard/shard-server.js";

@@ -1,11 +1,12 @@
 /**
  * Where a shard lives, seen from the store's coordinator: it connects clients to the shard,
- * opens a durable shard's files, and runs the two phases of a cut there (see core/cut.ts).
+ * opens a durable shard's files, and runs the two phases of a cut there (see core/protocol/cut.ts).
  */
-import type { CutCommit, CutOutcome } from "../core/batch-format.js";
-import type { ClientId, CutReport } from "../core/cut.js";
+
 import type { SerializedError } from "../core/errors.js";
-import type { DataPort } from "../core/port.js";
+import type { CutCommit, CutOutcome } from "../core/protocol/batch-format.js";
+import type { ClientId, CutReport } from "../core/protocol/cut.js";
+import type { DataPort } from "../core/protocol/port.js";
 import type { RecoveryDecision, ShardFindings } from "../durable/recovery.js";
 import type { DurableShardOptions, RecoveredShard } from "../shard/shard-persistence.js";
 

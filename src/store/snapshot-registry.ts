@@ -1,7 +1,7 @@
 /**
  * The store's list of snapshots: ids, parents, timestamps and sizes of the ones still held. The
- * shards keep their contents, under the same ids (see core/shard.ts); this list decides ids and
- * which snapshot `maxHistory` releases next, and never talks to a shard itself.
+ * shards keep their contents, under the same ids (see core/state/shard.ts); this list decides ids
+ * and which snapshot `maxHistory` releases next, and never talks to a shard itself.
  *
  * Invariants: ids are given to snapshots in the order they are taken, from 1, never reused;
  * `parent` is the id taken just before (released or not); live snapshots are kept oldest first.

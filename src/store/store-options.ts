@@ -3,7 +3,7 @@
  * naming the option, never later inside a worker.
  */
 import { availableParallelism } from "node:os";
-import { typeName } from "../core/type-name.js";
+import { typeName } from "../core/codec/type-name.js";
 
 /** Options of `new Store(options)`. */
 export interface StoreOptions {

@@ -3,7 +3,7 @@
  *
  * Piscina carries the coordinator's control tasks (attach a client, the two phases of a cut),
  * one at a time in the order sent, and reports a thread that dies; clients' batches never go
- * through it: each client has its own MessagePort to the thread (see port.ts).
+ * through it: each client has its own MessagePort to the thread (see core/protocol/port.ts).
  *
  * One single-thread pool per shard rather than one pool whose `loadBalancer` routes each task to
  * its shard's worker: a shard needs one particular thread, not a free one, and with a pool per
@@ -13,10 +13,10 @@
  */
 import { MessageChannel, type MessagePort } from "node:worker_threads";
 import { Piscina } from "piscina";
-import type { CutCommit, CutOutcome } from "../core/batch-format.js";
-import type { ClientId, CutReport } from "../core/cut.js";
 import { rebuildError, type SerializedError } from "../core/errors.js";
-import type { DataPort } from "../core/port.js";
+import type { CutCommit, CutOutcome } from "../core/protocol/batch-format.js";
+import type { ClientId, CutReport } from "../core/protocol/cut.js";
+import type { DataPort } from "../core/protocol/port.js";
 import type { RecoveryDecision, ShardFindings } from "../durable/recovery.js";
 import type { DurableShardOptions, RecoveredShard } from "../shard/shard-persistence.js";
 import type { ShardTask, TaskResult } from "../shard/shard-worker.js";

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, truncateSync, writeFileSync } from "node:fs"
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { StoreDamagedError } from "../../src/core/errors.js";
-import { Mut, type Mutations } from "../../src/core/mutations.js";
+import { Mut, type Mutations } from "../../src/core/replay/mutations.js";
 import {
   readCheckpoint,
   removeBefore,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Mut, type Mutations } from "../../src/core/mutations.js";
+import { Mut, type Mutations } from "../../src/core/replay/mutations.js";
 import {
   decodeEntry,
   encode,

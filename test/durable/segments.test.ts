@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { StoreDamagedError } from "../../src/core/errors.js";
-import { Mut } from "../../src/core/mutations.js";
+import { Mut } from "../../src/core/replay/mutations.js";
 import { frame } from "../../src/durable/frames.js";
 import { encode, encodeEntry, type LogRecord } from "../../src/durable/log-records.js";
 import { LogWriter } from "../../src/durable/log-writer.js";

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { ClientBatch } from "../../src/core/batch-format.js";
-import { COMMIT_WORD_BYTES, CommitWord } from "../../src/core/commit-word.js";
+import type { ClientBatch } from "../../src/core/protocol/batch-format.js";
+import { COMMIT_WORD_BYTES, CommitWord } from "../../src/core/protocol/commit-word.js";
 import { CommitGate } from "../../src/shard/commit-gate.js";
 
 /** Batch `seq` of a client, a part of multi-shard flush `commit` if given. */

@@ -2,11 +2,16 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { type CutAction, type CutCommit, Op, type Reply } from "../../src/core/batch-format.js";
-import { COMMIT_WORD_BYTES } from "../../src/core/commit-word.js";
-import { type ClientId, type CutNeed, decideCut } from "../../src/core/cut.js";
-import { type DataPort, localPortPair } from "../../src/core/port.js";
-import { encodeValue } from "../../src/core/value.js";
+import { encodeValue } from "../../src/core/codec/value.js";
+import {
+  type CutAction,
+  type CutCommit,
+  Op,
+  type Reply,
+} from "../../src/core/protocol/batch-format.js";
+import { COMMIT_WORD_BYTES } from "../../src/core/protocol/commit-word.js";
+import { type ClientId, type CutNeed, decideCut } from "../../src/core/protocol/cut.js";
+import { type DataPort, localPortPair } from "../../src/core/protocol/port.js";
 import type { DurableShardOptions } from "../../src/shard/shard-persistence.js";
 import { ShardServer } from "../../src/shard/shard-server.js";
 

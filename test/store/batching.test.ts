@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dumps } from "../../src/core/codec.js";
+import { dumps } from "../../src/core/codec/codec.js";
 import { Coordinator } from "../../src/store/coordinator.js";
 import { type HostFactory, hostFactoryFor } from "../../src/store/hosts.js";
 

@@ -24,7 +24,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Store } from "swarmstate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { shardOf } from "../../src/core/hash.js";
+import { shardOf } from "../../src/core/protocol/hash.js";
 import { FRAME_HEADER, readFrames } from "../../src/durable/frames.js";
 import { runToEnd } from "../fixtures/ended.js";
 

@@ -13,7 +13,7 @@ import {
   SwarmStateError,
 } from "swarmstate";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { shardOf } from "../../src/core/hash.js";
+import { shardOf } from "../../src/core/protocol/hash.js";
 import { Coordinator } from "../../src/store/coordinator.js";
 import { serve } from "../../src/store/expose-store.js";
 import { hostFactoryFor } from "../../src/store/hosts.js";

@@ -4,9 +4,9 @@ import { promisify } from "node:util";
 import { MessageChannel } from "node:worker_threads";
 import { Store } from "swarmstate";
 import { describe, expect, it, vi } from "vitest";
-import { dumps } from "../../src/core/codec.js";
+import { dumps } from "../../src/core/codec/codec.js";
 import { ShardFailedError } from "../../src/core/errors.js";
-import { shardOf } from "../../src/core/hash.js";
+import { shardOf } from "../../src/core/protocol/hash.js";
 import { openStoreDirectory } from "../../src/durable/store-dir.js";
 import handle from "../../src/shard/shard-worker.js";
 import { Coordinator } from "../../src/store/coordinator.js";
@@ -106,7 +106,7 @@ describe("a shard worker that dies", () => {
     const program = `
       const { Coordinator } = await import(${JSON.stringify(distUrl("store/coordinator.js"))});
       const { hostFactoryFor } = await import(${JSON.stringify(distUrl("store/hosts.js"))});
-      const { dumps } = await import(${JSON.stringify(distUrl("core/codec.js"))});
+      const { dumps } = await import(${JSON.stringify(distUrl("core/codec/codec.js"))});
       const { openStoreDirectory } = await import(${JSON.stringify(distUrl("durable/store-dir.js"))});
       const directory = openStoreDirectory(${JSON.stringify(join(scratch(), "store"))}, { shards: 3, fallback: 3, max: 64 });
       const hosts = hostFactoryFor(3, new URL(${JSON.stringify(crashing.href)}));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { dumps, loads } from "../../src/core/codec.js";
-import { SwarmStateError } from "../../src/core/errors.js";
-import { MAX_DEPTH, type Value } from "../../src/core/value.js";
+import { dumps, loads } from "../../../src/core/codec/codec.js";
+import { MAX_DEPTH, type Value } from "../../../src/core/codec/value.js";
+import { SwarmStateError } from "../../../src/core/errors.js";
 
 /** `levels` arrays, one inside the other, around a 1. */
 function nest(levels: number): Value {

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { unpackPairs } from "../../src/core/pairs.js";
-import { Shard } from "../../src/core/shard.js";
+import { unpackPairs } from "../../../src/core/protocol/pairs.js";
+import { Shard } from "../../../src/core/state/shard.js";
 
 // A shard against the simplest possible model: a plain Map copied whole at every snapshot.
 type Contents = Map<string, string>; // "namespace\u0000key" -> value

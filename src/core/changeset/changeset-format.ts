@@ -20,12 +20,12 @@
  * Writing: the seven fields in that order, headers in their smallest form (as msgpackr writes
  * them); test/fixtures/changeset-v1.msgpack pins the bytes. Reading: the fields in any order,
  * each once, nothing else; the lists sorted as above; every value copied into our canonical
- * encoding (msgpack-reader.ts), so a changeset written by another library stores exactly what
- * `set` would store for the value it decodes to. Anything else is a {@link BadChangesetError}
+ * encoding (core/codec/msgpack-reader.ts), so a changeset written by another library stores exactly
+ * what `set` would store for the value it decodes to. Anything else is a {@link BadChangesetError}
  * naming the field and the path in it. A later version bumps `version` and keeps a reader here
  * for each older one.
  */
-import type { ChangesToApply } from "./batch-format.js";
+import type { ChangesToApply } from "../protocol/batch-format.js";
 
 export const CHANGESET_FORMAT = "swarmstate.changeset";
 export const CHANGESET_VERSION = 1;

@@ -7,18 +7,19 @@
  * The script takes the held snapshots in id order. The first one is written in full; each
  * later one as the difference from the nearest held snapshot above it in the tree (or, on a
  * branch whose common ancestor was released, from the one written just before), restoring
- * that one first. Ids only grow along the way, as the history requires (history.ts). Then the
- * current contents, as the difference from the snapshot they descend from. Differences are
- * found by comparing persistent maps, skipping what two versions share (bucket-map.ts), so a
- * script costs the contents once plus what changed between snapshots.
+ * that one first. Ids only grow along the way, as the history requires (core/state/history.ts).
+ * Then the current contents, as the difference from the snapshot they descend from. Differences are
+ * found by comparing persistent maps, skipping what two versions share (core/state/bucket-map.ts),
+ * so a script costs the contents once plus what changed between snapshots.
  *
  * The rebuilt tree can be simpler than the original (released branch points are gone, and a
  * snapshot with no writes since its base shares the base's node), never different in what any
  * snapshot holds or any diff says.
  */
+
+import type { ShardCapture } from "../state/shard.js";
+import { EMPTY_STATE, type ShardState } from "../state/state.js";
 import { Mut, type Mutations } from "./mutations.js";
-import type { ShardCapture } from "./shard.js";
-import { EMPTY_STATE, type ShardState } from "./state.js";
 
 /** Mutations per chunk the script yields. */
 const CHUNK = 4096;

@@ -17,7 +17,7 @@
  *   refers to it: a write copies the bucket (a draft copies each bucket once per batch).
  */
 import { List } from "immutable";
-import { fnv1a } from "./hash.js";
+import { fnv1a } from "../protocol/hash.js";
 
 type Bucket = string[];
 

@@ -3,15 +3,15 @@
  * another's, with the values. A shard computes its part of `snapshot.changes(base)` from the
  * same comparison as a diff (diff.ts), so it costs what the diff costs plus copying the values
  * out. A shard applies its part of `store.apply(changeset)` at the apply's cut, as mutations
- * (mutations.ts, `mutationsOfCut`).
+ * (core/replay/mutations.ts, `mutationsOfCut`).
  *
  * Invariant: a part names each pair at most once (removed or put, never both), so the order in
  * which removals and puts are applied does not matter.
  */
-import type { PackedChanges } from "./batch-format.js";
+import type { PackedChanges } from "../protocol/batch-format.js";
+import { PairsBuilder } from "../protocol/pairs.js";
 import { compareStates } from "./diff.js";
 import type { Journal } from "./journal.js";
-import { PairsBuilder } from "./pairs.js";
 import type { EncodedValue, ShardState } from "./state.js";
 
 /** What to do to `base`'s contents to get `target`'s; `journals` as for a diff. */

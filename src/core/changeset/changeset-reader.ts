@@ -1,19 +1,20 @@
 /**
- * Reads and checks a changeset (format: changeset.ts) whole, before anything is applied: the
+ * Reads and checks a changeset (format: changeset-format.ts) whole, before anything is applied: the
  * fields in any order, each once, nothing else; the lists sorted; every value copied into our
- * canonical encoding (msgpack-reader.ts). Anything else is a `BadChangesetError` naming the
- * field and the path in it.
+ * canonical encoding (core/codec/msgpack-reader.ts). Anything else is a `BadChangesetError` naming
+ * the field and the path in it.
  */
+
+import { type LastString, MsgpackReadError, MsgpackReader } from "../codec/msgpack-reader.js";
+import { MsgpackWriter } from "../codec/msgpack-writer.js";
+import { typeName } from "../codec/type-name.js";
+import { BadChangesetError } from "../errors.js";
 import {
   CHANGESET_FIELDS,
   CHANGESET_FORMAT,
   CHANGESET_VERSION,
   type Changeset,
-} from "./changeset.js";
-import { BadChangesetError } from "./errors.js";
-import { type LastString, MsgpackReadError, MsgpackReader } from "./msgpack-reader.js";
-import { MsgpackWriter } from "./msgpack-writer.js";
-import { typeName } from "./type-name.js";
+} from "./changeset-format.js";
 
 type Field = (typeof CHANGESET_FIELDS)[number];
 

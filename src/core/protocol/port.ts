@@ -10,11 +10,11 @@
  * that asked for this measured 21, 16 and 6 µs). But a shard cannot block: it serves many
  * clients' channels and its control tasks, so it would wait with `Atomics.waitAsync` (the
  * bench's first version of this measurement waited that way and hung on a 16-core machine with
- * Node 20, not reproduced on 2 cores). And a ring would cost what a port gives for free: messages of any size and
- * shape, FIFO delivery, delivery of everything posted before the sending thread died followed by
- * a `close` event, and no thread burning a core while it waits. An awaited call through a shard
- * costs ~1.3x a bare port round trip (p50 ~20 µs against ~15 µs); agents wait on models and
- * tools for milliseconds.
+ * Node 20, not reproduced on 2 cores). And a ring would cost what a port gives for free: messages
+ * of any size and shape, FIFO delivery, delivery of everything posted before the sending thread
+ * died followed by a `close` event, and no thread burning a core while it waits. An awaited call
+ * through a shard costs ~1.3x a bare port round trip (p50 ~20 µs against ~15 µs); agents wait on
+ * models and tools for milliseconds.
  */
 
 /** One end of a FIFO channel. A `MessagePort` is one; so is each end of {@link localPortPair}. */

@@ -4,8 +4,9 @@
  * replays them when it reopens (see durable/), so replaying a shard's mutations from an empty
  * shard rebuilds it exactly: contents, snapshots under the same ids, and their history.
  *
- * Flat on purpose, like a batch (batch-format.ts): each code is followed by its arguments.
- * Values are encoded values in their in-memory form (latin1 strings, see state.ts).
+ * Flat on purpose, like a batch (core/protocol/batch-format.ts): each code is followed by its
+ * arguments. Values are encoded values in their in-memory form (latin1 strings, see
+ * core/state/state.ts).
  */
 import {
   ARITY,
@@ -14,8 +15,8 @@ import {
   type CutAction,
   Op,
   type OpCode,
-} from "./batch-format.js";
-import type { Shard } from "./shard.js";
+} from "../protocol/batch-format.js";
+import type { Shard } from "../state/shard.js";
 
 /** Mutation codes; each is followed by the arguments listed. */
 export const Mut = {

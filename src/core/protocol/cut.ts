@@ -217,7 +217,7 @@ export class CutParticipant<B extends Sequenced> {
     return now;
   }
 
-  /** Per client, how many of its batches have been applied (for a checkpoint, see shard/shard-persistence.ts). */
+  /** Per client, how many of its batches were applied (for a checkpoint: shard-persistence.ts). */
   appliedCounts(): [ClientId, number][] {
     return [...this.clients].map(([client, { applied }]) => [client, applied]);
   }

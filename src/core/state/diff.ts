@@ -2,12 +2,13 @@
  * Comparing two shard states, driven by the journals between them: every key that may differ is
  * visited once, in order (namespace, then key, UTF-16 order), and reported to a
  * {@link Comparison} as added, removed or changed, with its value in the target. A diff keeps
- * the pairs (packed for the trip to the caller's thread, see pairs.ts); a changeset keeps the
- * values too (see changes.ts). Both cost what the journals hold, not the store's size.
+ * the pairs (packed for the trip to the caller's thread, see core/protocol/pairs.ts); a changeset
+ * keeps the values too (see changeset-part.ts). Both cost what the journals hold, not the store's
+ * size.
  */
-import type { PackedDiff } from "./batch-format.js";
+import type { PackedDiff } from "../protocol/batch-format.js";
+import { PairsBuilder } from "../protocol/pairs.js";
 import type { Journal } from "./journal.js";
-import { PairsBuilder } from "./pairs.js";
 import type { EncodedValue, NamespaceMap, ShardState } from "./state.js";
 
 /** What a comparison reports, one key at a time, in order. */

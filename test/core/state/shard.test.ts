@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { SnapshotReleasedError } from "../../src/core/errors.js";
-import { unpackPairs } from "../../src/core/pairs.js";
-import { Shard } from "../../src/core/shard.js";
+import { SnapshotReleasedError } from "../../../src/core/errors.js";
+import { unpackPairs } from "../../../src/core/protocol/pairs.js";
+import { Shard } from "../../../src/core/state/shard.js";
 
 function diffOf(shard: Shard, id: number, baseId: number) {
   const { added, removed, changed } = shard.diff(id, baseId);

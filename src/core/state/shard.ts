@@ -19,11 +19,12 @@
  * released with its last one. An id the shard does not hold was released (by any client: the
  * shard is where a release takes effect), hence `SnapshotReleasedError`.
  */
-import type { PackedChanges, PackedDiff, PackedPairs } from "./batch-format.js";
+
+import { SnapshotReleasedError } from "../errors.js";
+import type { PackedChanges, PackedDiff, PackedPairs } from "../protocol/batch-format.js";
 import { BucketMap, type BucketMapDraft } from "./bucket-map.js";
-import { changesBetween } from "./changes.js";
+import { changesBetween } from "./changeset-part.js";
 import { diffStates } from "./diff.js";
-import { SnapshotReleasedError } from "./errors.js";
 import { History } from "./history.js";
 import type { Journal } from "./journal.js";
 import { allPairs, EMPTY_STATE, type EncodedValue, lookup, type ShardState } from "./state.js";
@@ -151,7 +152,7 @@ export class Shard {
     return diffStates(...this.between(id, baseId));
   }
 
-  /** The shard frozen as it is now, for a checkpoint (see shard-script.ts). O(snapshots). */
+  /** The shard frozen as it is now, for a checkpoint (see replay/shard-script.ts). O(snapshots). */
   capture(): ShardCapture {
     this.seal();
     const { nodes, headBase } = this.history.shape();

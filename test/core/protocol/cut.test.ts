@@ -6,9 +6,9 @@ import {
   type CutRequester,
   decideCut,
   type Sequenced,
-} from "../../src/core/cut.js";
+} from "../../../src/core/protocol/cut.js";
 
-// The cut rule on its own, against the invariant stated in core/cut.ts: clients flush batches
+// The cut rule on its own, against the invariant stated in core/protocol/cut.ts: clients flush batches
 // to shards over FIFO channels that deliver in any interleaving, clients come and go, and cuts
 // are placed at any moment; every cut must hold, for every client, a prefix of its flushes (the
 // same one on every shard), and for its requester exactly the flushes made before asking.
@@ -140,7 +140,7 @@ function runCut(sim: Simulation, requester: Client, steps: () => void): Applied[
   }
 }
 
-/** Checks the invariant of core/cut.ts for one cut. */
+/** Checks the invariant of core/protocol/cut.ts for one cut. */
 function checkCut(sim: Simulation, requester: Client, sentAtRequest: number[], held: Applied[]) {
   for (const client of sim.clients) {
     const counts = held.map((applied) => applied.get(client.id) ?? 0);

@@ -1,5 +1,5 @@
 /**
- * The strict reader and its canonical copies (src/core/msgpack-reader.ts), against the reference
+ * The strict reader and its canonical copies (src/core/codec/msgpack-reader.ts), against the reference
  * it stands in for: decoding with msgpackr (64-bit integers kept as bigints), then encoding with
  * the store's own codec. Generated values are written the way other libraries may write them
  * (wider headers, integers as floats or as 64-bit, float32), and the copy must be byte for byte
@@ -7,11 +7,11 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { dumps } from "../../src/core/codec.js";
-import { MsgpackReadError, MsgpackReader } from "../../src/core/msgpack-reader.js";
-import { MsgpackWriter } from "../../src/core/msgpack-writer.js";
-import type { Value } from "../../src/core/value.js";
-import { exact as reference } from "../fixtures/msgpack.js";
+import { dumps } from "../../../src/core/codec/codec.js";
+import { MsgpackReadError, MsgpackReader } from "../../../src/core/codec/msgpack-reader.js";
+import { MsgpackWriter } from "../../../src/core/codec/msgpack-writer.js";
+import type { Value } from "../../../src/core/codec/value.js";
+import { exact as reference } from "../../fixtures/msgpack.js";
 
 function copy(bytes: Uint8Array): Buffer {
   const reader = new MsgpackReader(bytes, "value");

@@ -8,7 +8,7 @@
 import fc from "fast-check";
 import { Packr } from "msgpackr";
 import { describe, expect, it } from "vitest";
-import { dumps, loads } from "../../src/core/codec.js";
+import { dumps, loads } from "../../../src/core/codec/codec.js";
 import {
   build,
   GETTER_FAILED,
@@ -16,7 +16,7 @@ import {
   pathOf,
   sourceOf,
   specArb,
-} from "../fixtures/value-specs.js";
+} from "../../fixtures/value-specs.js";
 
 // What the codec used before it wrote values itself (msgpackr, with the codec's options): the
 // bytes of every value stored before must not change. (`skipValues` is missing from the types.)

@@ -1,18 +1,18 @@
 /**
- * The changeset format (src/core/changeset.ts, its writer and reader) without threads: the writer merges the shards'
+ * The changeset format (src/core/changeset/changeset-format.ts, its writer and reader) without threads: the writer merges the shards'
  * parts into one sorted changeset, slice by slice; the reader takes what the writer writes and
  * what other libraries write, and refuses, naming the field and the path, everything else.
  */
 import { Packr, unpack } from "msgpackr";
 import { describe, expect, it } from "vitest";
-import type { PackedChanges } from "../../src/core/batch-format.js";
-import type { Changeset } from "../../src/core/changeset.js";
-import { readChangeset } from "../../src/core/changeset-reader.js";
-import { ChangesetWriter } from "../../src/core/changeset-writer.js";
-import { dumps } from "../../src/core/codec.js";
-import { BadChangesetError } from "../../src/core/errors.js";
-import { PairsBuilder } from "../../src/core/pairs.js";
-import type { Value } from "../../src/core/value.js";
+import type { Changeset } from "../../../src/core/changeset/changeset-format.js";
+import { readChangeset } from "../../../src/core/changeset/changeset-reader.js";
+import { ChangesetWriter } from "../../../src/core/changeset/changeset-writer.js";
+import { dumps } from "../../../src/core/codec/codec.js";
+import type { Value } from "../../../src/core/codec/value.js";
+import { BadChangesetError } from "../../../src/core/errors.js";
+import type { PackedChanges } from "../../../src/core/protocol/batch-format.js";
+import { PairsBuilder } from "../../../src/core/protocol/pairs.js";
 
 type Put = [string, string, Value];
 

@@ -6,6 +6,8 @@
  * they were queued) fails alone; the ops after it still run, as they would have if called one
  * by one.
  */
+
+import { serializeError } from "../errors.js";
 import {
   ARITY,
   type Batch,
@@ -15,8 +17,7 @@ import {
   type PackedDiff,
   type PackedPairs,
   type Reply,
-} from "./batch-format.js";
-import { serializeError } from "./errors.js";
+} from "../protocol/batch-format.js";
 import type { Shard } from "./shard.js";
 
 export function runBatch(shard: Shard, batch: Batch): Reply {
@@ -79,7 +80,7 @@ function runOp(shard: Shard, code: OpCode, args: (number | string)[]): unknown {
 export function transferablesOf(reply: Reply): ArrayBuffer[] {
   const buffers: ArrayBuffer[] = [];
   const add = (pairs: PackedPairs) => {
-    // Fresh arrays of their own (see pairs.ts), never shared memory.
+    // Fresh arrays of their own (see core/protocol/pairs.ts), never shared memory.
     buffers.push(pairs.counts.buffer as ArrayBuffer, pairs.lengths.buffer as ArrayBuffer);
   };
   for (const result of reply.results) {

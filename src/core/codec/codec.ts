@@ -4,7 +4,7 @@
  * walk (value.ts), which checks as it writes, and decoded by msgpackr.
  */
 import { Packr } from "msgpackr";
-import { SwarmStateError } from "./errors.js";
+import { SwarmStateError } from "../errors.js";
 import { nestedDeeperThan } from "./nesting.js";
 import { typeName } from "./type-name.js";
 import { checkValue, encodeValue, MAX_DEPTH, type Value } from "./value.js";

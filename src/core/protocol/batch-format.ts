@@ -4,16 +4,17 @@
  * A batch is every call one client queued for one shard during one flush, in call order. It is
  * flat on purpose: structured clone handles one array of strings and numbers far faster than
  * thousands of small objects. Encoded values travel inside it as one-byte (latin1) strings, the
- * form a shard keeps them in (see state.ts): cloning a string is a copy of its bytes, where a
- * buffer, even an empty one transferred, costs about a microsecond more per message. It carries
- * the sequence numbers of the cut rule (see cut.ts).
+ * form a shard keeps them in (see core/state/state.ts): cloning a string is a copy of its bytes,
+ * where a buffer, even an empty one transferred, costs about a microsecond more per message. It
+ * carries the sequence numbers of the cut rule (see cut.ts).
  *
  * Every op except `set` produces exactly one result slot, in order; `set` produces none, which
  * keeps replies to write bursts tiny. Store-wide operations (snapshot, restore, clear, apply) are
  * not batch ops: they are cuts, ordered by the coordinator (`CutAction`).
  */
+
+import type { SerializedError } from "../errors.js";
 import type { ClientId, CutNeed, Sequenced } from "./cut.js";
-import type { SerializedError } from "./errors.js";
 
 /** Op codes; each is followed in `Batch.ops` by the arguments listed. */
 export const Op = {
@@ -108,7 +109,7 @@ export interface CutCommit {
   /** Clients to forget (closed on every shard). */
   forget: ClientId[];
   action: CutAction;
-  /** The highest cut known to be on every shard's disk (durable stores; see shard/shard-persistence.ts). */
+  /** The highest cut known to be on every shard's disk (durable stores; shard-persistence.ts). */
   committed: number;
 }
 
@@ -118,7 +119,7 @@ export interface CutCommit {
  */
 export type CutOutcome = { bytes: number; durable: number } | { failure: SerializedError };
 
-/** A sorted `[namespace, key]` list as it crosses threads (see core/pairs.ts). */
+/** A sorted `[namespace, key]` list as it crosses threads (see core/protocol/pairs.ts). */
 export interface PackedPairs {
   /** Each namespace once, in order. */
   namespaces: string[];
@@ -138,8 +139,8 @@ export interface PackedDiff {
 
 /**
  * One shard's part of a changeset, as the shard answers `Op.changes`: pairs packed as in
- * `PackedPairs`, values as stored (encoded, latin1 strings, see state.ts) joined into one
- * string, which the caller turns into bytes once and splices into the changeset.
+ * `PackedPairs`, values as stored (encoded, latin1 strings, see core/state/state.ts) joined into
+ * one string, which the caller turns into bytes once and splices into the changeset.
  */
 export interface PackedChanges {
   /** Pairs to remove, sorted. */

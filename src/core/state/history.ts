@@ -23,7 +23,7 @@
  *   a released one itself (see shard.ts), so a request for a node not held is a bug in the shard
  *   and throws instead of answering from some other state.
  */
-import { SwarmStateError } from "./errors.js";
+import { SwarmStateError } from "../errors.js";
 import { Journal } from "./journal.js";
 import type { ShardState } from "./state.js";
 
@@ -77,7 +77,8 @@ export class History {
   /**
    * The held snapshots in id order, each with its state and the nearest held snapshot above it
    * in the tree (`null` if none), and the nearest held snapshot at or above the head: what a
-   * checkpoint needs to rebuild an equivalent history (see shard-script.ts). O(snapshots x depth).
+   * checkpoint needs to rebuild an equivalent history (see core/replay/shard-script.ts).
+   * O(snapshots x depth).
    */
   shape(): {
     nodes: { id: number; state: ShardState; above: number | null }[];

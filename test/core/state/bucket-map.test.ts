@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { BucketMap } from "../../src/core/bucket-map.js";
+import { BucketMap } from "../../../src/core/state/bucket-map.js";
 
 function contents(map: BucketMap): [string, string][] {
   return [...map.keys()].sort().map((key) => [key, map.get(key) as string]);

@@ -1,11 +1,12 @@
 /**
- * Writes a changeset (format: changeset.ts) from the shards' parts of a diff with values, a
+ * Writes a changeset (format: changeset-format.ts) from the shards' parts of a diff with values, a
  * slice at a time: each shard's sorted list is made of whole namespaces, so the changeset's
  * sorted lists are those runs in namespace order, and values are spliced in as stored.
  */
-import type { PackedChanges, PackedPairs } from "./batch-format.js";
-import { CHANGESET_FORMAT, CHANGESET_VERSION, type ChangesetHeader } from "./changeset.js";
-import { MsgpackWriter } from "./msgpack-writer.js";
+
+import { MsgpackWriter } from "../codec/msgpack-writer.js";
+import type { PackedChanges, PackedPairs } from "../protocol/batch-format.js";
+import { CHANGESET_FORMAT, CHANGESET_VERSION, type ChangesetHeader } from "./changeset-format.js";
 
 /** One namespace's pairs in one shard's list: shards' lists are runs of whole namespaces. */
 interface Run {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fnv1a, shardOf } from "../../src/core/hash.js";
+import { fnv1a, shardOf } from "../../../src/core/protocol/hash.js";
 
 /**
  * Namespace → shard for 2, 3 and 4 shards, computed once from swarmstate 0.1.0. These must never

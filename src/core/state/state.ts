@@ -11,9 +11,9 @@
  *   date by every write so that `size()` and `sizeBytes` never iterate entries.
  */
 import { Map as ImmutableMap } from "immutable";
-import type { PackedPairs } from "./batch-format.js";
+import type { PackedPairs } from "../protocol/batch-format.js";
+import { PairsBuilder } from "../protocol/pairs.js";
 import type { BucketMap } from "./bucket-map.js";
-import { PairsBuilder } from "./pairs.js";
 
 /**
  * An encoded value held as a one-byte (latin1) string, one character per msgpack byte. V8 keeps

@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { dumps } from "../../src/core/codec.js";
-import { nestedDeeperThan } from "../../src/core/nesting.js";
-import type { Value } from "../../src/core/value.js";
+import { dumps } from "../../../src/core/codec/codec.js";
+import { nestedDeeperThan } from "../../../src/core/codec/nesting.js";
+import type { Value } from "../../../src/core/codec/value.js";
 
 /** How many arrays and objects nest in `value`, the plain way. */
 function depthOf(value: unknown): number {

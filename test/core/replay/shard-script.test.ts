@@ -1,10 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { Op } from "../../src/core/batch-format.js";
-import { applyMutations, Mut, mutationsOfBatch } from "../../src/core/mutations.js";
-import { unpackPairs } from "../../src/core/pairs.js";
-import { Shard } from "../../src/core/shard.js";
-import { scriptOf } from "../../src/core/shard-script.js";
+import { Op } from "../../../src/core/protocol/batch-format.js";
+import { unpackPairs } from "../../../src/core/protocol/pairs.js";
+import { applyMutations, Mut, mutationsOfBatch } from "../../../src/core/replay/mutations.js";
+import { scriptOf } from "../../../src/core/replay/shard-script.js";
+import { Shard } from "../../../src/core/state/shard.js";
 
 // A shard rebuilt from its script must be the same shard: contents, snapshots, every diff, and
 // it must go on behaving the same under the same later operations.
