@@ -7,7 +7,7 @@
 import { Store } from "../index.js";
 import { pairOf } from "../load/ledger.js";
 import type { CheckOutcome } from "./crash-report.js";
-import { type Ledger, LedgerWriter, type LoggedUnit, readLedger } from "./ledger-file.js";
+import { type LedgerContents, LedgerWriter, type LoggedUnit, readLedger } from "./ledger-file.js";
 import { Model } from "./model.js";
 import { observeStore } from "./observe.js";
 import { checkSession, type Describe, FOREIGN, type Observed } from "./recovery-check.js";
@@ -92,7 +92,7 @@ export async function checkAfterKill(
 }
 
 /** The model after every session already checked: what the last writer started from. */
-function replay(ledger: Ledger): Model {
+function replay(ledger: LedgerContents): Model {
   const model = new Model();
   for (const { units, recovered } of ledger.sessions) {
     if (recovered === null) break;
@@ -108,7 +108,7 @@ function replay(ledger: Ledger): Model {
 class UnitIndex {
   private readonly units = new Map<number, LoggedUnit>();
 
-  constructor(ledger: Ledger) {
+  constructor(ledger: LedgerContents) {
     for (const { units } of ledger.sessions) {
       for (const logged of units) this.units.set(logged.unit.n, logged);
     }

@@ -30,7 +30,7 @@ import {
   readSync,
   writeSync,
 } from "node:fs";
-import type { SnapshotFacts, Unit } from "./units.js";
+import type { LoggedSnapshot, Unit } from "./units.js";
 
 export const LEDGER_FILE = "ledger.jsonl";
 
@@ -38,8 +38,8 @@ export type LedgerLine =
   | { t: "start"; shards: number; durability: "sync" | "async" }
   | { t: "session"; session: number; pid: number }
   | { t: "do"; unit: Unit }
-  | { t: "ok"; n: number; deleted?: boolean[]; snapshot?: SnapshotFacts }
-  | { t: "recovered"; kept: number; snapshot?: SnapshotFacts };
+  | { t: "ok"; n: number; deleted?: boolean[]; snapshot?: LoggedSnapshot }
+  | { t: "recovered"; kept: number; snapshot?: LoggedSnapshot };
 
 /** A unit as the ledger tells it: what was asked, and what the store answered, if it did. */
 export interface LoggedUnit {
@@ -53,7 +53,8 @@ export interface Session {
   recovered: Extract<LedgerLine, { t: "recovered" }> | null;
 }
 
-export interface Ledger {
+/** A ledger file as read back: how the test began, and every writer's session since. */
+export interface LedgerContents {
   start: Extract<LedgerLine, { t: "start" }>;
   /** Every session; the last one has not been checked yet (`recovered: null`). */
   sessions: Session[];
@@ -108,11 +109,11 @@ function cutShortLastLine(fd: number): void {
  * Reads the ledger at `file` into sessions.
  * @throws LedgerError naming the line for anything but a last line cut short.
  */
-export function readLedger(file: string): Ledger {
+export function readLedger(file: string): LedgerContents {
   const text = readFileSync(file, "utf8");
   const complete = text.endsWith("\n") ? text : text.slice(0, text.lastIndexOf("\n") + 1);
   const lines = complete.split("\n").slice(0, -1);
-  let start: Ledger["start"] | null = null;
+  let start: LedgerContents["start"] | null = null;
   const sessions: Session[] = [{ units: [], recovered: null }];
   const byNumber = new Map<number, LoggedUnit>();
   let lastUnit = 0;

@@ -5,14 +5,14 @@
  */
 import { Map as PersistentMap } from "immutable";
 import { idOf } from "../load/ledger.js";
-import { type SnapshotFacts, tagOf, type Unit } from "./units.js";
+import { type LoggedSnapshot, tagOf, type Unit } from "./units.js";
 
 /** `idOf(namespace, key)` → the tag of the write whose value it holds. */
 export type Contents = PersistentMap<string, string>;
 
 export interface HeldSnapshot {
   contents: Contents;
-  facts: SnapshotFacts;
+  facts: LoggedSnapshot;
 }
 
 /** What applying a unit did to the model. */
@@ -43,7 +43,7 @@ export class Model {
    * Applies `unit`. A snapshot needs `facts`: what the store said it is.
    * @throws ModelError for a restore or release of a snapshot not held, a snapshot without facts.
    */
-  apply(unit: Unit, facts?: SnapshotFacts): Applied {
+  apply(unit: Unit, facts?: LoggedSnapshot): Applied {
     const { n } = unit;
     switch (unit.op) {
       case "batch": {

@@ -17,14 +17,14 @@
 import { idOf, pairOf } from "../load/ledger.js";
 import type { LoggedUnit } from "./ledger-file.js";
 import { type Applied, type Contents, type Model, ModelError } from "./model.js";
-import { isCut, isFlush, type SnapshotFacts, tagOf } from "./units.js";
+import { isCut, isFlush, type LoggedSnapshot, tagOf } from "./units.js";
 
 /** What the reopened store holds. */
 export interface Observed {
   /** `idOf(namespace, key)` → tag of the write whose value it holds, or `FOREIGN`. */
   contents: Map<string, string>;
   /** The live snapshots, as `store.snapshots()` describes them. */
-  snapshots: SnapshotFacts[];
+  snapshots: LoggedSnapshot[];
 }
 
 /** The tag of a value no write of the test made. */
@@ -37,7 +37,7 @@ export interface SessionCheck {
   /** The model after those units (unchanged when nothing matches). */
   model: Model;
   /** The last unit was a snapshot, not acknowledged, and kept: what the store says of it. */
-  keptSnapshot: SnapshotFacts | null;
+  keptSnapshot: LoggedSnapshot | null;
   /** Every problem found, one line each; empty when all is well. */
   failures: string[];
   counts: SessionCounts;
@@ -94,7 +94,7 @@ export function checkSession(
 
   compareAll();
   /** The facts each snapshot unit was applied with. */
-  const facts: (SnapshotFacts | undefined)[] = [];
+  const facts: (LoggedSnapshot | undefined)[] = [];
   let kept: number | null = null;
   let closest = { at: least, misses: Number.POSITIVE_INFINITY };
   for (let at = 0; ; at++) {
@@ -145,7 +145,7 @@ function snapshotFactsFor(
   logged: LoggedUnit,
   model: Model,
   observed: Observed,
-): SnapshotFacts | undefined {
+): LoggedSnapshot | undefined {
   const { unit, ack } = logged;
   if (unit.op !== "snapshot") return undefined;
   if (ack?.snapshot !== undefined) return ack.snapshot;
@@ -220,7 +220,7 @@ function countUnits(units: readonly LoggedUnit[], kept: number, lastAcked: numbe
 function explain(
   model: Model,
   units: readonly LoggedUnit[],
-  facts: readonly (SnapshotFacts | undefined)[],
+  facts: readonly (LoggedSnapshot | undefined)[],
   observed: Observed,
   at: number,
   least: number,

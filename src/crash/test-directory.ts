@@ -8,7 +8,13 @@ import { join, resolve } from "node:path";
 import { Store, StoreFileError } from "../index.js";
 import { UsageError } from "../load/flags.js";
 import { CRASH_DEFAULTS, type CrashTestOptions } from "./crash-options.js";
-import { LEDGER_FILE, type Ledger, LedgerError, LedgerWriter, readLedger } from "./ledger-file.js";
+import {
+  LEDGER_FILE,
+  type LedgerContents,
+  LedgerError,
+  LedgerWriter,
+  readLedger,
+} from "./ledger-file.js";
 
 /** Where a crash test keeps its files. */
 export interface TestDirectory {
@@ -94,7 +100,7 @@ function entriesOf(dir: string): string[] | null {
 }
 
 /** The ledger of a crash test begun before, read and checked. */
-function ledgerIn(file: string): Ledger {
+function ledgerIn(file: string): LedgerContents {
   try {
     return readLedger(file);
   } catch (error) {

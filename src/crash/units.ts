@@ -41,8 +41,11 @@ export function isFlush(unit: Unit): unit is Extract<Unit, { op: "batch" | "burs
   return unit.op === "batch" || unit.op === "burst";
 }
 
-/** What a snapshot is, besides its contents, as the store described it. */
-export interface SnapshotFacts {
+/**
+ * What a snapshot is, besides its contents, as the store described it and the writer logged it
+ * (not the durable store's own record of a snapshot, `durable/log-records.ts`).
+ */
+export interface LoggedSnapshot {
   id: number;
   parent: number | null;
   timestamp: number;
@@ -50,7 +53,7 @@ export interface SnapshotFacts {
 }
 
 /** A snapshot's facts, as the writer logs them and the check reads them back. */
-export function factsOf({ id, parent, timestamp, sizeBytes }: Snapshot): SnapshotFacts {
+export function factsOf({ id, parent, timestamp, sizeBytes }: Snapshot): LoggedSnapshot {
   return { id, parent, timestamp, sizeBytes };
 }
 

@@ -7,11 +7,11 @@ import type { LoggedUnit } from "../../src/crash/ledger-file.js";
 import { Model } from "../../src/crash/model.js";
 import { checkSession, type Observed } from "../../src/crash/recovery-check.js";
 import { diffOf } from "../../src/crash/snapshot-check.js";
-import type { SnapshotFacts, Unit } from "../../src/crash/units.js";
+import type { LoggedSnapshot, Unit } from "../../src/crash/units.js";
 
 const describeTag = (tag: string) => `write ${tag}`;
 
-function facts(id: number): SnapshotFacts {
+function facts(id: number): LoggedSnapshot {
   return { id, parent: id === 1 ? null : id - 1, timestamp: 1000 + id, sizeBytes: 10 * id };
 }
 
@@ -19,7 +19,7 @@ function batch(n: number, size = 4): Unit {
   return { op: "batch", n, sets: Array.from({ length: size }, (_, i) => [`ns${i}`, `b${n}/${i}`]) };
 }
 
-function acked(unit: Unit, extra: Partial<{ deleted: boolean[]; snapshot: SnapshotFacts }> = {}) {
+function acked(unit: Unit, extra: Partial<{ deleted: boolean[]; snapshot: LoggedSnapshot }> = {}) {
   return { unit, ack: { t: "ok" as const, n: unit.n, ...extra } };
 }
 
@@ -32,7 +32,7 @@ function storeAfter(
   start: Model,
   units: LoggedUnit[],
   count: number,
-  extra?: SnapshotFacts,
+  extra?: LoggedSnapshot,
 ): Observed {
   const model = start.copy();
   units.slice(0, count).forEach(({ unit, ack }) => {
