@@ -202,6 +202,15 @@ describe("the rooms of ARCHITECTURE.md", () => {
     },
   );
 
+  it("name every file of src/", () => {
+    const text = readFileSync(join(repo, "ARCHITECTURE.md"), "utf8");
+    const unnamed = sourceFiles().filter((file) => {
+      const name = posix.basename(file, ".ts");
+      return !text.includes(`\`${name}\``) && !text.includes(`${name}.ts`);
+    });
+    expect(unnamed).toEqual([]);
+  });
+
   it("import nothing in a cycle, types included", () => {
     expect(importCycles()).toEqual([]);
   });
