@@ -1,7 +1,7 @@
 // `swarmstate load` as users run it: the built CLI in its own process, with agent and shard
 // worker threads started from dist/.
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { Store } from "swarmstate";
 import { describe, expect, it } from "vitest";
@@ -36,8 +36,12 @@ describe("swarmstate load", () => {
     expect(get.p99Ms).toBeGreaterThanOrEqual(get.p50Ms);
     expect(report.store?.entries).toBeGreaterThan(0);
     expect(report.store?.sizeBytes).toBeGreaterThan(report.store?.entries ?? 0);
-    expect(report.process.rssBytes).toBeGreaterThan(0);
-    expect(report.process.maxEventLoopStallMs).toBeGreaterThanOrEqual(0);
+    // In bytes (a Node process with threads holds tens of MiB), within the machine's memory.
+    expect(report.process.rssBytes).toBeGreaterThan(16 * 2 ** 20);
+    expect(report.process.rssBytes).toBeLessThan(totalmem());
+    expect(report.process.peakRssBytes).toBeGreaterThanOrEqual(report.process.rssBytes);
+    // In milliseconds, and no stall outlasts the run.
+    expect(report.process.maxEventLoopStallMs).toBeLessThan(report.elapsedSeconds * 1000);
 
     // A run counted in steps is reproducible, whatever the number of shards.
     const again = await swarmstate("load", ...short, "--json", "--seed", "5", "--shards", "0");

@@ -123,8 +123,10 @@ describe.each([0, 1, 3])("the contract with shards: %i", (shards) => {
     const second = await store.snapshot();
     expect(first).toBeInstanceOf(Snapshot);
     expect([first.id, first.parent, second.id, second.parent]).toEqual([1, null, 2, 1]);
+    // In seconds since the epoch, taken while the call ran.
     expect(first.timestamp).toBeGreaterThanOrEqual(before - 1);
     expect(second.timestamp).toBeGreaterThanOrEqual(first.timestamp);
+    expect(second.timestamp).toBeLessThanOrEqual(Date.now() / 1000 + 1);
     expect([first.sizeBytes, second.sizeBytes]).toEqual([0, 5]);
     expect(await second.keys()).toEqual([
       ["m", "b"],

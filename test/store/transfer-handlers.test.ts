@@ -1,37 +1,55 @@
 // comlink's transfer handlers are one table per thread, shared with every other user of comlink:
 // importing swarmstate must leave it alone, and serving or reaching a store registers
-// swarmstate's handlers once. (This file imports swarmstate only inside its tests, so the
-// first one sees the table as comlink alone left it.)
+// swarmstate's handlers once. Each of the first two checks runs in a fresh worker thread
+// (test/fixtures/transfer-handler-probe.mjs), whose table nobody touched before it.
+import { once } from "node:events";
+import { Worker } from "node:worker_threads";
 import { type TransferHandler, transferHandlers } from "comlink";
 import { describe, expect, it } from "vitest";
 
 const comlinkOwn = new Map(transferHandlers);
 
+interface ProbeReport {
+  before: string[];
+  /** Each handler after, and whether it is still comlink's own. */
+  after: [name: string, comlinks: boolean][];
+  unchanged?: boolean;
+}
+
+async function probe(mode: "import" | "connect"): Promise<ProbeReport> {
+  const worker = new Worker(new URL("../fixtures/transfer-handler-probe.mjs", import.meta.url), {
+    workerData: mode,
+  });
+  try {
+    const [report] = (await Promise.race([
+      once(worker, "message"),
+      once(worker, "error").then(([error]) => Promise.reject(error)),
+    ])) as [ProbeReport];
+    return report;
+  } finally {
+    await worker.terminate();
+  }
+}
+
 describe("comlink transfer handlers", () => {
   it("are left untouched by importing swarmstate", async () => {
-    await import("swarmstate");
-    expect([...transferHandlers.keys()]).toEqual(["proxy", "throw"]);
-    expect(transferHandlers.get("throw")).toBe(comlinkOwn.get("throw"));
-    expect(transferHandlers.get("proxy")).toBe(comlinkOwn.get("proxy"));
+    const report = await probe("import");
+    expect(report.before).toEqual(["proxy", "throw"]);
+    expect(report.after).toEqual([
+      ["proxy", true],
+      ["throw", true],
+    ]);
   });
 
   it("are registered once, by the first exposeStore or connectStore of the thread", async () => {
-    const { Store, exposeStore, connectStore } = await import("swarmstate");
-    const store = new Store({ shards: 0 });
-    try {
-      const client = await connectStore(exposeStore(store));
-      await client.close();
-      const registered = new Map(transferHandlers);
-      expect([...registered.keys()].sort()).toEqual(["proxy", "swarmstate:snapshot", "throw"]);
-      expect(registered.get("proxy")).toBe(comlinkOwn.get("proxy"));
-      expect(registered.get("throw")).not.toBe(comlinkOwn.get("throw"));
-
-      const again = await connectStore(exposeStore(store));
-      await again.close();
-      for (const [name, handler] of transferHandlers) expect(handler).toBe(registered.get(name));
-    } finally {
-      await store.close();
-    }
+    const report = await probe("connect");
+    expect(report.before).toEqual(["proxy", "throw"]);
+    expect([...report.after].sort()).toEqual([
+      ["proxy", true],
+      ["swarmstate:snapshot", false],
+      ["throw", false],
+    ]);
+    expect(report.unchanged).toBe(true);
   });
 
   it("keep comlink's own wire format for errors, adding a field for swarmstate's", async () => {
