@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { MessageChannel, Worker } from "node:worker_threads";
 import { exposeStore, type Snapshot, Store, type Value } from "swarmstate";
 import { afterEach, describe, expect, it } from "vitest";
-import { shardOf } from "../../src/core/protocol/hash.js";
+import { shardOf } from "../../dist/core/protocol/hash.js";
 
 const writerScript = new URL("../fixtures/dying-writer.mjs", import.meta.url);
 const SHARDS = 3;

@@ -24,8 +24,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Store } from "swarmstate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { shardOf } from "../../src/core/protocol/hash.js";
-import { FRAME_HEADER, readFrames } from "../../src/durable/frames.js";
+import { shardOf } from "../../dist/core/protocol/hash.js";
+import { FRAME_HEADER, readFrames } from "../../dist/durable/frames.js";
 import { runToEnd } from "../fixtures/ended.js";
 
 const opener = fileURLToPath(new URL("../fixtures/open-stores.mjs", import.meta.url));

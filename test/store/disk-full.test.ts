@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Store, StoreIOError } from "swarmstate";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { shardOf } from "../../src/core/protocol/hash.js";
+import { shardOf } from "../../dist/core/protocol/hash.js";
 
 let mount: string;
 /** Fillers made: removed after each test, so a failed one leaves its disk full to no other. */

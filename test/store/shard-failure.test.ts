@@ -4,14 +4,14 @@ import { promisify } from "node:util";
 import { MessageChannel } from "node:worker_threads";
 import { Store } from "swarmstate";
 import { describe, expect, it, vi } from "vitest";
-import { dumps } from "../../src/core/codec/codec.js";
-import { ShardFailedError } from "../../src/core/errors.js";
-import { shardOf } from "../../src/core/protocol/hash.js";
-import { openStoreDirectory } from "../../src/durable/store-dir.js";
-import handle from "../../src/shard/shard-worker.js";
-import { Coordinator } from "../../src/store/coordinator.js";
-import { hostFactoryFor } from "../../src/store/hosts.js";
-import type { ShardHost } from "../../src/store/shard-host.js";
+import { dumps } from "../../dist/core/codec/codec.js";
+import { ShardFailedError } from "../../dist/core/errors.js";
+import { shardOf } from "../../dist/core/protocol/hash.js";
+import { openStoreDirectory } from "../../dist/durable/store-dir.js";
+import handle from "../../dist/shard/shard-worker.js";
+import { Coordinator } from "../../dist/store/coordinator.js";
+import { hostFactoryFor } from "../../dist/store/hosts.js";
+import type { ShardHost } from "../../dist/store/shard-host.js";
 import { scratchPerTest } from "../fixtures/scratch.js";
 
 // The fixture is the real (built) shard worker, except that a batch setting a key in namespace
