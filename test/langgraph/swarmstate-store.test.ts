@@ -4,7 +4,7 @@
  * store, and what a store snapshot does for memories.
  */
 import { InvalidNamespaceError } from "@langchain/langgraph-checkpoint";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { Store, SwarmStateError } from "../../dist/index.js";
 import { SwarmStateSaver, SwarmStateStore } from "../../dist/langgraph/index.js";
 
@@ -57,13 +57,20 @@ describe.each([0, 2])("SwarmStateStore (shards %i)", (shards) => {
 
   it("keeps createdAt across updates and moves updatedAt", async () => {
     const memory = fresh();
-    await memory.put(["users"], "u1", { n: 1 });
-    const first = await memory.get(["users"], "u1");
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    await memory.put(["users"], "u1", { n: 2 });
-    const second = await memory.get(["users"], "u1");
-    expect(second?.createdAt).toEqual(first?.createdAt);
-    expect(second?.updatedAt.getTime()).toBeGreaterThan(first?.updatedAt.getTime() ?? 0);
+    const created = Date.UTC(2026, 0, 1);
+    // Only the clock is fake: the store's messages and timers run as ever.
+    vi.useFakeTimers({ toFake: ["Date"], now: created });
+    try {
+      await memory.put(["users"], "u1", { n: 1 });
+      vi.setSystemTime(created + 60_000);
+      await memory.put(["users"], "u1", { n: 2 });
+    } finally {
+      vi.useRealTimers();
+    }
+    const item = await memory.get(["users"], "u1");
+    expect(item?.value).toEqual({ n: 2 });
+    expect(item?.createdAt).toEqual(new Date(created));
+    expect(item?.updatedAt).toEqual(new Date(created + 60_000));
   });
 
   it("shares a store with a saver under the same prefix, and a snapshot covers both", async () => {
