@@ -36,7 +36,11 @@ describe("swarmstate crash-test", () => {
       failures: [],
       failedAfterKill: null,
     });
-    expect(report.acknowledged.batches).toBeGreaterThan(100);
+    // How much a writer does before its kill depends on the machine's speed, so only that some
+    // writers opened the store and had work acknowledged (the seed decides which kills come
+    // while a writer is still opening, the same on every machine).
+    expect(report.killedWhileOpening).toBeLessThan(report.kills);
+    expect(report.acknowledged.batches).toBeGreaterThan(0);
     expect(report.acknowledged.writes).toBeGreaterThan(report.acknowledged.batches);
     expect(report.acknowledged.snapshots).toBeGreaterThan(0);
     expect(report.snapshotChecks.contents).toBeGreaterThan(0);
