@@ -1,13 +1,16 @@
 /**
  * The value codec: standard msgpack, with no record or structure extensions, so any msgpack
  * library in any language can read stored state. Values are encoded by the value rules' own
- * walk (value.ts), which checks as it writes, and decoded by msgpackr.
+ * walk (value.ts), which checks as it writes, and decoded by msgpackr. Bytes from outside
+ * (`loads`) are first read strictly and copied into that same encoding (msgpack-reader.ts), as
+ * a changeset's values are: what msgpackr then decodes is bytes we could have written.
  */
 import { Packr } from "msgpackr";
 import { SwarmStateError } from "../errors.js";
-import { nestedDeeperThan } from "./nesting.js";
+import { MsgpackReadError, MsgpackReader } from "./msgpack-reader.js";
+import { MsgpackWriter } from "./msgpack-writer.js";
 import { typeName } from "./type-name.js";
-import { checkValue, encodeValue, MAX_DEPTH, type Value } from "./value.js";
+import { encodeValue, type Value } from "./value.js";
 
 // `skipValues` is missing from msgpackr's typings, hence the separate object (no excess check).
 const options = {
@@ -71,30 +74,30 @@ export function dumps(value: Value): Uint8Array {
 
 /**
  * Decodes msgpack bytes, as the store reads values back: safe integers as `number`, larger
- * ones as `bigint`, binary as `Uint8Array`.
+ * ones as `bigint`, binary as `Uint8Array`. Foreign bytes are read as strictly as a
+ * changeset's values: exactly one value, and nothing a decoder would silently change.
  *
- * @throws TypeError if `bytes` is not a `Uint8Array`; SwarmStateError if it is not msgpack,
- *   decodes to something that is not a value (e.g. a msgpack extension type) or nests arrays
- *   and maps more than 512 deep (checked before decoding, which recurses).
+ * @throws TypeError if `bytes` is not a `Uint8Array`; SwarmStateError, naming the path in the
+ *   value, if it is not one msgpack value (truncated, or more bytes after it), holds what is
+ *   not a value (an extension type, the unused byte 0xc1), nests arrays and maps more than 512
+ *   deep, or holds a map whose keys are not distinct strings (or include `__proto__`), or a
+ *   string that is not valid UTF-8.
  */
 export function loads(bytes: Uint8Array): Value {
   if (!(bytes instanceof Uint8Array)) {
     throw new TypeError(`bytes: expected a Uint8Array, got ${typeName(bytes)}`);
   }
-  if (nestedDeeperThan(bytes, MAX_DEPTH)) {
-    throw new SwarmStateError(
-      `bytes: arrays and maps nested more than ${MAX_DEPTH} deep are not supported`,
-    );
-  }
+  const reader = new MsgpackReader(bytes, "bytes");
   try {
-    const value = decodeValue(bytes);
-    // Foreign bytes may hold what a value cannot (extension types, the reserved byte 0xc1),
-    // which msgpackr decodes to objects of its own instead of failing.
-    checkValue(value, "value");
-    return value;
+    copy.begin();
+    reader.value(copy);
+    if (!reader.atEnd) reader.fail("more bytes follow the value");
   } catch (error) {
-    throw new SwarmStateError(`bytes: not valid msgpack (${(error as Error).message})`, {
-      cause: error,
-    });
+    if (!(error instanceof MsgpackReadError)) throw error;
+    throw new SwarmStateError(error.message, { cause: error });
   }
+  return decodeValue(copy.finish());
 }
+
+/** Where `loads` copies into (decoding copies out of it, so it is reused). */
+const copy = new MsgpackWriter();

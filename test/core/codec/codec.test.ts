@@ -239,15 +239,41 @@ describe("value codec", () => {
     for (const levels of [MAX_DEPTH + 1, 100_000]) {
       expect(() => loads(bytes(levels))).toThrow(SwarmStateError);
       expect(() => loads(bytes(levels))).toThrow(
-        `bytes: arrays and maps nested more than ${MAX_DEPTH} deep are not supported`,
+        `bytes[0][0][0][0][0][0]…(${MAX_DEPTH - 9} more)…[0][0][0]: arrays and maps nested more than ${MAX_DEPTH} deep are not supported`,
       );
     }
   });
 
-  it("rejects what is not msgpack, naming the argument", () => {
+  it("rejects what is not one msgpack value, naming the argument and the path", () => {
     expect(() => loads("x" as unknown as Uint8Array)).toThrow(TypeError);
-    expect(() => loads(new Uint8Array([0xc1]))).toThrow("bytes: not valid msgpack");
-    expect(() => loads(new Uint8Array([0x92, 0x01]))).toThrow(SwarmStateError);
-    expect(() => loads(new Uint8Array([]))).toThrow(SwarmStateError);
+    const refusals: [number[], string][] = [
+      [[0xc1], "bytes: the byte 0xc1, which msgpack never uses is not a value"],
+      [[0x92, 0x01], "bytes[1]: the bytes end in the middle of an item (truncated)"],
+      [[], "bytes: the bytes end in the middle of an item (truncated)"],
+      [[0x01, 0x02], "bytes: more bytes follow the value"],
+      [[0x91, 0xd6, 0xff, 0, 0, 0, 0], "bytes[0]: an extension type (marker 0xd6) is not a value"],
+    ];
+    for (const [bytes, message] of refusals) {
+      const refused = (() => loads(new Uint8Array(bytes))) as () => never;
+      expect(refused).toThrow(SwarmStateError);
+      expect(refused).toThrow(message);
+    }
+  });
+
+  it("refuses what a decoder would silently change: keys not strings, repeated, or __proto__", () => {
+    const key = (text: string) => [0xa0 | text.length, ...Buffer.from(text)];
+    const refusals: [number[], RegExp][] = [
+      [[0x81, 0x01, 0x02], /^bytes: /], // an integer key, which msgpackr would turn into "1"
+      [[0x82, ...key("a"), 1, ...key("a"), 2], /^bytes: /], // msgpackr would keep the last
+      [[0x81, ...key("__proto__"), 1], /^bytes: /],
+      [[0x81, ...key("a"), 0xa1, 0xff], /^bytes\.a: /], // not UTF-8
+    ];
+    for (const [bytes, message] of refusals) {
+      expect(() => loads(new Uint8Array(bytes))).toThrow(SwarmStateError);
+      expect(() => loads(new Uint8Array(bytes))).toThrow(message);
+    }
+    // What another library writes in a longer form reads back as the same value.
+    expect(loads(new Uint8Array([0xcb, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0]))).toBe(1); // float64 1.0
+    expect(loads(new Uint8Array([0xd9, 1, 0x61]))).toBe("a"); // str8 for a fixstr
   });
 });
