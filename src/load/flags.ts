@@ -17,37 +17,47 @@ type Values<T extends Options> = ReturnType<
 
 /**
  * Parses `args` against `options`, strictly: no positionals, no unknown flags.
+ *
+ * node:util's own strict errors name the flag only inside their message text, which is not
+ * stable across Node versions (only their codes are), so the command line is first read
+ * leniently, as tokens, and each token checked here, naming the flag as the user typed it.
+ * What passes is then parsed strictly, which cannot fail for it.
  * @throws UsageError naming the flag for anything unknown, malformed or missing its value.
  */
 export function parseFlags<T extends Options>(args: readonly string[], options: T): Values<T> {
-  try {
-    return parseArgs({ args: [...args], options, strict: true, allowPositionals: false }).values;
-  } catch (error) {
-    throw new UsageError(describeParseError(error as Error));
+  const { tokens } = parseArgs({
+    args: [...args],
+    options,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  for (const token of tokens) {
+    if (token.kind === "positional") {
+      throw new UsageError(
+        `unexpected argument '${token.value}': every setting is a flag, e.g. --seed 4 (see --help)`,
+      );
+    }
+    if (token.kind !== "option") continue; // "--", followed only by positionals
+    const type = options[token.name]?.type;
+    if (type === undefined) throw new UsageError(`unknown flag ${token.rawName} (see --help)`);
+    if (type === "boolean" && token.value !== undefined) {
+      throw new UsageError(`${token.rawName} takes no value (see --help)`);
+    }
+    if (type === "string" && (token.value === undefined || isFlagLike(token))) {
+      // Missing, or the next word starts with "-" (another flag, or a negative number, which
+      // no setting accepts; strict parsing refuses it as ambiguous).
+      throw new UsageError(
+        `${token.rawName} needs a value, which cannot start with '-' (see --help)`,
+      );
+    }
   }
+  return parseArgs({ args: [...args], options, strict: true, allowPositionals: false }).values;
 }
 
-/** node:util's messages, reworded to name the flag the way a user typed it. */
-function describeParseError(error: Error): string {
-  const code = (error as { code?: string }).code;
-  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
-    const flag = /'([^']+)'/.exec(error.message)?.[1] ?? "";
-    return `unknown flag ${flag} (see --help)`;
-  }
-  if (code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") {
-    const word = /'([^']+)'/.exec(error.message)?.[1] ?? "";
-    return `unexpected argument '${word}': every setting is a flag, e.g. --seed 4 (see --help)`;
-  }
-  if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
-    const flag = /--[\w-]+/.exec(error.message)?.[0] ?? "a flag";
-    if (error.message.includes("does not take an argument")) {
-      return `${flag} takes no value (see --help)`;
-    }
-    // "argument missing", or "ambiguous": the next word starts with "-" (another flag, or a
-    // negative number, which no setting accepts).
-    return `${flag} needs a value, which cannot start with '-' (see --help)`;
-  }
-  return `${error.message} (see --help)`;
+/** Whether an option's value is the next word and starts with "-", which looks like a flag. */
+function isFlagLike(token: { value?: string | undefined; inlineValue?: boolean | undefined }) {
+  return token.inlineValue === false && token.value?.startsWith("-") === true;
 }
 
 /** The whole number `text` given for `--flag`, or `fallback` when the flag is absent. */

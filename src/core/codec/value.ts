@@ -57,11 +57,6 @@ export function encodeValue(value: unknown, root: string): Buffer {
   return withEncoder((encoder) => encoder.encode(value, root));
 }
 
-/** Throws as {@link encodeValue} would for `value`, keeping no bytes. */
-export function checkValue(value: unknown, root: string): void {
-  withEncoder((encoder) => encoder.check(value, root));
-}
-
 /** The encoder not in use, or `null` while one is (a getter may itself encode a value). */
 let spare: ValueEncoder | null = null;
 
@@ -96,16 +91,6 @@ class ValueEncoder {
   private root = "";
 
   encode(value: unknown, root: string): Buffer {
-    this.walk(value, root);
-    return this.writer.finish();
-  }
-
-  check(value: unknown, root: string): void {
-    this.walk(value, root);
-    this.writer.begin(); // drop the bytes
-  }
-
-  private walk(value: unknown, root: string): void {
     this.root = root;
     // Left over only by a refused value.
     if (this.steps.length > 0) this.steps.length = 0;
@@ -113,6 +98,7 @@ class ValueEncoder {
     this.writer.begin();
     if (value === undefined) throw new TypeError(`${root}: undefined is not supported`);
     this.write(value);
+    return this.writer.finish();
   }
 
   private write(value: unknown): void {
