@@ -11,8 +11,8 @@
  * Ordering, for the calls of this client:
  * - Calls reach each shard in the order they were made (one FIFO channel per shard).
  * - A cut holds every call made before it and none made after: asking for one first sends
- *   what is queued, and what is called afterwards waits in the `backlog` until the cut is over.
- *   Calls made between two cuts go out between them.
+ *   what is queued, and what is called afterwards waits until the cut is over
+ *   (cut-sequencer.ts). Calls made between two cuts go out between them.
  *
  * Arguments arrive validated and values encoded (see store-handle.ts); this module trusts them.
  */
@@ -37,6 +37,7 @@ import { shardOf } from "../core/protocol/hash.js";
 import type { Diff, Pair } from "../core/protocol/pairs.js";
 import type { DataPort } from "../core/protocol/port.js";
 import type { SnapshotBackend } from "./backends.js";
+import { CutSequencer } from "./cut-sequencer.js";
 import { mergePairs, SLICE } from "./merge.js";
 import { FlushOrder, PendingBatch } from "./pending-batch.js";
 import { ShardLink } from "./shard-link.js";
@@ -79,22 +80,15 @@ class Segment {
   }
 }
 
-interface CutJob {
-  start(requester: CutRequester): Promise<unknown>;
-  resolve(value: unknown): void;
-  reject(error: unknown): void;
-}
-
 export class StoreClient implements SnapshotBackend {
   readonly id: ClientId;
   private readonly links: ShardLink[];
   private readonly order = new FlushOrder();
+  /** The calls made since the last flush, per shard. */
   private current = new Segment();
+  /** Whether a flush of `current` is queued for the end of this tick. */
   private flushQueued = false;
-  /** A cut of this client is under way; calls made since wait in `backlog`, in order. */
-  private cutting = false;
-  private readonly backlog: (Segment | CutJob | (() => void))[] = [];
-  private cutsDone: Promise<void> = Promise.resolve();
+  private readonly sequencer: CutSequencer<Segment>;
   /** Why every call now fails: the store closed, this client closed, or a shard died. */
   private failure: Error | null = null;
   /** Set once this client closes: new calls are refused, those already made still go out. */
@@ -115,6 +109,16 @@ export class StoreClient implements SnapshotBackend {
       this.failure ??= why;
     };
     this.links = ports.map((port, shard) => new ShardLink(shard, port, ended));
+    this.sequencer = new CutSequencer({
+      take: () => {
+        const taken = this.current;
+        this.current = new Segment();
+        return taken;
+      },
+      send: (segment) => this.send(segment),
+      requester: () => ({ client: this.id, sent: this.links.map((link) => link.sent) }),
+      failure: () => this.failure,
+    });
   }
 
   /** Throws the error every call gets once the store is closed or a shard has failed. */
@@ -222,9 +226,9 @@ export class StoreClient implements SnapshotBackend {
   }
 
   /** The store's live snapshots, oldest first, in order with this client's calls. */
-  snapshots(): Promise<SnapshotInfo[]> {
+  async snapshots(): Promise<SnapshotInfo[]> {
     this.ensureUsable();
-    return this.inOrder(() => this.cuts.snapshots());
+    return this.sequencer.inOrder(() => this.cuts.snapshots());
   }
 
   async snapshotGet(id: number, namespace: string, key: string): Promise<Value | undefined> {
@@ -264,19 +268,17 @@ export class StoreClient implements SnapshotBackend {
    */
   async release(id: number): Promise<void> {
     const released = Promise.all(this.onEveryShard(Op.release, id));
-    const forgotten = this.inOrder(() => this.cuts.forget(id));
+    const forgotten = this.sequencer.inOrder(() => this.cuts.forget(id));
     await Promise.all([released, forgotten]);
   }
 
   /** Settles once every call made so far has been answered (or failed). */
   async drained(): Promise<void> {
-    for (;;) {
-      const cuts = this.cutsDone;
-      if (this.flushQueued) this.flush();
-      await cuts;
-      await Promise.all(this.links.map((link) => link.drained()));
-      if (cuts === this.cutsDone && !this.cutting && !this.flushQueued) return;
-    }
+    if (this.flushQueued) this.flush();
+    // After every cut asked for so far, once the calls they held back are sent,
+    await this.sequencer.inOrder(async () => {});
+    // every batch sent is answered.
+    await Promise.all(this.links.map((link) => link.drained()));
   }
 
   /** Lets every call made so far finish, then closes the channels; later calls fail. */
@@ -315,7 +317,7 @@ export class StoreClient implements SnapshotBackend {
   /** Sends what is queued, unless a cut holds it back. */
   private flush(): void {
     this.flushQueued = false;
-    if (this.cutting) return; // sent when the cut is over (see afterCut)
+    if (this.sequencer.cutting) return; // sent when the cut is over (cut-sequencer.ts)
     this.send(this.current);
     this.current = new Segment();
   }
@@ -355,63 +357,7 @@ export class StoreClient implements SnapshotBackend {
   /** Runs a cut at this point of this client's calls (see the module comment). */
   private cut<T>(start: (requester: CutRequester) => Promise<T>): Promise<T> {
     this.ensureUsable();
-    const done = new Promise<T>((resolve, reject) => {
-      const job: CutJob = { start, resolve: resolve as (value: unknown) => void, reject };
-      if (this.cutting) {
-        this.backlog.push(this.current, job);
-        this.current = new Segment();
-      } else {
-        this.send(this.current);
-        this.current = new Segment();
-        this.startCut(job);
-      }
-    });
-    this.cutsDone = done.then(
-      () => {},
-      () => {},
-    );
-    return done;
-  }
-
-  /**
-   * Runs `call` now, or after the cuts this client asked for before, if one is under way;
-   * settles as what it returns does.
-   */
-  private inOrder<T>(call: () => Promise<T>): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const run = () => {
-        call().then(resolve, reject);
-      };
-      if (!this.cutting) {
-        run();
-        return;
-      }
-      this.backlog.push(this.current, run);
-      this.current = new Segment();
-    });
-  }
-
-  private startCut(job: CutJob): void {
-    this.cutting = true;
-    const requester: CutRequester = { client: this.id, sent: this.links.map((l) => l.sent) };
-    const started = this.failure === null ? job.start(requester) : Promise.reject(this.failure);
-    started.then(job.resolve, job.reject).finally(() => this.afterCut());
-  }
-
-  private afterCut(): void {
-    for (let item = this.backlog.shift(); item !== undefined; item = this.backlog.shift()) {
-      if (item instanceof Segment) {
-        this.send(item);
-      } else if (typeof item === "function") {
-        item();
-      } else {
-        this.startCut(item);
-        return;
-      }
-    }
-    this.cutting = false;
-    this.send(this.current);
-    this.current = new Segment();
+    return this.sequencer.cut(start);
   }
 }
 
