@@ -7,10 +7,11 @@
 import { Store } from "../index.js";
 import { pairOf } from "../load/ledger.js";
 import type { CheckOutcome } from "./crash-report.js";
+import type { Describe } from "./differences.js";
 import { type LedgerContents, LedgerWriter, type LoggedUnit, readLedger } from "./ledger-file.js";
 import { Model } from "./model.js";
 import { observeStore } from "./observe.js";
-import { checkSession, type Describe, FOREIGN, type Observed } from "./recovery-check.js";
+import { checkSession, FOREIGN, type Observed } from "./recovery-check.js";
 import { checkSnapshots } from "./snapshot-check.js";
 import type { TestDirectory } from "./test-directory.js";
 import { parseTag } from "./units.js";

@@ -14,9 +14,10 @@
  * Each guess costs only the keys its unit touched: the keys where model and store differ are
  * kept as a set, updated as each unit is applied (a restore compares everything again).
  */
-import { idOf, pairOf } from "../load/ledger.js";
+import { idOf } from "../load/ledger.js";
+import { contentDifferences, type Describe, differingIds } from "./differences.js";
 import type { LoggedUnit } from "./ledger-file.js";
-import { type Applied, type Contents, type Model, ModelError } from "./model.js";
+import { type Applied, type Model, ModelError } from "./model.js";
 import { isCut, isFlush, type LoggedSnapshot, tagOf } from "./units.js";
 
 /** What the reopened store holds. */
@@ -58,9 +59,6 @@ export interface SessionCounts {
   acknowledgedLost: number;
 }
 
-/** Names the write a tag stands for, for a reader: `"unit 12's item 3 (a batch, acknowledged)"`. */
-export type Describe = (tag: string) => string;
-
 /** Differences listed at most per failure; the count says how many more. */
 const SHOWN = 20;
 
@@ -72,68 +70,119 @@ export function checkSession(
   durability: "sync" | "async",
   describe: Describe,
 ): SessionCheck {
-  const failures = orderFailures(units);
   const lastAcked = units.findLastIndex(({ ack }) => ack !== null);
   const lastAckedCut = units.findLastIndex(({ unit, ack }) => ack !== null && isCut(unit));
   const least = (durability === "sync" ? lastAcked : lastAckedCut) + 1;
-
-  // One pass over every unit, from the model as the writer found it: which prefixes match.
-  const guess = model.copy();
-  let differing = new Set<string>();
-  const compareAll = () => {
-    differing = differingIds(guess.contents, observed.contents);
-  };
-  const compare = (id: string) => {
-    if (guess.contents.get(id) === observed.contents.get(id)) differing.delete(id);
-    else differing.add(id);
-  };
-  const observedIds = new Set(observed.snapshots.map((facts) => facts.id));
-  const snapshotsMatch = () =>
-    guess.snapshots.size === observedIds.size &&
-    [...guess.snapshots.keys()].every((id) => observedIds.has(id));
-
-  compareAll();
-  /** The facts each snapshot unit was applied with. */
-  const facts: (LoggedSnapshot | undefined)[] = [];
-  let kept: number | null = null;
-  let closest = { at: least, misses: Number.POSITIVE_INFINITY };
-  for (let at = 0; ; at++) {
-    if (at >= least) {
-      const misses = differing.size + (snapshotsMatch() ? 0 : 1);
-      if (misses === 0) {
-        kept = at;
-        break;
-      }
-      if (misses < closest.misses) closest = { at, misses };
-    }
-    const logged = units[at];
-    if (logged === undefined) break;
-    facts[at] = snapshotFactsFor(logged, guess, observed);
-    let applied: Applied;
-    try {
-      applied = guess.apply(logged.unit, facts[at]);
-    } catch (error) {
-      if (!(error instanceof ModelError)) throw error;
-      failures.push(error.message);
-      break;
-    }
-    if (applied.touched === "all") compareAll();
-    else for (const id of applied.touched) compare(id);
-    failures.push(...answerFailures(logged, applied));
-  }
-
+  const search = searchPrefixes(model, units, observed, least);
+  const failures = [...orderFailures(units), ...search.failures];
+  const { kept, guess, facts } = search;
   const counts = countUnits(units, kept ?? units.length, lastAcked);
   if (kept === null) {
-    failures.push(...explain(model, units, facts, observed, closest.at, least, describe));
+    failures.push(...explain(model, units, facts, observed, search.closest, least, describe));
     return { kept, model, keptSnapshot: null, failures, counts };
   }
-  failures.push(...factFailures(guess, observed));
+  failures.push(...factFailures(guess.model, observed));
   const last = units[kept - 1];
   const keptSnapshot =
     last !== undefined && last.ack === null && last.unit.op === "snapshot"
       ? (facts[kept - 1] ?? null)
       : null;
-  return { kept, model: guess, keptSnapshot, failures, counts };
+  return { kept, model: guess.model, keptSnapshot, failures, counts };
+}
+
+/** What the search through the prefixes found. */
+interface PrefixSearch {
+  /** The first prefix, of at least `least` units, that the store matches; `null`: none. */
+  kept: number | null;
+  /** The model after the units applied (all of them, if none matched). */
+  guess: Guess;
+  /** The length of the prefix closest to the store, when none matched. */
+  closest: number;
+  /** The facts each snapshot unit was applied with. */
+  facts: (LoggedSnapshot | undefined)[];
+  /** Acknowledgements that contradict the model, and units the model refused. */
+  failures: string[];
+}
+
+/**
+ * One pass over every unit, from the model as the writer found it: applies the units one by
+ * one and stops at the first prefix (of at least `least` units) the store matches.
+ */
+function searchPrefixes(
+  model: Model,
+  units: readonly LoggedUnit[],
+  observed: Observed,
+  least: number,
+): PrefixSearch {
+  const guess = new Guess(model, observed);
+  const facts: (LoggedSnapshot | undefined)[] = [];
+  const failures: string[] = [];
+  let closest = { at: least, misses: Number.POSITIVE_INFINITY };
+  for (let at = 0; ; at++) {
+    if (at >= least) {
+      const misses = guess.misses();
+      if (misses === 0) return { kept: at, guess, closest: at, facts, failures };
+      if (misses < closest.misses) closest = { at, misses };
+    }
+    const logged = units[at];
+    if (logged === undefined) break;
+    facts[at] = snapshotFactsFor(logged, guess.model, observed);
+    let applied: Applied;
+    try {
+      applied = guess.apply(logged, facts[at]);
+    } catch (error) {
+      if (!(error instanceof ModelError)) throw error;
+      failures.push(error.message);
+      break;
+    }
+    failures.push(...answerFailures(logged, applied));
+  }
+  return { kept: null, guess, closest: closest.at, facts, failures };
+}
+
+/**
+ * A guess at what the store holds (a copy of the model, with units applied to it) and how far
+ * it is from what the store holds. Invariant: `differing` holds exactly the keys whose tag
+ * differs between the guess and the store; applying a unit re-compares only the keys it
+ * touched (a restore: all of them).
+ */
+class Guess {
+  readonly model: Model;
+  private differing: Set<string>;
+  private readonly observedIds: Set<number>;
+
+  constructor(
+    start: Model,
+    private readonly observed: Observed,
+  ) {
+    this.model = start.copy();
+    this.differing = differingIds(this.model.contents, observed.contents);
+    this.observedIds = new Set(observed.snapshots.map((facts) => facts.id));
+  }
+
+  /** Applies a unit (throws `ModelError` for one the model cannot apply). */
+  apply({ unit }: LoggedUnit, facts: LoggedSnapshot | undefined): Applied {
+    const applied = this.model.apply(unit, facts);
+    const { contents } = this.model;
+    if (applied.touched === "all") {
+      this.differing = differingIds(contents, this.observed.contents);
+      return applied;
+    }
+    for (const id of applied.touched) {
+      if (contents.get(id) === this.observed.contents.get(id)) this.differing.delete(id);
+      else this.differing.add(id);
+    }
+    return applied;
+  }
+
+  /** Differing keys, plus one if the live snapshot ids differ: 0 when the guess is the store. */
+  misses(): number {
+    const { snapshots } = this.model;
+    const sameSnapshots =
+      snapshots.size === this.observedIds.size &&
+      [...snapshots.keys()].every((id) => this.observedIds.has(id));
+    return this.differing.size + (sameSnapshots ? 0 : 1);
+  }
 }
 
 /**
@@ -275,33 +324,6 @@ function partlyKept(units: readonly LoggedUnit[], observed: Observed): string[] 
     }
   }
   return lines;
-}
-
-/** The keys whose tag in `actual` is not the one in `expected` (missing on either side included). */
-function differingIds(expected: Contents, actual: ReadonlyMap<string, string>): Set<string> {
-  const ids = new Set<string>();
-  for (const [id, tag] of actual) if (expected.get(id) !== tag) ids.add(id);
-  for (const [id] of expected) if (!actual.has(id)) ids.add(id);
-  return ids;
-}
-
-/**
- * How `actual` differs from `expected`, one line per key, sorted: what the ledger says the key
- * holds, and what the store holds.
- */
-export function contentDifferences(
-  expected: Contents,
-  actual: ReadonlyMap<string, string>,
-  describe: Describe,
-): string[] {
-  return [...differingIds(expected, actual)].sort().map((id) => {
-    const [namespace, key] = pairOf(id);
-    const want = expected.get(id);
-    const got = actual.get(id);
-    const says = want === undefined ? "nothing" : describe(want);
-    const holds = got === undefined ? "nothing" : describe(got);
-    return `${namespace}/${key}: the ledger says ${says}, the store holds ${holds}`;
-  });
 }
 
 /** Live snapshots whose facts (parent, timestamp, size) differ from what the store said. */

@@ -6,9 +6,9 @@
  */
 import type { Diff, Snapshot } from "../index.js";
 import { idOf, pairOf, showId } from "../load/ledger.js";
+import { contentDifferences, type Describe } from "./differences.js";
 import type { Contents, Model } from "./model.js";
 import { snapshotContents } from "./observe.js";
-import { contentDifferences, type Describe } from "./recovery-check.js";
 
 export interface SnapshotCheck {
   failures: string[];
