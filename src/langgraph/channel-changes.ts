@@ -6,6 +6,7 @@
  * values of the channels whose versions differ.
  */
 import type { StoreApi } from "../index.js";
+import { readBlob } from "./records.js";
 import { type Blob, blobKey, type SaverLayout } from "./saver-layout.js";
 import type { LoadedRecord } from "./tuples.js";
 
@@ -39,7 +40,10 @@ export async function changedChannels(
   const pairs = channels.flatMap((ch) => [blobAt(from, ch), blobAt(to, ch)]);
   const present = pairs.filter((pair): pair is [string, string] => pair !== null);
   const values = await store.getMany(present);
-  const found = new Map(present.map((pair, i) => [pair, values[i] as Blob | undefined]));
+  // Keyed by the pair arrays themselves, which `pairs` holds.
+  const found = new Map(
+    present.map((pair, i) => [pair, readBlob(values[i], `${pair[0]}/${pair[1]}`)]),
+  );
   const result: ChannelChanges = { added: [], removed: [], changed: [] };
   channels.forEach((ch, i) => {
     const [before, after] = [pairs[2 * i], pairs[2 * i + 1]].map((pair) =>

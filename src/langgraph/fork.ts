@@ -10,6 +10,7 @@
 import type { RunnableConfig } from "@langchain/core/runnables";
 import type { StoreApi, Value } from "../index.js";
 import { checkpointConfig } from "./config.js";
+import { readCheckpointRecord } from "./records.js";
 import {
   blobKey,
   type CheckpointRecord,
@@ -40,11 +41,7 @@ export async function forkThread(
   );
   const loaded = await Promise.all(
     path.map((id, i) =>
-      reader.load(
-        { space: source.space, id },
-        records.get(id) as unknown as CheckpointRecord,
-        writeKeys[i],
-      ),
+      reader.load({ space: source.space, id }, records.get(id) as CheckpointRecord, writeKeys[i]),
     ),
   );
   const pairs = new Map<string, [string, string, string]>(); // blob or write → [from ns, key, to ns]
@@ -66,14 +63,13 @@ export async function forkThread(
     const value = values[i];
     if (value !== undefined) items.push([to, key, value]);
   });
-  for (const id of path) items.push([layout.checkpoints(target), id, records.get(id) as Value]);
-  const head: Head = {
-    id: source.id,
-    record: records.get(source.id) as unknown as CheckpointRecord,
-  };
+  for (const id of path) {
+    items.push([layout.checkpoints(target), id, records.get(id) as CheckpointRecord]);
+  }
+  const head: Head = { id: source.id, record: records.get(source.id) as CheckpointRecord };
   items.push(
     [layout.threads, target.thread, null],
-    [layout.namespacesOf(target.thread), target.ns, head as unknown as Value],
+    [layout.namespacesOf(target.thread), target.ns, head],
   );
   await store.setMany(items);
   return checkpointConfig(target, source.id);
@@ -84,15 +80,15 @@ async function ancestry(
   store: StoreApi,
   layout: SaverLayout,
   source: CheckpointRef,
-): Promise<{ path: string[]; records: Map<string, Value> }> {
+): Promise<{ path: string[]; records: Map<string, CheckpointRecord> }> {
   // Every record of the namespace in one read: the walk then costs no round trip per step.
   const namespace = layout.checkpoints(source.space);
   const ids = await store.keys(namespace);
   const values = await store.getMany(ids.map((id): [string, string] => [namespace, id]));
-  const records = new Map<string, Value>();
+  const records = new Map<string, CheckpointRecord>();
   ids.forEach((id, i) => {
-    const value = values[i];
-    if (value !== undefined) records.set(id, value);
+    const record = readCheckpointRecord(values[i], `${namespace}/${id}`);
+    if (record !== undefined) records.set(id, record);
   });
   const path: string[] = [];
   const seen = new Set<string>();
@@ -100,7 +96,7 @@ async function ancestry(
   while (id !== null && records.has(id) && !seen.has(id)) {
     seen.add(id); // a cycle can only come from hand-made records
     path.push(id);
-    id = (records.get(id) as unknown as CheckpointRecord).parent;
+    id = (records.get(id) as CheckpointRecord).parent;
   }
   if (path.length === 0) {
     throw new Error(

@@ -8,17 +8,26 @@ const STORE_METHODS = ["get", "getMany", "setMany", "has", "delete", "keys"] as 
 
 /** The `store` option: anything with the `StoreApi` methods the classes call. */
 export function checkStoreApi(options: { store?: unknown } | undefined, owner: string): StoreApi {
-  const store = options?.store as Partial<Record<string, unknown>> | undefined;
+  const store = options?.store;
   if (typeof store !== "object" || store === null) {
     throw new TypeError(`${owner}: options.store must be a swarmstate Store or RemoteStore`);
   }
-  const lacking = STORE_METHODS.filter((method) => typeof store[method] !== "function");
-  if (lacking.length > 0) {
+  if (!isStoreApi(store)) {
     throw new TypeError(
-      `${owner}: options.store must be a swarmstate Store or RemoteStore (it has no ${lacking.join(", ")})`,
+      `${owner}: options.store must be a swarmstate Store or RemoteStore (it has no ${lackingMethods(store).join(", ")})`,
     );
   }
-  return store as unknown as StoreApi;
+  return store;
+}
+
+/** The `StoreApi` methods the classes call that `store` does not have. */
+function lackingMethods(store: object): string[] {
+  return STORE_METHODS.filter((method) => typeof Reflect.get(store, method) !== "function");
+}
+
+/** Whether `store` has every method the classes call (all a duck's type can tell). */
+function isStoreApi(store: object): store is StoreApi {
+  return lackingMethods(store).length === 0;
 }
 
 /** The `prefix` option: a non-empty string without `:` (which separates a name's parts). */

@@ -37,23 +37,29 @@
  * - Nothing is cached in the saver: the store holds the whole truth, so `snapshot`, `restore`
  *   and `diff` of the store cover checkpoint histories like any other data.
  */
+/** The layout version of the checkpoint records this release writes and reads (records.ts). */
+export const CHECKPOINT_RECORD_VERSION = 1;
+
+// Records are type aliases, not interfaces, so that each is a `Value` as it is (an interface has
+// no index signature) and is stored without a cast.
+
 /** A checkpoint without its channel values, as stored under its id. */
-export interface CheckpointRecord {
+export type CheckpointRecord = {
   /** Layout version of this record. */
-  v: 1;
+  v: typeof CHECKPOINT_RECORD_VERSION;
   /** The parent checkpoint's id (`config.configurable.checkpoint_id` at `put`), or `null`. */
   parent: string | null;
   /** `serde.dumpsTyped` of the checkpoint with `channel_values` left out. */
   checkpoint: Serialized;
   /** `serde.dumpsTyped` of the metadata. */
   metadata: Serialized;
-}
+};
 
 /** The checkpoint of a thread's namespace put last, with its record. */
-export interface Head {
+export type Head = {
   id: string;
   record: CheckpointRecord;
-}
+};
 
 /** What LangGraph's serde makes of a value: its type tag and bytes. */
 export type Serialized = [type: string, bytes: Uint8Array];

@@ -33,8 +33,10 @@ import { deltaChannelHistory } from "./delta-history.js";
 import { forkThread } from "./fork.js";
 import { type HistoryChanges, historyChanges } from "./history-changes.js";
 import { checkPrefix, checkStoreApi } from "./options.js";
+import { readHead } from "./records.js";
 import {
   blobKey,
+  CHECKPOINT_RECORD_VERSION,
   type CheckpointRecord,
   type Head,
   SaverLayout,
@@ -162,7 +164,7 @@ export class SwarmStateSaver extends BaseCheckpointSaver {
       this.serde.dumpsTyped(metadata),
     ]);
     const record: CheckpointRecord = {
-      v: 1,
+      v: CHECKPOINT_RECORD_VERSION,
       parent,
       checkpoint: serializedCheckpoint,
       metadata: serializedMetadata,
@@ -170,9 +172,9 @@ export class SwarmStateSaver extends BaseCheckpointSaver {
     const head: Head = { id: checkpoint.id, record };
     await this.store.setMany([
       ...blobs,
-      [this.#layout.checkpoints(space), checkpoint.id, record as unknown as Value],
+      [this.#layout.checkpoints(space), checkpoint.id, record],
       [this.#layout.threads, space.thread, null],
-      [this.#layout.namespacesOf(space.thread), space.ns, head as unknown as Value],
+      [this.#layout.namespacesOf(space.thread), space.ns, head],
     ]);
     return checkpointConfig(space, checkpoint.id);
   }
@@ -206,7 +208,7 @@ export class SwarmStateSaver extends BaseCheckpointSaver {
     const items = entries.flatMap(({ channel, key }, i): Triple[] => {
       const [type, bytes] = serialized[i] as [string, Uint8Array];
       const write: StoredWrite = [taskId, channel, type, bytes, taskPath];
-      return present[i] ? [] : [[namespace, key, write as unknown as Value]];
+      return present[i] ? [] : [[namespace, key, write]];
     });
     await this.store.setMany(items);
   }
@@ -353,9 +355,8 @@ export class SwarmStateSaver extends BaseCheckpointSaver {
   }
 
   async #head(space: ThreadSpace): Promise<Head | undefined> {
-    return (await this.store.get(this.#layout.namespacesOf(space.thread), space.ns)) as
-      | Head
-      | undefined;
+    const namespace = this.#layout.namespacesOf(space.thread);
+    return readHead(await this.store.get(namespace, space.ns), `${namespace}/${space.ns}`);
   }
 
   /** Checkpoints `list` may return, newest first, before reading their metadata. */
@@ -404,8 +405,9 @@ function matches(
   filter: Record<string, unknown> | undefined,
 ): boolean {
   if (filter === undefined) return true;
-  const fields = metadata as unknown as Record<string, unknown>;
-  return Object.entries(filter).every(([key, value]) => isDeepStrictEqual(fields[key], value));
+  return Object.entries(filter).every(([key, value]) =>
+    isDeepStrictEqual(Reflect.get(metadata, key), value),
+  );
 }
 
 function compareSpaces(a: ThreadSpace, b: ThreadSpace): number {

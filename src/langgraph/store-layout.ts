@@ -21,11 +21,11 @@
 import type { Value } from "../index.js";
 
 /** An item as stored: the value and when it was first put and last put. */
-export interface StoredItem {
+export type StoredItem = {
   value: Value;
   createdAt: number;
   updatedAt: number;
-}
+};
 
 export class StoreLayout {
   constructor(readonly prefix: string) {}

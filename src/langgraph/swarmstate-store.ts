@@ -19,6 +19,7 @@ import {
 import { type StoreApi, SwarmStateError, type Value } from "../index.js";
 import { listPaths } from "./namespace-match.js";
 import { checkPrefix, checkStoreApi } from "./options.js";
+import { readStoredItem } from "./records.js";
 import { matchesFilter } from "./search-filter.js";
 import { type StoredItem, StoreLayout } from "./store-layout.js";
 
@@ -92,14 +93,17 @@ export class SwarmStateStore extends BaseStore {
       ),
       this.store.getMany(puts.map((op): Pair => [this.#layout.items(op.namespace), op.key])),
     ]);
-    await this.#write(puts, existing as (StoredItem | undefined)[]);
+    const where = (op: PutOperation) => `${this.#layout.items(op.namespace)}/${op.key}`;
+    await this.#write(
+      puts,
+      existing.map((value, i) => readStoredItem(value, where(puts[i] as PutOperation))),
+    );
     return results as OperationResults<Op>;
   }
 
   async #get({ namespace, key }: GetOperation): Promise<Item | null> {
-    const stored = (await this.store.get(this.#layout.items(namespace), key)) as
-      | StoredItem
-      | undefined;
+    const items = this.#layout.items(namespace);
+    const stored = readStoredItem(await this.store.get(items, key), `${items}/${key}`);
     return stored === undefined ? null : itemOf(namespace, key, stored);
   }
 
@@ -118,7 +122,7 @@ export class SwarmStateStore extends BaseStore {
       page.map(([path, key]): Pair => [this.#layout.items(path), key]),
     );
     const found = page.flatMap(([path, key], i): SearchItem[] => {
-      const item = stored[i] as StoredItem | undefined;
+      const item = readStoredItem(stored[i], `${this.#layout.items(path)}/${key}`);
       if (item === undefined || !matchesFilter(item.value, filter)) return [];
       return [itemOf(path, key, item)];
     });
@@ -158,7 +162,7 @@ export class SwarmStateStore extends BaseStore {
         updatedAt: now,
       };
       items.push(
-        [namespace, op.key, item as unknown as Value],
+        [namespace, op.key, item],
         [this.#layout.index, this.#layout.indexKey(op.namespace), null],
       );
     });

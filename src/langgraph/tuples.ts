@@ -15,10 +15,10 @@ import {
   TASKS,
   writesSortKey,
 } from "@langchain/langgraph-checkpoint";
-import type { StoreApi } from "../index.js";
+import type { StoreApi, Value } from "../index.js";
 import { checkpointConfig } from "./config.js";
+import { readBlob, readCheckpointRecord, readStoredWrite } from "./records.js";
 import {
-  type Blob,
   blobKey,
   type CheckpointRecord,
   parseWriteKey,
@@ -60,7 +60,8 @@ export class TupleReader {
     ]);
     return Promise.all(
       refs.map((ref, i) => {
-        const record = stored[i] as CheckpointRecord | undefined;
+        const where = `${this.layout.checkpoints(ref.space)}/${ref.id}`;
+        const record = readCheckpointRecord(stored[i], where);
         return record === undefined ? undefined : this.load(ref, record, writeKeys[i] ?? []);
       }),
     );
@@ -106,16 +107,17 @@ export class TupleReader {
     );
     const lateValues = latePairs.length > 0 ? await this.store.getMany(latePairs) : [];
     let lateAt = 0;
-    const writes = loaded.map((_, i) => {
+    const writes = loaded.map((item, i) => {
       const knownKeys = known[i];
       if (knownKeys)
         return keyed(
+          writesOf(item),
           knownKeys,
           (knownIndexes[i] ?? []).map((at) => values[at]),
         );
       const lateKeys = late[i] ?? [];
       lateAt += lateKeys.length;
-      return keyed(lateKeys, lateValues.slice(lateAt - lateKeys.length, lateAt));
+      return keyed(writesOf(item), lateKeys, lateValues.slice(lateAt - lateKeys.length, lateAt));
     });
     // Values decoded all at once, without a promise per channel; once per tuple, so that no two
     // tuples share an object (a blob is read once for a page of checkpoints, decoded per tuple).
@@ -123,7 +125,8 @@ export class TupleReader {
       blobIndexes.map((indexes) =>
         Promise.all(
           indexes.map(([, at]) => {
-            const blob = values[at] as Blob | undefined;
+            const [namespace, key] = pairs.list[at] as Pair;
+            const blob = readBlob(values[at], `${namespace}/${key}`);
             return blob === undefined ? undefined : this.serde.loadsTyped(...blob);
           }),
         ),
@@ -173,7 +176,7 @@ export class TupleReader {
     const namespace = this.layout.writes(ref.space, ref.id);
     const keys = await this.store.keys(namespace);
     const values = await this.store.getMany(keys.map((key): Pair => [namespace, key]));
-    return keyed(keys, values);
+    return keyed(namespace, keys, values);
   }
 
   private tupleOf(
@@ -224,9 +227,13 @@ class PairSet {
 }
 
 /** Writes with their keys; one deleted between listing and reading is left out. */
-function keyed(keys: readonly string[], values: readonly unknown[]): [string, StoredWrite][] {
+function keyed(
+  namespace: string,
+  keys: readonly string[],
+  values: readonly (Value | undefined)[],
+): [string, StoredWrite][] {
   return keys.flatMap((key, i) => {
-    const value = values[i] as StoredWrite | undefined;
+    const value = readStoredWrite(values[i], `${namespace}/${key}`);
     return value === undefined ? [] : [[key, value]];
   });
 }
