@@ -37,6 +37,7 @@ import { shardOf } from "../core/protocol/hash.js";
 import type { Diff, Pair } from "../core/protocol/pairs.js";
 import type { DataPort } from "../core/protocol/port.js";
 import type { SnapshotBackend } from "./backends.js";
+import { ClientLife } from "./client-life.js";
 import { CutSequencer } from "./cut-sequencer.js";
 import { mergePairs, SLICE } from "./merge.js";
 import { FlushOrder, PendingBatch } from "./pending-batch.js";
@@ -89,10 +90,8 @@ export class StoreClient implements SnapshotBackend {
   /** Whether a flush of `current` is queued for the end of this tick. */
   private flushQueued = false;
   private readonly sequencer: CutSequencer<Segment>;
-  /** Why every call now fails: the store closed, this client closed, or a shard died. */
-  private failure: Error | null = null;
-  /** Set once this client closes: new calls are refused, those already made still go out. */
-  private refusal: Error | null = null;
+  /** Open, refusing new calls while closing, or ended (client-life.ts). */
+  private readonly life = new ClientLife();
 
   /** The client's commit word (see shard/commit-gate.ts), and the flushes it committed. */
   private readonly commits: CommitWord;
@@ -105,10 +104,9 @@ export class StoreClient implements SnapshotBackend {
   ) {
     this.id = id;
     this.commits = new CommitWord(commits);
-    const ended = (why: Error) => {
-      this.failure ??= why;
-    };
-    this.links = ports.map((port, shard) => new ShardLink(shard, port, ended));
+    this.links = ports.map(
+      (port, shard) => new ShardLink(shard, port, (why) => this.life.end(why)),
+    );
     this.sequencer = new CutSequencer({
       take: () => {
         const taken = this.current;
@@ -117,25 +115,25 @@ export class StoreClient implements SnapshotBackend {
       },
       send: (segment) => this.send(segment),
       requester: () => ({ client: this.id, sent: this.links.map((link) => link.sent) }),
-      failure: () => this.failure,
+      failure: () => this.life.failure,
     });
   }
 
   /** Throws the error every call gets once the store is closed or a shard has failed. */
   ensureUsable(): void {
-    const error = this.refusal ?? this.failure;
+    const error = this.life.refusedWith;
     if (error !== null) throw error;
   }
 
   /** Fails every call under way and every later one with `error` (the store cannot open). */
   fail(error: Error): void {
-    this.failure ??= error;
+    this.life.end(error);
     for (const link of this.links) link.fail(error);
   }
 
   /** Refuses every later call with `StoreClosedError`; calls already made still go out. */
   refuse(): void {
-    this.refusal ??= new StoreClosedError();
+    this.life.refuse(new StoreClosedError());
   }
 
   async set(namespace: string, key: string, encoded: Uint8Array): Promise<void> {
@@ -283,9 +281,9 @@ export class StoreClient implements SnapshotBackend {
 
   /** Lets every call made so far finish, then closes the channels; later calls fail. */
   async close(): Promise<void> {
-    this.refusal ??= new StoreClosedError("this store client is closed");
+    this.life.refuse(new StoreClosedError("this store client is closed"));
     await this.drained();
-    this.failure ??= this.refusal;
+    this.life.endRefused();
     for (const link of this.links) link.close();
   }
 
@@ -323,8 +321,9 @@ export class StoreClient implements SnapshotBackend {
   }
 
   private send(segment: Segment): void {
-    if (this.failure !== null) {
-      for (const batch of segment.batches) batch?.fail(this.failure);
+    if (this.life.state === "ended") {
+      const failure = this.life.failure as Error;
+      for (const batch of segment.batches) batch?.fail(failure);
       return;
     }
     const parts: [ShardLink, PendingBatch][] = [];

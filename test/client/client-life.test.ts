@@ -1,0 +1,33 @@
+import { describe, expect, it } from "vitest";
+import { ClientLife } from "../../src/client/client-life.js";
+
+describe("ClientLife", () => {
+  it("goes open, refusing, ended, and a refusal is what a new call hears first", () => {
+    const life = new ClientLife();
+    expect([life.state, life.refusedWith, life.failure]).toEqual(["open", null, null]);
+    const closing = new Error("closing");
+    life.refuse(closing);
+    life.refuse(new Error("a second refusal"));
+    expect([life.state, life.refusedWith, life.failure]).toEqual(["refusing", closing, null]);
+    const died = new Error("shard died");
+    life.end(died);
+    expect([life.state, life.refusedWith, life.failure]).toEqual(["ended", closing, died]);
+    life.endRefused(); // the first reason stays
+    expect(life.failure).toBe(died);
+  });
+
+  it("ends with the refusal itself once closing is done, and by a failure when open", () => {
+    const closed = new ClientLife();
+    const closing = new Error("closing");
+    closed.refuse(closing);
+    closed.endRefused();
+    expect([closed.state, closed.refusedWith, closed.failure]).toEqual(["ended", closing, closing]);
+
+    const failed = new ClientLife();
+    failed.endRefused(); // nothing to end with: still open
+    expect(failed.state).toBe("open");
+    const died = new Error("shard died");
+    failed.end(died);
+    expect([failed.state, failed.refusedWith, failed.failure]).toEqual(["ended", died, died]);
+  });
+});
