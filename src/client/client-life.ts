@@ -14,11 +14,6 @@ export class ClientLife {
   #refusal: Error | null = null;
   #failure: Error | null = null;
 
-  get state(): "open" | "refusing" | "ended" {
-    if (this.#failure !== null) return "ended";
-    return this.#refusal === null ? "open" : "refusing";
-  }
-
   /** Why a call made now is refused, or `null` if it is not. */
   get refusedWith(): Error | null {
     return this.#refusal ?? this.#failure;

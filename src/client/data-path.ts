@@ -321,8 +321,8 @@ export class StoreClient implements SnapshotBackend {
   }
 
   private send(segment: Segment): void {
-    if (this.life.state === "ended") {
-      const failure = this.life.failure as Error;
+    const failure = this.life.failure;
+    if (failure !== null) {
       for (const batch of segment.batches) batch?.fail(failure);
       return;
     }

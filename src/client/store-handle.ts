@@ -1,10 +1,9 @@
 /**
  * What every store handle does the same way, the `Store` in its own thread and a `RemoteStore`
- * in another: check each call's arguments and encode its values (one walk, see core/codec/value.ts)
- * in the caller's thread, then
- * hand it to the handle's client, which reaches the shards directly (see client.ts). Every
- * method is `async`, so a refused call rejects (it never throws synchronously) and has changed
- * nothing.
+ * in another: check each call's arguments and encode its values (one walk, see
+ * core/codec/value.ts) in the caller's thread, then hand it to the handle's client, which
+ * reaches the shards directly (see data-path.ts). Every method is `async`, so a refused call
+ * rejects (it never throws synchronously) and has changed nothing.
  */
 import { readChangeset } from "../core/changeset/changeset-reader.js";
 import type { Value } from "../core/codec/value.js";

@@ -34,15 +34,13 @@ export async function forkThread(
         `${JSON.stringify(target.ns)}; fork into a new thread`,
     );
   }
-  const { path, records } = await ancestry(store, layout, source);
+  const { path, fork } = await ancestry(store, layout, source);
   // The records the walk read, decoded: only their write keys are still to be listed.
   const writeKeys = await Promise.all(
-    path.map((id) => store.keys(layout.writes(source.space, id))),
+    path.map(({ id }) => store.keys(layout.writes(source.space, id))),
   );
   const loaded = await Promise.all(
-    path.map((id, i) =>
-      reader.load({ space: source.space, id }, records.get(id) as CheckpointRecord, writeKeys[i]),
-    ),
+    path.map(({ id, record }, i) => reader.load({ space: source.space, id }, record, writeKeys[i])),
   );
   const pairs = new Map<string, [string, string, string]>(); // blob or write → [from ns, key, to ns]
   for (const item of loaded) {
@@ -63,10 +61,8 @@ export async function forkThread(
     const value = values[i];
     if (value !== undefined) items.push([to, key, value]);
   });
-  for (const id of path) {
-    items.push([layout.checkpoints(target), id, records.get(id) as CheckpointRecord]);
-  }
-  const head: Head = { id: source.id, record: records.get(source.id) as CheckpointRecord };
+  for (const { id, record } of path) items.push([layout.checkpoints(target), id, record]);
+  const head: Head = { id: source.id, record: fork };
   items.push(
     [layout.threads, target.thread, null],
     [layout.namespacesOf(target.thread), target.ns, head],
@@ -75,12 +71,21 @@ export async function forkThread(
   return checkpointConfig(target, source.id);
 }
 
-/** The ids from `source` back to its root, following parents, with their records. */
+/** A checkpoint on the walk from the fork point back to its root. */
+interface Ancestor {
+  id: string;
+  record: CheckpointRecord;
+}
+
+/**
+ * The checkpoints from `source` back to its root, following parents, with their records;
+ * `fork` is `source`'s own.
+ */
 async function ancestry(
   store: StoreApi,
   layout: SaverLayout,
   source: CheckpointRef,
-): Promise<{ path: string[]; records: Map<string, CheckpointRecord> }> {
+): Promise<{ path: Ancestor[]; fork: CheckpointRecord }> {
   // Every record of the namespace in one read: the walk then costs no round trip per step.
   const namespace = layout.checkpoints(source.space);
   const ids = await store.keys(namespace);
@@ -90,18 +95,20 @@ async function ancestry(
     const record = readCheckpointRecord(values[i], `${namespace}/${id}`);
     if (record !== undefined) records.set(id, record);
   });
-  const path: string[] = [];
-  const seen = new Set<string>();
-  let id: string | null = source.id;
-  while (id !== null && records.has(id) && !seen.has(id)) {
-    seen.add(id); // a cycle can only come from hand-made records
-    path.push(id);
-    id = (records.get(id) as CheckpointRecord).parent;
+  const path: Ancestor[] = [];
+  const seen = new Set<string>(); // a cycle can only come from hand-made records
+  for (let id: string | null = source.id; id !== null && !seen.has(id); ) {
+    const record = records.get(id);
+    if (record === undefined) break;
+    seen.add(id);
+    path.push({ id, record });
+    id = record.parent;
   }
-  if (path.length === 0) {
+  const fork = path[0]?.record;
+  if (fork === undefined) {
     throw new Error(
       `forkThread: no checkpoint ${JSON.stringify(source.id)} in thread ${JSON.stringify(source.space.thread)}`,
     );
   }
-  return { path, records };
+  return { path, fork };
 }

@@ -24,25 +24,25 @@ export function readCheckpointRecord(
 ): CheckpointRecord | undefined {
   if (value === undefined) return undefined;
   const fields = fieldsOf(value);
-  if (fields !== null && fields.v !== CHECKPOINT_RECORD_VERSION && typeof fields.v === "number") {
+  if (fields === null) return refuse(where, "a checkpoint record");
+  const { v, parent } = fields;
+  if (typeof v === "number" && v !== CHECKPOINT_RECORD_VERSION) {
     throw new SwarmStateError(
-      `${where}: a checkpoint record of layout version ${fields.v}, but this release reads ` +
+      `${where}: a checkpoint record of layout version ${v}, but this release reads ` +
         `version ${CHECKPOINT_RECORD_VERSION} (was it written by a later one?)`,
     );
   }
-  const parent = fields?.parent;
-  const checkpoint = serializedOf(fields?.checkpoint);
-  const metadata = serializedOf(fields?.metadata);
+  const checkpoint = serializedOf(fields.checkpoint);
+  const metadata = serializedOf(fields.metadata);
   if (
-    fields === null ||
-    fields.v !== CHECKPOINT_RECORD_VERSION ||
+    v !== CHECKPOINT_RECORD_VERSION ||
     (typeof parent !== "string" && parent !== null) ||
     checkpoint === null ||
     metadata === null
   ) {
     return refuse(where, "a checkpoint record");
   }
-  return { v: CHECKPOINT_RECORD_VERSION, parent: parent ?? null, checkpoint, metadata };
+  return { v, parent, checkpoint, metadata };
 }
 
 /** A thread namespace's head (`undefined`: none stored). */

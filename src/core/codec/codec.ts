@@ -88,6 +88,7 @@ export function loads(bytes: Uint8Array): Value {
     throw new TypeError(`bytes: expected a Uint8Array, got ${typeName(bytes)}`);
   }
   const reader = new MsgpackReader(bytes, "bytes");
+  copy ??= new MsgpackWriter();
   try {
     copy.begin();
     reader.value(copy);
@@ -99,5 +100,8 @@ export function loads(bytes: Uint8Array): Value {
   return decodeValue(copy.finish());
 }
 
-/** Where `loads` copies into (decoding copies out of it, so it is reused). */
-const copy = new MsgpackWriter();
+/**
+ * Where `loads` copies into (decoding copies out of it, so it is reused); made at the first
+ * `loads`, not when a thread imports the codec.
+ */
+let copy: MsgpackWriter | null = null;
