@@ -4,7 +4,6 @@
  * saver-layout.ts, how checkpoints are read back tuples.ts. It holds no state of its own.
  */
 
-import { isDeepStrictEqual } from "node:util";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import {
   BaseCheckpointSaver,
@@ -29,9 +28,11 @@ import {
   requireCheckpointId,
   requireSpace,
 } from "./config.js";
+import { deleteThread } from "./delete-thread.js";
 import { deltaChannelHistory } from "./delta-history.js";
 import { forkThread } from "./fork.js";
 import { type HistoryChanges, historyChanges } from "./history-changes.js";
+import { listed, matchesFilter } from "./listing.js";
 import { checkPrefix, checkStoreApi } from "./options.js";
 import { readHead } from "./records.js";
 import {
@@ -121,10 +122,10 @@ export class SwarmStateSaver extends BaseCheckpointSaver {
       throw new TypeError(`options.limit must be a number, got ${typeof limit}`);
     }
     let left = limit ?? Number.POSITIVE_INFINITY;
-    const refs = await this.#candidates(config, options);
+    const refs = await listed(this.store, this.#layout, config, options?.before);
     for (let start = 0; start < refs.length && left > 0; start += LIST_PAGE) {
       const loaded = (await this.#reader.records(refs.slice(start, start + LIST_PAGE))).filter(
-        (item): item is LoadedRecord => item !== undefined && matches(item.metadata, filter),
+        (item): item is LoadedRecord => item !== undefined && matchesFilter(item.metadata, filter),
       );
       const kept = loaded.slice(0, left);
       left -= kept.length;
@@ -216,26 +217,7 @@ export class SwarmStateSaver extends BaseCheckpointSaver {
   /** Deletes every checkpoint, blob and write of a thread, in all its namespaces. */
   async deleteThread(threadId: string): Promise<void> {
     if (typeof threadId !== "string") throw new TypeError("threadId must be a string");
-    const indexOfNamespaces = this.#layout.namespacesOf(threadId);
-    const spaces = (await this.store.keys(indexOfNamespaces)).map(
-      (ns): ThreadSpace => ({ thread: threadId, ns }),
-    );
-    const namespaces = (
-      await Promise.all(
-        spaces.map(async (space) => {
-          const ids = await this.store.keys(this.#layout.checkpoints(space));
-          return [
-            this.#layout.checkpoints(space),
-            this.#layout.blobs(space),
-            ...ids.map((id) => this.#layout.writes(space, id)),
-          ];
-        }),
-      )
-    ).flat();
-    // The data first, the indexes last: a delete cut short can be repeated.
-    await this.#deleteAll(namespaces);
-    await this.#deleteAll([indexOfNamespaces]);
-    await this.store.delete(this.#layout.threads, threadId);
+    await deleteThread(this.store, this.#layout, threadId);
   }
 
   /**
@@ -358,61 +340,6 @@ export class SwarmStateSaver extends BaseCheckpointSaver {
     const namespace = this.#layout.namespacesOf(space.thread);
     return readHead(await this.store.get(namespace, space.ns), `${namespace}/${space.ns}`);
   }
-
-  /** Checkpoints `list` may return, newest first, before reading their metadata. */
-  async #candidates(
-    config: RunnableConfig,
-    options: CheckpointListOptions | undefined,
-  ): Promise<CheckpointRef[]> {
-    const thread = optionalThread(config, "config");
-    const ns = optionalNamespace(config, "config");
-    const exact = optionalCheckpointId(config, "config");
-    const before = optionalCheckpointId(options?.before, "options.before");
-    const threads = thread === undefined ? await this.store.keys(this.#layout.threads) : [thread];
-    const spaces = (
-      await Promise.all(
-        threads.map(async (t) =>
-          (ns === undefined ? await this.store.keys(this.#layout.namespacesOf(t)) : [ns]).map(
-            (n): ThreadSpace => ({ thread: t, ns: n }),
-          ),
-        ),
-      )
-    ).flat();
-    const ids = await Promise.all(spaces.map((s) => this.store.keys(this.#layout.checkpoints(s))));
-    const refs = spaces.flatMap((space, i) =>
-      (ids[i] ?? [])
-        .filter(
-          (id) => (exact === undefined || id === exact) && (before === undefined || id < before),
-        )
-        .map((id): CheckpointRef => ({ space, id })),
-    );
-    return refs.sort((a, b) =>
-      a.id !== b.id ? (a.id < b.id ? 1 : -1) : compareSpaces(a.space, b.space),
-    );
-  }
-
-  async #deleteAll(namespaces: readonly string[]): Promise<void> {
-    const keys = await Promise.all(namespaces.map((ns) => this.store.keys(ns)));
-    await Promise.all(
-      namespaces.flatMap((ns, i) => (keys[i] ?? []).map((key) => this.store.delete(ns, key))),
-    );
-  }
-}
-
-/** Whether checkpoint metadata has every field of a `list` filter (compared deeply). */
-function matches(
-  metadata: CheckpointMetadata,
-  filter: Record<string, unknown> | undefined,
-): boolean {
-  if (filter === undefined) return true;
-  return Object.entries(filter).every(([key, value]) =>
-    isDeepStrictEqual(Reflect.get(metadata, key), value),
-  );
-}
-
-function compareSpaces(a: ThreadSpace, b: ThreadSpace): number {
-  if (a.thread !== b.thread) return a.thread < b.thread ? -1 : 1;
-  return a.ns < b.ns ? -1 : a.ns > b.ns ? 1 : 0;
 }
 
 function missing(config: RunnableConfig, what: string): Error {

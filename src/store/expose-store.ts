@@ -31,8 +31,8 @@ import { coordinatorOf, type Store } from "./store.js";
  * their class; every other value and error travels as comlink alone would carry it.
  *
  * @example
- * const worker = new Worker(url, { workerData: { port: exposeStore(store) }, transferList: [port]
- * });
+ * const port = exposeStore(store);
+ * const worker = new Worker(url, { workerData: { port }, transferList: [port] });
  */
 export function exposeStore(store: Store): MessagePort {
   return serve(coordinatorOf(store), store.shards, store.maxHistory);
