@@ -19,9 +19,11 @@
  * repeated in one map, the key `__proto__` (msgpackr keeps the last of two repeated keys,
  * renames `__proto__` and turns an integer key into a string, all silently); strings that are
  * not valid UTF-8 (decoders replace the bad bytes); nesting deeper than {@link MAX_DEPTH};
- * bytes that end in the middle of an item.
+ * bytes that end in the middle of an item. (The rules on map keys, and the property order,
+ * are kept by map-keys.ts.)
  */
 import { isUtf8 } from "node:buffer";
+import { MapKeys, sameBytes } from "./map-keys.js";
 import type { MsgpackWriter } from "./msgpack-writer.js";
 import { MAX_DEPTH } from "./value.js";
 import { formatPath, type Step } from "./value-path.js";
@@ -29,18 +31,6 @@ import { formatPath, type Step } from "./value-path.js";
 /** Bytes refused by a {@link MsgpackReader}; the message names where and why. */
 export class MsgpackReadError extends Error {
   override readonly name = "MsgpackReadError";
-}
-
-/** Small maps check for repeated keys by a linear search, larger ones with a Set. */
-const SMALL_MAP = 8;
-/** The largest array index, 2^32 - 2: JavaScript orders such keys first, ascending. */
-const MAX_INDEX = 4294967294;
-const INDEX = /^(?:0|[1-9]\d*)$/;
-/** The one key refused for itself: no decoder can give it back as an own property safely. */
-const PROTO = Buffer.from("__proto__");
-
-function isArrayIndex(key: string): boolean {
-  return key.length <= 10 && INDEX.test(key) && Number(key) <= MAX_INDEX;
 }
 
 /** What `MsgpackReader.string` remembers of the string it read last (see there). */
@@ -63,13 +53,8 @@ export class MsgpackReader {
   private depth = 0;
   /** Whether value copies keep their path in `steps` (only to name a refused item). */
   private tracking = false;
-  /**
-   * The keys of the maps being copied, innermost last, as positions in the input, and where
-   * each entry starts in the copy: reused (up to `keysUsed`), so that a map allocates nothing.
-   */
-  private readonly keys: number[] = [];
-  /** How much of `keys` is in use. */
-  private keysUsed = 0;
+  /** The keys of the maps being copied, and the rules they keep (map-keys.ts). */
+  private readonly mapKeys: MapKeys;
 
   /** @param root how messages name what is read, e.g. `"apply: changeset"` */
   constructor(
@@ -77,6 +62,7 @@ export class MsgpackReader {
     private readonly root: string,
   ) {
     this.bytes = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.mapKeys = new MapKeys(this.bytes);
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
@@ -146,7 +132,8 @@ export class MsgpackReader {
     if (
       last !== undefined &&
       last.value !== null &&
-      this.sameBytes(last.start, last.length, start, length)
+      last.length === length &&
+      sameBytes(this.bytes, last.start, length, this.bytes, start)
     ) {
       return last.value;
     }
@@ -182,7 +169,7 @@ export class MsgpackReader {
     const steps = this.steps.length;
     try {
       this.depth = 0;
-      this.keysUsed = 0;
+      this.mapKeys.reset();
       this.copyItem(writer);
     } catch (error) {
       if (!(error instanceof MsgpackReadError) || this.tracking) throw error;
@@ -190,7 +177,7 @@ export class MsgpackReader {
       this.steps.length = steps;
       this.tracking = true;
       this.depth = 0;
-      this.keysUsed = 0;
+      this.mapKeys.reset();
       this.copyItem(writer);
       throw error; // not reached: the second reading fails where the first did
     }
@@ -244,91 +231,26 @@ export class MsgpackReader {
     this.enter();
     w.mapHeader(count);
     const from = w.offset;
-    const keys = this.keys;
-    /** This map's keys: `[start, length, entry offset in the copy]` from here on. */
-    const base = this.keysUsed;
-    const seen = count > SMALL_MAP ? new Set<string>() : null;
-    let indexKeys = false;
+    this.mapKeys.enter(count);
     for (let i = 0; i < count; i++) {
       const length = this.stringHeader();
       if (length === undefined) this.fail(`map keys must be strings, got ${this.describeNext()}`);
       const start = this.position;
       const entry = w.offset;
       this.copyString(w, length);
-      if (length === PROTO.length && this.sameAs(PROTO, start)) {
-        this.fail('the key "__proto__" is not supported');
-      }
-      if (
-        seen === null
-          ? this.repeats(base, start, length)
-          : seen.size === seen.add(this.text(start, length)).size
-      ) {
-        this.fail(`the key ${JSON.stringify(this.text(start, length))} appears twice in one map`);
-      }
-      const top = this.keysUsed;
-      keys[top] = start;
-      keys[top + 1] = length;
-      keys[top + 2] = entry;
-      this.keysUsed = top + 3;
-      // Array indices start with a digit: the rest skip the test.
-      if (!indexKeys && ((this.bytes[start] as number) - 0x30) >>> 0 < 10) {
-        indexKeys = isArrayIndex(this.text(start, length));
-      }
+      const refused = this.mapKeys.add(start, length, entry);
+      if (refused !== null) this.fail(refused);
       if (this.tracking) this.steps.push(this.text(start, length));
       this.copyItem(w);
       if (this.tracking) this.steps.pop();
     }
-    if (indexKeys) this.inPropertyOrder(w, from, base);
-    this.keysUsed = base;
+    this.mapKeys.leave(w, from);
     this.depth--;
-  }
-
-  /** Whether the key at `start` is one of this map's keys so far (from `base` in `keys`). */
-  private repeats(base: number, start: number, length: number): boolean {
-    const keys = this.keys;
-    for (let k = base; k < this.keysUsed; k += 3) {
-      if (this.sameBytes(keys[k] as number, keys[k + 1] as number, start, length)) return true;
-    }
-    return false;
-  }
-
-  /** Reorders a copied map's entries as JavaScript orders an object's keys (see module comment). */
-  private inPropertyOrder(w: MsgpackWriter, from: number, base: number): void {
-    const keys = this.keys;
-    const entries = [];
-    for (let k = base; k < this.keysUsed; k += 3) {
-      const key = this.text(keys[k] as number, keys[k + 1] as number);
-      const end = k + 3 < this.keysUsed ? (keys[k + 5] as number) : w.offset;
-      entries.push({
-        index: isArrayIndex(key) ? Number(key) : -1,
-        range: [keys[k + 2] as number, end] as const,
-      });
-    }
-    const indices = entries.filter((e) => e.index >= 0).sort((a, b) => a.index - b.index);
-    const others = entries.filter((e) => e.index < 0);
-    w.reorder(
-      from,
-      [...indices, ...others].map((e) => e.range),
-    );
   }
 
   /** The text of the (checked) UTF-8 bytes at `start`. */
   private text(start: number, length: number): string {
     return this.bytes.toString("utf8", start, start + length);
-  }
-
-  /** Whether the bytes at `start` are those of `expected`. */
-  private sameAs(expected: Uint8Array, start: number): boolean {
-    const bytes = this.bytes;
-    for (let i = 0; i < expected.length; i++) if (bytes[start + i] !== expected[i]) return false;
-    return true;
-  }
-
-  private sameBytes(a: number, aLength: number, b: number, bLength: number): boolean {
-    if (aLength !== bLength) return false;
-    const bytes = this.bytes;
-    for (let i = 0; i < aLength; i++) if (bytes[a + i] !== bytes[b + i]) return false;
-    return true;
   }
 
   /** Copies a string of `length` bytes, checking as it copies that they are valid UTF-8. */
