@@ -138,7 +138,7 @@ const { kind, machine, figures } = results;
 const json = new URL(`${kind}.json`, resultsDir);
 if (options.from === null) writeResults(json, results);
 
-// Only a full run replaces the summary and the charts the README shows.
+// Only a full run replaces the summary and the charts docs/performance.md shows.
 const charts = await renderCharts(
   results.tables,
   kind === "latest" ? chartsDir : scratchResultsDir,

@@ -9,7 +9,7 @@ export const projectRoot = new URL("../../", import.meta.url);
 /** Results are written beside the bench's sources, not into the build output. */
 export const resultsDir = new URL("bench/results/", projectRoot);
 
-/** The charts of a full run, committed beside the README, which shows them. */
+/** The charts of a full run, committed in docs/, which docs/performance.md shows. */
 export const chartsDir = new URL("docs/", projectRoot);
 
 /** Summaries and charts of quick and partial runs: in the (ignored) build output. */

@@ -23,7 +23,7 @@ export interface StoreOptions {
   /**
    * With `path` only. `"sync"` (default): a call resolves once its effect is on disk (flushed;
    * concurrent calls share one flush). `"async"`: it resolves once applied in memory, and
-   * reaches disk with the next commit, normally within milliseconds (see the README).
+   * reaches disk with the next commit, normally within milliseconds (see docs/durability.md).
    */
   durability?: "sync" | "async";
 }
