@@ -27,11 +27,7 @@ import {
  * The first call in a thread installs swarmstate's comlink transfer handlers there, as
  * {@link exposeStore} does in the store's thread.
  *
- * @example
- * // in a worker thread, given the port the store's thread sent:
- * const store = await connectStore(workerData.port);
- * await store.set("agents", "a1", { step: 1 });
- * await store.close(); // disconnects this client; the store itself stays open
+ * {@link exposeStore}'s example shows both ends.
  */
 export async function connectStore(port: MessagePort): Promise<RemoteStore> {
   registerTransferHandlers();

@@ -29,10 +29,22 @@ let constructing = false;
  * and clears never change it.
  *
  * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Store } from "swarmstate";
+ *
+ * const store = new Store();
  * const before = await store.snapshot();
  * await store.set("tasks", "t1", { done: true });
  * const after = await store.snapshot();
- * await after.diff(before); // { added: [["tasks", "t1"]], removed: [], changed: [] }
+ * assert.deepEqual(await after.diff(before), {
+ *   added: [["tasks", "t1"]],
+ *   removed: [],
+ *   changed: [],
+ * });
+ * assert.equal(await before.get("tasks", "t1"), undefined); // as it was
+ * await store.close();
+ * ```
  */
 export class Snapshot {
   static {
@@ -101,8 +113,20 @@ export class Snapshot {
    * plus the values' bytes. Apply it to any store with `store.apply(changeset)`.
    *
    * @example
-   * const changeset = await later.changes(base);
-   * await replica.apply(changeset); // replica held base's contents: now it holds later's
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Store } from "swarmstate";
+   *
+   * const source = new Store();
+   * const replica = new Store({ shards: 0 }); // holds what `base` holds: nothing
+   * const base = await source.snapshot();
+   * await source.set("tasks", "t1", { done: true });
+   * const later = await source.snapshot();
+   * await replica.apply(await later.changes(base)); // now it holds what `later` holds
+   * assert.deepEqual(await replica.get("tasks", "t1"), { done: true });
+   * await source.close();
+   * await replica.close();
+   * ```
    * @throws SnapshotReleasedError (as a rejection) if either snapshot was released;
    *   SwarmStateError for a snapshot of another store.
    */

@@ -78,8 +78,17 @@ export interface StoreApi {
    * store's own encoding, byte for byte what `set` stores for the value they decode to.
    *
    * @example
-   * const changeset = await later.changes(base); // on the source store
-   * await replica.apply(changeset);
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { BadChangesetError, Store } from "swarmstate";
+   *
+   * const store = new Store();
+   * await store.set("tasks", "t1", { done: false });
+   * const bytes = new Uint8Array([0x81, 0xa6, 0x66, 0x6f, 0x72, 0x6d, 0x61, 0x74, 0xc0]);
+   * await assert.rejects(store.apply(bytes), BadChangesetError); // {format: null}: refused
+   * assert.deepEqual(await store.get("tasks", "t1"), { done: false }); // nothing applied
+   * await store.close();
+   * ```
    * @throws TypeError (as a rejection) if `changeset` is not a `Uint8Array`.
    * @throws BadChangesetError (as a rejection) for bytes that are not a changeset of a version
    *   this store reads, naming what is wrong and where, e.g.

@@ -76,10 +76,52 @@ type Triple = [string, string, Value];
  * stretch of the store's history did to checkpoints (from two store snapshots).
  *
  * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
+ * import { Store } from "swarmstate";
+ * import { SwarmStateSaver } from "swarmstate/langgraph";
+ *
+ * const State = Annotation.Root({
+ *   turns: Annotation<number>({ reducer: (a, b) => a + b, default: () => 0 }),
+ * });
  * const store = new Store({ shards: 2 });
  * const checkpointer = new SwarmStateSaver({ store });
- * const graph = builder.compile({ checkpointer });
- * await graph.invoke(input, { configurable: { thread_id: "t1" } });
+ * const graph = new StateGraph(State)
+ *   .addNode("turn", () => ({ turns: 1 }))
+ *   .addEdge(START, "turn")
+ *   .addEdge("turn", END)
+ *   .compile({ checkpointer });
+ * const t1 = { configurable: { thread_id: "t1" } };
+ * const turnsOf = async (thread_id: string) =>
+ *   (await graph.getState({ configurable: { thread_id } })).values.turns;
+ * await graph.invoke({}, t1);
+ *
+ * // What a stretch of the store's history did to every thread: here, one more turn on t1.
+ * const before = await store.snapshot();
+ * await graph.invoke({}, t1);
+ * const report = await checkpointer.changes(before, await store.snapshot());
+ * assert.deepEqual(
+ *   report.channels.map((c) => c.thread_id),
+ *   ["t1"],
+ * );
+ *
+ * // Which channels that turn changed: its last checkpoint against the one before.
+ * const latest = await checkpointer.getTuple(t1);
+ * assert(latest?.parentConfig !== undefined);
+ * const { changed } = await checkpointer.changedChannels(latest.parentConfig, latest.config);
+ * assert.ok(changed.includes("turns"));
+ *
+ * // A new thread that goes on from t1's latest checkpoint; t1 is untouched.
+ * await checkpointer.forkThread(latest.config, "t1-copy");
+ * await graph.invoke({}, { configurable: { thread_id: "t1-copy" } });
+ * assert.deepEqual([await turnsOf("t1"), await turnsOf("t1-copy")], [2, 3]);
+ *
+ * // Every thread back to before the second turn (the fork, made since, is gone too).
+ * await store.restore(before);
+ * assert.deepEqual([await turnsOf("t1"), await turnsOf("t1-copy")], [1, undefined]);
+ * await store.close();
+ * ```
  */
 export class SwarmStateSaver extends BaseCheckpointSaver {
   /** The store the checkpoints live in. */
@@ -254,10 +296,7 @@ export class SwarmStateSaver extends BaseCheckpointSaver {
    * bytes differ. Reads the two records and only the values of channels whose versions
    * differ: a large channel that did not change is never read.
    *
-   * @example
-   * const latest = await checkpointer.getTuple({ configurable: { thread_id: "t1" } });
-   * await checkpointer.changedChannels(latest.parentConfig, latest.config);
-   * // { added: [], removed: [], changed: ["messages"] }
+   * The class's example shows it, with {@link forkThread} and {@link changes}.
    */
   async changedChannels(from: RunnableConfig, to: RunnableConfig): Promise<ChannelChanges> {
     const [fromRecord, toRecord] = await Promise.all([
@@ -279,10 +318,7 @@ export class SwarmStateSaver extends BaseCheckpointSaver {
    * The new thread starts at that checkpoint as if it had just been reached: the checkpoint's
    * own pending writes (what the source did after it, such as the answer to an interrupt) are
    * left behind, unless `options.pendingWrites` is `true` (an exact copy).
-   *
-   * @example
-   * const fork = await checkpointer.forkThread(atReview.config, "t1-what-if");
-   * await graph.invoke(new Command({ resume: "no" }), { configurable: { thread_id: "t1-what-if" } });
+   * The class's example shows it.
    */
   async forkThread(
     from: RunnableConfig,
@@ -302,12 +338,8 @@ export class SwarmStateSaver extends BaseCheckpointSaver {
    * `store.snapshot()`, before and after some runs): the checkpoints that appeared or went, and
    * for each thread the channels that got new values. Costs what `target.diff(base)` costs: what
    * was written in between, not the size of the histories.
-   *
-   * @example
-   * const before = await store.snapshot();
-   * await Promise.all(threads.map((t) => graph.invoke(input, { configurable: { thread_id: t } })));
-   * const report = await checkpointer.changes(before, await store.snapshot());
-   * await store.restore(before); // and undo it all, memory store included
+   * The class's example shows it: then `store.restore(base)` undoes all of it, on every thread
+   * and in the memory store.
    */
   async changes(base: Snapshot, target: Snapshot): Promise<HistoryChanges> {
     return historyChanges(this.#layout, await target.diff(base));

@@ -48,9 +48,21 @@ type Pair = [string, string];
  * same item keep the last. Search results come ordered by namespace path, then key.
  *
  * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Store } from "swarmstate";
+ * import { SwarmStateStore } from "swarmstate/langgraph";
+ *
+ * const store = new Store();
  * const memory = new SwarmStateStore({ store });
  * await memory.put(["users", "u1"], "prefs", { theme: "dark" });
- * await memory.search(["users"], { filter: { theme: "dark" } });
+ * const found = await memory.search(["users"], { filter: { theme: "dark" } });
+ * assert.deepEqual(
+ *   found.map((item) => [item.namespace, item.key]),
+ *   [[["users", "u1"], "prefs"]],
+ * );
+ * await store.close();
+ * ```
  */
 export class SwarmStateStore extends BaseStore {
   /** The store the memories live in. */

@@ -31,8 +31,27 @@ import { coordinatorOf, type Store } from "./store.js";
  * their class; every other value and error travels as comlink alone would carry it.
  *
  * @example
- * const port = exposeStore(store);
- * const worker = new Worker(url, { workerData: { port }, transferList: [port] });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isMainThread, type MessagePort, Worker, workerData } from "node:worker_threads";
+ * import { connectStore, exposeStore, Store } from "swarmstate";
+ *
+ * if (isMainThread) {
+ *   const store = new Store();
+ *   const port = exposeStore(store); // one port per client thread
+ *   const agent = new Worker(new URL(import.meta.url), {
+ *     workerData: port,
+ *     transferList: [port],
+ *   });
+ *   await new Promise((resolve, reject) => agent.once("exit", resolve).once("error", reject));
+ *   assert.deepEqual(await store.get("agents", "a1"), { step: 1 });
+ *   await store.close();
+ * } else {
+ *   const remote = await connectStore(workerData as MessagePort);
+ *   await remote.set("agents", "a1", { step: 1 });
+ *   await remote.close(); // disconnects this client; the store stays open
+ * }
+ * ```
  */
 export function exposeStore(store: Store): MessagePort {
   return serve(coordinatorOf(store), store.shards, store.maxHistory);

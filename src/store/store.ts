@@ -21,13 +21,18 @@ let coordinatorOfStore: (store: Store) => Coordinator;
  * batched into one message per shard.
  *
  * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Store } from "swarmstate";
+ *
  * const store = new Store({ shards: 2 });
  * await store.set("workflow", "onboarding", { step: 3 });
  * const snap = await store.snapshot();
  * await store.set("workflow", "onboarding", { step: 4 });
  * await store.restore(snap);
- * await store.get("workflow", "onboarding"); // { step: 3 }
+ * assert.deepEqual(await store.get("workflow", "onboarding"), { step: 3 });
  * await store.close();
+ * ```
  */
 export class Store extends StoreHandle {
   static {

@@ -1,19 +1,10 @@
 // Every relative link in the README, ARCHITECTURE.md and docs/ leads somewhere: to a file or
 // folder of the repository, and, with a `#fragment`, to a heading of that page (as GitHub makes
 // heading anchors), so that moving text between pages cannot leave a link behind.
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, normalize, relative } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-
-const repo = fileURLToPath(new URL("../..", import.meta.url));
-const pages = [
-  "README.md",
-  "ARCHITECTURE.md",
-  ...readdirSync(join(repo, "docs"))
-    .filter((name) => name.endsWith(".md"))
-    .map((name) => `docs/${name}`),
-];
+import { pages, readPage, repo } from "./pages.js";
 
 /** The anchors GitHub gives a page's headings: lower case, punctuation dropped, spaces to `-`. */
 function anchorsOf(text: string): Set<string> {
@@ -50,7 +41,7 @@ function linksOf(text: string): [string, string | null][] {
 
 describe("relative links in the docs", () => {
   it.each(pages)("%s: every one leads to a file and, with a fragment, a heading", (page) => {
-    const text = readFileSync(join(repo, page), "utf8");
+    const text = readPage(page);
     const broken = linksOf(text).flatMap(([target, fragment]) => {
       const path = target === "" ? join(repo, page) : normalize(join(repo, dirname(page), target));
       const shown = `${target}${fragment === null ? "" : `#${fragment}`}`;

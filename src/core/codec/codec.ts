@@ -66,7 +66,15 @@ function narrowSafeBigInts(value: Value): Value {
  * @throws TypeError naming the path into the value when it breaks the value rules.
  * @throws RangeError for a bigint that does not fit in 64 bits, or arrays and objects nested
  *   more than 512 deep.
- * @example dumps({ step: 3 }) // Uint8Array [0x81, 0xa4, 0x73, 0x74, 0x65, 0x70, 0x03]
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { dumps, loads } from "swarmstate";
+ *
+ * const bytes = dumps({ step: 3 }); // a map of 1: "step" (a string of 4), 3
+ * assert.deepEqual(bytes, new Uint8Array([0x81, 0xa4, 0x73, 0x74, 0x65, 0x70, 0x03]));
+ * assert.deepEqual(loads(bytes), { step: 3 });
+ * ```
  */
 export function dumps(value: Value): Uint8Array {
   return new Uint8Array(encodeValue(value, "value"));
