@@ -71,10 +71,14 @@ function digits(value: number): string {
   return value.toLocaleString("en-US", { maximumFractionDigits: fraction });
 }
 
+/**
+ * A target as a reader sees it: the bound alone. Its `source` (the tracker's issue) stays in the
+ * JSON for the team; it means nothing to a user reading the results.
+ */
 export function formatTarget(target: Target | null, unit: Unit): string {
   if (target === null) return "";
   const op = target.op === "<=" ? "≤" : "≥";
-  return `${op} ${format({ value: target.value, unit })} (${target.source})`;
+  return `${op} ${format({ value: target.value, unit })}`;
 }
 
 /** `1000` → `1k`, `1000000` → `1M`; other numbers with thousands separators. */
