@@ -35,7 +35,8 @@ export const MAX_SHARDS = 64;
  * Default shard count: one per CPU, at most 4. What the measurements say (2-core VM, `npm run
  * bench`): with shards in worker threads, a diff of 150k changed keys blocks the caller's event
  * loop for ~10 ms instead of ~100 ms, and big diffs and writes run beside the caller's work;
- * the price is a thread round trip per awaited call (p50 ~100 µs against ~3 µs in-process) and,
+ * the price is a thread round trip per awaited call (p50 about 1.3x a bare `MessagePort` round
+ * trip, 50 to 110 µs on that VM as it is more or less busy, against ~4 µs in-process) and,
  * on 2 cores, batched writes at ~0.8x the in-process rate. An agent system waits on models and
  * tools far longer than that and cannot afford a frozen event loop, so threads are the default;
  * `shards: 0` is the choice for a single caller doing many small awaited calls. More shards

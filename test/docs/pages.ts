@@ -37,10 +37,24 @@ export interface CodeBlock {
    * paragraph between them is one line ending in "prints:". Without one, it prints nothing.
    */
   readonly prints: string;
+  /**
+   * What the page says a second run prints, in the same directory, when the paragraph after the
+   * output says "Run it again and it prints `…`" (a program whose store is on disk); else null.
+   */
+  readonly printsAgain: string | null;
 }
 
 const FENCE = /^```(\S*)/;
 const INTRODUCES_OUTPUT = /prints:$/;
+const SECOND_RUN = /^Run it again and it prints `([^`]*)`/;
+
+/** The paragraph that starts at or after line index `from`, its lines joined by spaces. */
+function paragraphAt(lines: readonly string[], from: number): string {
+  let start = from;
+  while (start < lines.length && lines[start]?.trim() === "") start++;
+  const end = lines.findIndex((line, at) => at >= start && line.trim() === "");
+  return lines.slice(start, end < 0 ? lines.length : end).join(" ");
+}
 
 /** The fenced blocks of `page`, in order; an output block is given as its program's `prints`. */
 export function codeBlocksOf(page: string, text = readPage(page)): CodeBlock[] {
@@ -71,12 +85,15 @@ export function codeBlocksOf(page: string, text = readPage(page)): CodeBlock[] {
       next?.language === "text" &&
       said.length === 1 &&
       INTRODUCES_OUTPUT.test(said[0] ?? "");
+    const after = output && next !== undefined ? paragraphAt(lines, next.end) : "";
+    const again = SECOND_RUN.exec(after);
     blocks.push({
       page,
       line: block.line,
       language: block.language,
       code: block.code,
       prints: output ? (next?.code ?? "") : "",
+      printsAgain: again === null ? null : `${again[1]}\n`,
     });
     if (output) at++;
   }
@@ -112,7 +129,14 @@ export function docCommentExamples(): CodeBlock[] {
         const open = lines[at + 1]?.replace(/^\s*\* ?/, "");
         const close = lines.findIndex((l, i) => i > at + 1 && /^\s*\* ```\s*$/.test(l));
         if (open !== "```ts" || close < 0) {
-          examples.push({ page: file, line: at + 1, language: "none", code: "", prints: "" });
+          examples.push({
+            page: file,
+            line: at + 1,
+            language: "none",
+            code: "",
+            prints: "",
+            printsAgain: null,
+          });
           continue;
         }
         const code = lines.slice(at + 2, close).map((l) => l.replace(/^\s*\* ?/, ""));
@@ -122,6 +146,7 @@ export function docCommentExamples(): CodeBlock[] {
           language: "ts",
           code: `${code.join("\n")}\n`,
           prints: "",
+          printsAgain: null,
         });
       }
       return examples;
