@@ -72,6 +72,9 @@ afterAll(() => {
   }
 });
 
+/** Longest an example may run: far beyond any here (2 s at most), short of the test's own limit. */
+const RUN_LIMIT_MS = 25_000;
+
 /** A fresh, empty directory to run an example in. */
 function freshDirectory(): string {
   const cwd = mkdtempSync(join(tmpdir(), "swarmstate-example-"));
@@ -81,7 +84,7 @@ function freshDirectory(): string {
 
 /** Runs a built example in `cwd`; resolves to what it printed. */
 async function runExample(file: string, cwd = freshDirectory()): Promise<string> {
-  const { stdout } = await run(process.execPath, [file], { cwd, timeout: 60_000 });
+  const { stdout } = await run(process.execPath, [file], { cwd, timeout: RUN_LIMIT_MS });
   return stdout;
 }
 
@@ -94,7 +97,7 @@ function withoutLastClose(source: string): string | null {
   return source.slice(0, last.index) + source.slice(last.index + last[0].length);
 }
 
-describe("the code on the pages", () => {
+describe.concurrent("the code on the pages", () => {
   it("marks every block with a language the checks know", () => {
     const unknown = blocks
       .filter((block) => !(LANGUAGES as readonly string[]).includes(block.language))
