@@ -100,7 +100,7 @@ function withoutLastClose(source: string): string | null {
 describe.concurrent("the code on the pages", () => {
   it("marks every block with a language the checks know", () => {
     const unknown = blocks
-      .filter((block) => !(LANGUAGES as readonly string[]).includes(block.language))
+      .filter((block) => !LANGUAGES.includes(block.language))
       .map((block) => `${block.page}:${block.line - 1}: "${block.language}"`);
     expect(unknown).toEqual([]);
   });

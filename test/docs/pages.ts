@@ -23,14 +23,14 @@ export const readPage = (page: string): string => readFileSync(join(repo, page),
  * commands, `text` is what a program prints or a layout. A block with any other mark, or none,
  * is refused, so that no code on a page escapes the checks by being left unmarked.
  */
-export const LANGUAGES = ["ts", "sh", "text"] as const;
-export type Language = (typeof LANGUAGES)[number];
+export const LANGUAGES: readonly string[] = ["ts", "sh", "text"];
 
 export interface CodeBlock {
   readonly page: string;
   /** The page's line number (1-based) of the block's first line of code. */
   readonly line: number;
-  readonly language: Language | string;
+  /** As marked on the fence: one of {@link LANGUAGES} unless the page is wrong. */
+  readonly language: string;
   readonly code: string;
   /**
    * For a `ts` block, what the page says it prints: the `text` block that follows it when the
