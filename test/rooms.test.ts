@@ -6,10 +6,9 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, posix } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { repo, sourceFiles } from "./repo-files.js";
 
-const repo = fileURLToPath(new URL("..", import.meta.url));
 const biome = join(repo, "node_modules", ".bin", "biome");
 
 interface Room {
@@ -68,15 +67,6 @@ function specifier(from: string, target: string): string {
 /** A room that may import a folder may import every file and folder in it. */
 function allowed(room: Room, target: string): boolean {
   return room.mayImport.some((allowed) => allowed === target || target.startsWith(`${allowed}/`));
-}
-
-/** Every source file under `dir`, relative to the repository. */
-function sourceFiles(dir = "src"): string[] {
-  return readdirSync(join(repo, dir), { withFileTypes: true }).flatMap((entry) => {
-    const path = posix.join(dir, entry.name);
-    if (entry.isDirectory()) return sourceFiles(path);
-    return entry.name.endsWith(".ts") ? [path] : [];
-  });
 }
 
 /** Each cycle of relative imports (`import type` and re-exports included) among src's files. */

@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseCrashTestArgs } from "../../dist/crash/crash-options.js";
 import { parseLoadArgs } from "../../dist/load/load-options.js";
-import { codeBlocksOf, pages, repo } from "./pages.js";
+import { repo } from "../repo-files.js";
+import { codeBlocksOf, pages } from "./pages.js";
 
 const manifest = JSON.parse(readFileSync(join(repo, "package.json"), "utf8")) as {
   name: string;

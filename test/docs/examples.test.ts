@@ -12,14 +12,8 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type CodeBlock,
-  codeBlocksOf,
-  docCommentExamples,
-  LANGUAGES,
-  pages,
-  repo,
-} from "./pages.js";
+import { repo } from "../repo-files.js";
+import { type CodeBlock, codeBlocksOf, docCommentExamples, LANGUAGES, pages } from "./pages.js";
 
 const run = promisify(execFile);
 
@@ -82,6 +76,9 @@ function freshDirectory(): string {
   return cwd;
 }
 
+/** The JavaScript that the type check emitted for `block`, beside its source. */
+const builtOf = (block: CodeBlock): string => sourceOf.get(block)?.replace(/\.ts$/, ".js") ?? "";
+
 /** Runs a built example in `cwd`; resolves to what it printed. */
 async function runExample(file: string, cwd = freshDirectory()): Promise<string> {
   const { stdout } = await run(process.execPath, [file], { cwd, timeout: RUN_LIMIT_MS });
@@ -113,14 +110,14 @@ describe.concurrent("the code on the pages", () => {
   for (const block of programs) {
     const where = `${block.page}:${block.line}`;
     it(`${where} runs, ends by itself and prints what the page says`, async () => {
-      const file = sourceOf.get(block)?.replace(/\.ts$/, ".js") ?? "";
+      const file = builtOf(block);
       const cwd = freshDirectory();
       expect(await runExample(file, cwd)).toBe(block.prints);
       if (block.printsAgain !== null) expect(await runExample(file, cwd)).toBe(block.printsAgain);
     });
     if (withoutLastClose(block.code) === null) continue;
     it(`${where} ends by itself with its last close() left out, printing the same`, async () => {
-      const closed = sourceOf.get(block)?.replace(/\.ts$/, ".js") ?? "";
+      const closed = builtOf(block);
       const file = closed.replace(/\.js$/, "-unclosed.js");
       const unclosed = withoutLastClose(readFileSync(closed, "utf8"));
       expect(unclosed).not.toBeNull();

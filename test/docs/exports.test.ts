@@ -4,7 +4,8 @@
 import { join } from "node:path";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
-import { readPage, repo } from "./pages.js";
+import { repo } from "../repo-files.js";
+import { readPage } from "./pages.js";
 
 /** Each entry point's declarations, and the page that guides its users. */
 const ENTRY_POINTS = [
@@ -12,12 +13,16 @@ const ENTRY_POINTS = [
   ["dist/langgraph/index.d.ts", "docs/langgraph.md"],
 ] as const;
 
+// One program reads both entry points: the LangGraph one imports the root's declarations.
+const program = ts.createProgram(
+  ENTRY_POINTS.map(([entry]) => join(repo, entry)),
+  { skipLibCheck: true, noEmit: true },
+);
+const checker = program.getTypeChecker();
+
 /** The names an entry point's declarations export, values and types alike. */
 function exportsOf(entry: string): string[] {
-  const file = join(repo, entry);
-  const program = ts.createProgram([file], { skipLibCheck: true, noEmit: true });
-  const checker = program.getTypeChecker();
-  const source = program.getSourceFile(file);
+  const source = program.getSourceFile(join(repo, entry));
   const module = source === undefined ? undefined : checker.getSymbolAtLocation(source);
   if (module === undefined) throw new Error(`${entry}: no module`);
   return checker.getExportsOfModule(module).map((symbol) => symbol.name);

@@ -4,7 +4,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, normalize, relative } from "node:path";
 import { describe, expect, it } from "vitest";
-import { pages, readPage, repo } from "./pages.js";
+import { repo } from "../repo-files.js";
+import { pages, readPage } from "./pages.js";
 
 /** The anchors GitHub gives a page's headings: lower case, punctuation dropped, spaces to `-`. */
 function anchorsOf(text: string): Set<string> {

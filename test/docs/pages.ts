@@ -2,9 +2,7 @@
 // hold the docs to the code (links, examples).
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-
-export const repo = fileURLToPath(new URL("../..", import.meta.url));
+import { repo, sourceFiles } from "../repo-files.js";
 
 /** The README, ARCHITECTURE.md and every page of docs/, as paths relative to the repository. */
 export const pages: string[] = [
@@ -106,20 +104,12 @@ export function codeBlocksOf(page: string, text = readPage(page)): CodeBlock[] {
  */
 const PUBLISHED = ["src/client", "src/core", "src/store", "src/langgraph"];
 
-function sourceFiles(dir: string): string[] {
-  return readdirSync(join(repo, dir), { withFileTypes: true }).flatMap((entry) => {
-    const path = `${dir}/${entry.name}`;
-    if (entry.isDirectory()) return sourceFiles(path);
-    return entry.name.endsWith(".ts") ? [path] : [];
-  });
-}
-
 /**
  * The `@example` of every published doc comment, each a `ts` block (a program) in the comment.
  * An `@example` without one is given with the language "none", for the test to refuse.
  */
 export function docCommentExamples(): CodeBlock[] {
-  return PUBLISHED.flatMap(sourceFiles)
+  return PUBLISHED.flatMap((dir) => sourceFiles(dir))
     .sort()
     .flatMap((file) => {
       const lines = readFileSync(join(repo, file), "utf8").split("\n");
