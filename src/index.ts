@@ -10,6 +10,7 @@ export { dumps, loads } from "./core/codec/codec.js";
 export { MAX_DEPTH, type Value } from "./core/codec/value.js";
 export {
   BadChangesetError,
+  LogUnavailableError,
   NotAStoreError,
   ShardFailedError,
   SnapshotReleasedError,

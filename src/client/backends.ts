@@ -58,3 +58,17 @@ export function makeUnreachable(backend: SnapshotBackend): void {
   for (const ref of refs ?? []) if (ref.deref() === backend) refs?.delete(ref);
   if (refs?.size === 0) reachable.delete(backend.storeId);
 }
+
+/**
+ * Gives `backend` its store's id, learned after it was made (a replicated store learns it from
+ * its log as it opens: logged-client.ts), keeping it reachable if it was.
+ */
+export function adoptStoreId(
+  backend: SnapshotBackend & { storeId: string },
+  storeId: string,
+): void {
+  const wasReachable = isReachable(backend);
+  if (wasReachable) makeUnreachable(backend);
+  backend.storeId = storeId;
+  if (wasReachable) makeReachable(backend);
+}

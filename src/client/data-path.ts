@@ -46,7 +46,8 @@ import type { SnapshotInfo } from "./snapshot.js";
 
 /** The store-wide operations a client asks of the store's coordinator. */
 export interface CutService {
-  snapshot(requester: CutRequester): Promise<SnapshotInfo>;
+  /** `timestamp`: the snapshot's, in seconds since the epoch (default: now). */
+  snapshot(requester: CutRequester, timestamp?: number): Promise<SnapshotInfo>;
   restore(requester: CutRequester, id: number): Promise<void>;
   clear(requester: CutRequester): Promise<void>;
   /** Applies a changeset, split by shard: `parts[shard]` is what that shard applies. */
@@ -97,11 +98,18 @@ export class StoreClient implements SnapshotBackend {
   private readonly commits: CommitWord;
   private commitsMade = 0;
 
+  /**
+   * The store's id (snapshots and changesets name it). A replicated store's is its log's, the
+   * same on every replica: learned as the replica opens, before any snapshot exists.
+   */
+  storeId: string;
+
   constructor(
-    readonly storeId: string,
+    storeId: string,
     { id, ports, commits }: ClientChannels,
     private readonly cuts: CutService,
   ) {
+    this.storeId = storeId;
     this.id = id;
     this.commits = new CommitWord(commits);
     this.links = ports.map(
@@ -188,8 +196,9 @@ export class StoreClient implements SnapshotBackend {
     return counts.reduce((sum, n) => sum + n, 0);
   }
 
-  async snapshot(): Promise<SnapshotInfo> {
-    return this.cut((requester) => this.cuts.snapshot(requester));
+  /** `timestamp`: see `CutService.snapshot`. */
+  async snapshot(timestamp?: number): Promise<SnapshotInfo> {
+    return this.cut((requester) => this.cuts.snapshot(requester, timestamp));
   }
 
   async restore(id: number): Promise<void> {
@@ -200,8 +209,11 @@ export class StoreClient implements SnapshotBackend {
     await this.cut((requester) => this.cuts.clear(requester));
   }
 
-  /** Applies a checked changeset as a cut, each shard getting the pairs it owns. */
-  async apply(changeset: Changeset): Promise<void> {
+  /**
+   * Applies a checked changeset as a cut, each shard getting the pairs it owns. `_bytes`: what
+   * it was read from, which a replicated store logs (logged-client.ts).
+   */
+  async apply(changeset: Changeset, _bytes: Uint8Array): Promise<void> {
     const parts = this.links.map((): ChangesToApply => ({ removed: [], put: [] }));
     const { removed, put } = changeset;
     if (parts.length === 1) {

@@ -92,7 +92,7 @@ export abstract class StoreHandle implements StoreApi {
   }
 
   async apply(changeset: Uint8Array): Promise<void> {
-    return this.client.apply(readChangeset(changeset, "apply"));
+    return this.client.apply(readChangeset(changeset, "apply"), changeset);
   }
 
   abstract close(): Promise<void>;

@@ -108,6 +108,17 @@ export class BadChangesetError extends SwarmStateError {
   override readonly name = "BadChangesetError";
 }
 
+/**
+ * Raised by a replicated store's writes and cuts (`StoreOptions.replication`) when its database
+ * did not answer within `timeout`: down, refusing connections, or silent. The call is then in
+ * the log on every replica or on none (see docs/replication.md); reads go on from the local
+ * replica, which reconnects by itself. The code is the contract's, `LOG_UNAVAILABLE`.
+ */
+export class LogUnavailableError extends SwarmStateError {
+  override readonly code = "LOG_UNAVAILABLE";
+  override readonly name = "LogUnavailableError";
+}
+
 /** What an error looks like while it crosses a thread boundary. */
 export interface SerializedError {
   name: string;
@@ -155,6 +166,8 @@ export function rebuildError(serialized: SerializedError): Error {
       return new SnapshotReleasedError(message, options);
     case "BadChangesetError":
       return new BadChangesetError(message, options);
+    case "LogUnavailableError":
+      return new LogUnavailableError(message, options);
     case "ShardFailedError": {
       const error = new ShardFailedError(serialized.shard ?? -1, "", options);
       error.message = message;

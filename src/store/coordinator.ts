@@ -9,6 +9,10 @@
  * they go back to serving their clients, who then learn of the failure from their own channel
  * to the dead shard.
  *
+ * A replicated store's clients write through its log (replication/replica.ts): the coordinator's
+ * own client is a `LoggedClient`, and the replica's follower applies the log through a client
+ * of its own, whose cuts the coordinator places like any other.
+ *
  * A durable store opens in two steps before any cut: every shard reads its files and reports
  * what recovery needs; the coordinator decides what counts (durable/recovery.ts) and every shard
  * replays that. Cuts are numbered for this, and the coordinator tells each commit the highest
@@ -16,6 +20,7 @@
  */
 import { randomInt, randomUUID } from "node:crypto";
 import { type ClientChannels, type CutService, StoreClient } from "../client/data-path.js";
+import { LoggedClient } from "../client/logged-client.js";
 import type { SnapshotInfo } from "../client/snapshot.js";
 import {
   rebuildError,
@@ -29,6 +34,8 @@ import { COMMIT_WORD_BYTES } from "../core/protocol/commit-word.js";
 import { type ClientId, type CutRequester, decideCut } from "../core/protocol/cut.js";
 import { decideRecovery } from "../durable/recovery.js";
 import type { StoreDirectory } from "../durable/store-dir.js";
+import { Replica } from "../replication/replica.js";
+import type { Replication } from "../replication/replication-options.js";
 import { flushAtExit } from "./exit-flush.js";
 import type { HostFactory } from "./hosts.js";
 import type { ShardHost } from "./shard-host.js";
@@ -45,6 +52,10 @@ export class Coordinator implements CutService {
   readonly storeId: string;
   /** The store thread's own client: the `Store`'s calls. */
   readonly own: StoreClient;
+  /** A replicated store's replica (its log), or `null`. */
+  private readonly replica: Replica | null = null;
+  /** The client the replica's follower applies the log through. */
+  private readonly follower: StoreClient | null = null;
   private readonly hosts: ShardHost[];
   private readonly registry = new SnapshotRegistry();
   private nextClient: ClientId = 0;
@@ -64,12 +75,23 @@ export class Coordinator implements CutService {
     createHost: HostFactory,
     private readonly maxHistory: number | null,
     private readonly durable: Durable | null = null,
+    replication: Replication | null = null,
   ) {
     this.storeId = durable?.directory.store ?? randomUUID();
     this.hosts = Array.from({ length: hostCount }, (_, index) =>
       createHost(index, (cause) => this.lose(index, cause)),
     );
-    this.own = new StoreClient(this.storeId, this.connect(true), this);
+    if (replication === null) {
+      this.own = new StoreClient(this.storeId, this.connect(true), this);
+    } else {
+      this.follower = new StoreClient(this.storeId, this.connect(true), this);
+      this.replica = new Replica(replication, maxHistory, this.follower, (error) => {
+        this.own.fail(error); // its calls waiting for the replica hear why
+        this.failWith(error);
+      });
+      const { replica } = this;
+      this.own = new LoggedClient(this.storeId, this.connect(true), this, replica, replica.ready);
+    }
     this.opened = durable === null ? Promise.resolve() : this.open(durable);
     if (durable !== null) this.afterClose(flushAtExit(this.hosts));
     this.opened.catch(() => {}); // reaches callers through the calls that wait for it
@@ -97,10 +119,10 @@ export class Coordinator implements CutService {
     };
   }
 
-  snapshot(requester: CutRequester): Promise<SnapshotInfo> {
+  snapshot(requester: CutRequester, at?: number): Promise<SnapshotInfo> {
     return this.serialized(async () => {
       const { id, parent } = this.registry.next();
-      const timestamp = (performance.timeOrigin + performance.now()) / 1000;
+      const timestamp = at ?? (performance.timeOrigin + performance.now()) / 1000;
       // `maxHistory` releases the oldest at the same cut, so that no call after it sees them.
       const release = this.registry.beyond(this.maxHistory);
       const action = { kind: "snapshot", id, parent, timestamp, release } as const;
@@ -159,6 +181,14 @@ export class Coordinator implements CutService {
   }
 
   /**
+   * Resolves once a replicated store has applied every entry committed to its log before the
+   * call; any other store, once its own client's calls made so far are answered.
+   */
+  sync(): Promise<void> {
+    return this.own instanceof LoggedClient ? this.own.sync() : this.own.drained();
+  }
+
+  /**
    * Calls `listener` once the store has closed (at once if it already has). Returns a function
    * that cancels it.
    */
@@ -178,6 +208,9 @@ export class Coordinator implements CutService {
   close(): Promise<void> {
     this.closing ??= (async () => {
       await this.own.drained();
+      // The follower stops, and what it began applying is applied, before the shards stop.
+      await this.replica?.close();
+      await this.follower?.drained();
       await this.lastCut.catch(() => {});
       const failure = this.failure === null ? undefined : serializeError(this.failure);
       const closed = await Promise.allSettled(this.hosts.map((host) => host.close(failure)));
@@ -305,8 +338,13 @@ export class Coordinator implements CutService {
    * client is told why in its goodbye. `close()` then waits for that.
    */
   private lose(index: number, cause: Error): void {
+    this.failWith(new ShardFailedError(index, cause.message, { cause }));
+  }
+
+  /** The store cannot go on: every call fails with `error`, and the store closes itself. */
+  private failWith(error: Error): void {
     if (this.failure !== null) return;
-    this.failure = new ShardFailedError(index, cause.message, { cause });
+    this.failure = error;
     this.close().catch(() => {}); // each caller of close() gets its outcome
   }
 }

@@ -54,6 +54,10 @@ import { coordinatorOf, type Store } from "./store.js";
  * ```
  */
 export function exposeStore(store: Store): MessagePort {
+  if (store.replication !== null) {
+    // A RemoteStore reaches the shards directly; its writes must go through the log instead.
+    throw new TypeError("exposeStore: a replicated store cannot be served to other threads yet");
+  }
   return serve(coordinatorOf(store), store.shards, store.maxHistory);
 }
 

@@ -4,6 +4,11 @@
  */
 import { availableParallelism } from "node:os";
 import { typeName } from "../core/codec/type-name.js";
+import {
+  type Replication,
+  type ReplicationOptions,
+  resolveReplication,
+} from "../replication/replication-options.js";
 
 /** Options of `new Store(options)`. */
 export interface StoreOptions {
@@ -26,6 +31,21 @@ export interface StoreOptions {
    * reaches disk with the next commit, normally within milliseconds (see docs/durability.md).
    */
   durability?: "sync" | "async";
+  /**
+   * Shares the store among processes, on any machines, through a log in PostgreSQL: every
+   * process that opens the same `url` and `name` holds a replica of one store. Writes and cuts
+   * go through the log and resolve once committed and applied by this replica; reads are
+   * served by the local replica (see docs/replication.md).
+   *
+   * - `url`: a `postgres://` or `postgresql://` connection URL.
+   * - `name`: the store's name in that database: 1 to 63 of `A-Z a-z 0-9 _ . -`.
+   * - `schema`: the schema holding the tables, created on first use; default `"swarmstate"`.
+   * - `timeout`: ms a call waits for the database before it rejects with
+   *   `LogUnavailableError`; default 10000.
+   *
+   * Not with `path`. `maxHistory` is the store's: every replica must give the same.
+   */
+  replication?: ReplicationOptions;
 }
 
 /** Most shards a store may have: each is a thread, and past this many they only cost memory. */
@@ -50,13 +70,14 @@ export interface ResolvedOptions {
   maxHistory: number | null;
   path: string | null;
   durability: "sync" | "async" | null;
+  replication: Replication | null;
 }
 
-const KNOWN = new Set(["shards", "maxHistory", "path", "durability"]);
+const KNOWN = new Set(["shards", "maxHistory", "path", "durability", "replication"]);
 
 export function resolveOptions(options: unknown): ResolvedOptions {
   if (options === undefined) {
-    return { shards: null, maxHistory: null, path: null, durability: null };
+    return { shards: null, maxHistory: null, path: null, durability: null, replication: null };
   }
   if (options === null || typeof options !== "object" || Array.isArray(options)) {
     throw new TypeError(`options: expected an object, got ${typeName(options)}`);
@@ -64,11 +85,16 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   for (const name of Object.keys(options)) {
     if (!KNOWN.has(name)) {
       throw new TypeError(
-        `options.${name}: unknown option (known: shards, maxHistory, path, durability)`,
+        `options.${name}: unknown option (known: shards, maxHistory, path, durability, replication)`,
       );
     }
   }
-  const { shards, maxHistory, path, durability } = options as StoreOptions;
+  const { shards, maxHistory, path, durability, replication } = options as StoreOptions;
+  if (replication !== undefined && path !== undefined) {
+    throw new TypeError(
+      "options.replication: not with options.path (a replica is in memory; its log is the store's durable copy)",
+    );
+  }
   if (path !== undefined && (typeof path !== "string" || path === "")) {
     throw new TypeError(`options.path: expected a non-empty string, got ${typeName(path)}`);
   }
@@ -90,6 +116,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
         : checkCount("maxHistory", maxHistory, 1, Number.MAX_SAFE_INTEGER),
     path: path ?? null,
     durability: path === undefined ? null : (durability ?? "sync"),
+    replication: replication === undefined ? null : resolveReplication(replication),
   };
 }
 

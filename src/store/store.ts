@@ -47,6 +47,8 @@ export class Store extends StoreHandle {
   readonly path: string | null;
   /** How a durable store acknowledges writes (see `StoreOptions.durability`), or `null`. */
   readonly durability: "sync" | "async" | null;
+  /** A replicated store's name and schema in its database (never its URL), or `null`. */
+  readonly replication: { readonly name: string; readonly schema: string } | null;
   readonly #coordinator: Coordinator;
 
   /**
@@ -54,7 +56,7 @@ export class Store extends StoreHandle {
    * @throws TypeError / RangeError for invalid options, naming the option.
    */
   constructor(options?: StoreOptions) {
-    const { shards: asked, maxHistory, path, durability } = resolveOptions(options);
+    const { shards: asked, maxHistory, path, durability, replication } = resolveOptions(options);
     // On disk, `shards: 0` is one shard (in the calling thread).
     const directory =
       path === null
@@ -71,15 +73,30 @@ export class Store extends StoreHandle {
       hostFactoryFor(shards),
       maxHistory,
       durable,
+      replication,
     );
     super(coordinator.own);
     this.shards = shards;
     this.maxHistory = maxHistory;
     this.path = directory?.path ?? null;
     this.durability = durable?.durability ?? null;
+    this.replication =
+      replication === null
+        ? null
+        : Object.freeze({ name: replication.name, schema: replication.schema });
     this.#coordinator = coordinator;
     makeReachable(this.client);
     coordinator.afterClose(() => makeUnreachable(this.client));
+  }
+
+  /**
+   * Resolves once this replica has applied every write committed to the store's log before the
+   * call, by any replica: after it, reads see every write acknowledged anywhere by then. On a
+   * store without `replication`, once the calls made on this handle so far are answered.
+   */
+  async sync(): Promise<void> {
+    this.client.ensureUsable();
+    return this.#coordinator.sync();
   }
 
   /**

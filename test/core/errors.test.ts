@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import {
   BadChangesetError,
+  LogUnavailableError,
   MAX_CAUSE_DEPTH,
   NotAStoreError,
   rebuildError,
@@ -78,6 +79,10 @@ function samples(): [Error, Record<string, unknown>][] {
     [
       new BadChangesetError("apply: changeset.version 2 is not supported", { cause }),
       { name: "BadChangesetError", code: "ERR_SWARMSTATE_BAD_CHANGESET" },
+    ],
+    [
+      new LogUnavailableError("set: the log's database did not answer within 10000 ms", { cause }),
+      { name: "LogUnavailableError", code: "LOG_UNAVAILABLE" },
     ],
     [new TypeError("set: key must be a string, got number", { cause }), { name: "TypeError" }],
     [new RangeError("value: bigint out of 64 bits", { cause }), { name: "RangeError" }],

@@ -1,0 +1,175 @@
+/**
+ * One connection to the log's database, as the appender and the follower each hold one: it
+ * connects when first used and again after it breaks, runs `setup` on every new session (the
+ * follower's `LISTEN`), and gives every statement a deadline.
+ *
+ * **Deadlines.** A client library waits for ever on a server that stopped answering (frozen,
+ * or behind a partition where packets vanish). So each use gets `timeout` ms; past it the
+ * socket is destroyed, the use rejects with `LogUnavailableError`, and the next use connects
+ * afresh. TCP keepalive finds a dead peer while the connection is idle.
+ *
+ * **Ending.** The socket keeps the process alive only while a use is under way or a holder
+ * (`hold`) is waiting for the database, so a program whose work is done ends with or without
+ * `close()` (ARCHITECTURE.md, lifecycle).
+ *
+ * Messages name the server by `redactedUrl`: never the password.
+ */
+import pg from "pg";
+import { LogUnavailableError, SwarmStateError } from "../core/errors.js";
+import { type Replication, redactedUrl } from "./replication-options.js";
+
+/** SQLSTATEs that no retry mends: a wrong password or role, a missing database. */
+const REFUSALS: Readonly<Record<string, string>> = {
+  "28P01": "the password was refused",
+  "28000": "the role may not log in",
+  "3D000": "the database does not exist",
+  "42501": "the role lacks a privilege it needs",
+};
+
+export class LogConnection {
+  private client: pg.Client | null = null;
+  private connecting: Promise<pg.Client> | null = null;
+  /** Uses under way and holders waiting: while above 0 the socket keeps the process alive. */
+  private holds = 0;
+  private closed = false;
+
+  constructor(
+    private readonly replication: Replication,
+    /** Runs on each new session before any use, e.g. `LISTEN`. */
+    private readonly setup: (client: pg.Client) => Promise<void> = async () => {},
+    /** A notification on this connection (the follower's wake-up). */
+    private readonly onNotification: (payload: string) => void = () => {},
+  ) {}
+
+  /** The server, for messages: the URL without its password. */
+  get server(): string {
+    return redactedUrl(this.replication.url);
+  }
+
+  /**
+   * Runs `work` on the session, connecting first if needed, within `timeout` ms. A failure of
+   * the database is a `LogUnavailableError`, or a `SwarmStateError` for a refusal no retry
+   * mends; the cause travels with it. An error of the statement itself rejects as it is.
+   */
+  async use<T>(what: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+    this.hold();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          this.drop();
+          reject(
+            new LogUnavailableError(
+              `${what}: the log's database (${this.server}) did not answer within ${this.replication.timeout} ms`,
+            ),
+          );
+        }, this.replication.timeout);
+      });
+      return await Promise.race([this.session().then(work), deadline]);
+    } catch (error) {
+      throw this.explain(what, error);
+    } finally {
+      clearTimeout(timer);
+      this.release();
+    }
+  }
+
+  /** Keeps the process alive while the caller waits on the database (paired with `release`). */
+  hold(): void {
+    if (this.holds++ === 0) this.socket()?.ref();
+  }
+
+  release(): void {
+    if (--this.holds === 0) this.socket()?.unref();
+  }
+
+  /** Ends the session; later uses reject. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const client = this.client;
+    this.client = null;
+    await client?.end().catch(() => {});
+  }
+
+  private async session(): Promise<pg.Client> {
+    if (this.closed) throw new SwarmStateError("the store's connection to its log is closed");
+    if (this.client !== null) return this.client;
+    this.connecting ??= this.connect().finally(() => {
+      this.connecting = null;
+    });
+    return this.connecting;
+  }
+
+  private async connect(): Promise<pg.Client> {
+    const client = new pg.Client({
+      connectionString: this.replication.url,
+      connectionTimeoutMillis: this.replication.timeout,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 5_000,
+      application_name: "swarmstate",
+    });
+    // A broken session is dropped; the next use connects again.
+    client.on("error", () => this.forget(client));
+    client.on("end", () => this.forget(client));
+    client.on("notification", ({ payload }) => this.onNotification(payload ?? ""));
+    try {
+      await client.connect();
+      await this.setup(client);
+    } catch (error) {
+      client.connection.stream.destroy();
+      throw error;
+    }
+    if (this.closed) {
+      await client.end().catch(() => {});
+      throw new SwarmStateError("the store's connection to its log is closed");
+    }
+    this.client = client;
+    if (this.holds === 0) this.socket()?.unref();
+    return client;
+  }
+
+  private forget(client: pg.Client): void {
+    if (this.client === client) this.client = null;
+  }
+
+  /** Destroys the session at once (a statement past its deadline may never be answered). */
+  private drop(): void {
+    const client = this.client;
+    this.client = null;
+    client?.connection.stream.destroy();
+  }
+
+  private socket(): { ref(): void; unref(): void } | undefined {
+    const stream = this.client?.connection.stream as Partial<{ ref(): void; unref(): void }>;
+    return typeof stream?.ref === "function"
+      ? (stream as { ref(): void; unref(): void })
+      : undefined;
+  }
+
+  private explain(what: string, error: unknown): Error {
+    if (error instanceof SwarmStateError) return error;
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === "string" && code in REFUSALS) {
+      return new SwarmStateError(
+        `${what}: the log's database (${this.server}) refused: ${REFUSALS[code]}`,
+        { cause: error },
+      );
+    }
+    if (isConnectionFailure(error)) {
+      return new LogUnavailableError(
+        `${what}: cannot reach the log's database (${this.server}): ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+    return error as Error;
+  }
+}
+
+/** Whether `error` is the connection failing rather than a statement: no SQLSTATE of its own. */
+function isConnectionFailure(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  // SQLSTATE class 08 is "connection exception"; 57P0x are shutdowns.
+  if (typeof code === "string" && /^(08|57P0)/.test(code)) return true;
+  return !(typeof code === "string" && /^[0-9A-Z]{5}$/.test(code));
+}

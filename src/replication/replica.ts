@@ -1,0 +1,155 @@
+/**
+ * One process's replica of a replicated store: the log service its clients write through, made
+ * of one appender (appender.ts) and one follower (follower.ts), each on a connection of its own
+ * (connection.ts), over the store's rows (log-table.ts).
+ *
+ * A write (`write`): its steps become one entry, appended; it resolves to the steps' outcomes
+ * once the entry is committed and the local follower has applied it, so every client reads its
+ * own writes. It rejects with `LogUnavailableError` if that has not happened within `timeout`:
+ * the entry is then in the log on every replica or on none, as the database decided.
+ *
+ * Opening: the schema's tables (schema.ts), the store's row (its id and maxHistory, the first
+ * replica's), then the follower applies the log from its start (no images yet); `ready`
+ * settles once it has reached the head found at opening, and nothing reads the local shards
+ * before.
+ */
+import { randomUUID } from "node:crypto";
+import type { StoreClient } from "../client/data-path.js";
+import { LogUnavailableError, type StoreDamagedError } from "../core/errors.js";
+import type { LogService, LogStep, LogStepOutcome } from "../core/protocol/log-step.js";
+import { Appender } from "./appender.js";
+import { LogConnection } from "./connection.js";
+import { Follower } from "./follower.js";
+import { encodeEntry } from "./log-entry.js";
+import { LogTable } from "./log-table.js";
+import { type Replication, redactedUrl } from "./replication-options.js";
+import { prepareSchema } from "./schema.js";
+
+/** What the replica learned as it opened. */
+export interface Opened {
+  /** The store's id, the same on every replica. */
+  storeId: string;
+}
+
+export class Replica implements LogService {
+  /** Settles once the replica has opened and applied the log up to its head at opening. */
+  readonly ready: Promise<Opened>;
+  private readonly origin = randomUUID();
+  private readonly table: LogTable;
+  private readonly appending: LogConnection;
+  private readonly following: LogConnection;
+  private readonly appender: Appender;
+  private readonly follower: Follower;
+  private failure: Error | null = null;
+
+  constructor(
+    private readonly replication: Replication,
+    maxHistory: number | null,
+    /** The follower's client of the local shards. */
+    applier: StoreClient,
+    /** Called if the replica cannot go on (it could not open, or found damage). */
+    private readonly failed: (error: Error) => void,
+  ) {
+    const { name, schema } = replication;
+    this.table = new LogTable(schema, name);
+    this.appending = new LogConnection(replication);
+    this.following = new LogConnection(
+      replication,
+      async (client) => {
+        await client.query(`LISTEN "${this.table.channel}"`);
+      },
+      (payload) => {
+        if (payload.startsWith(`${name} `)) this.follower.wake();
+      },
+    );
+    this.follower = new Follower(
+      this.table,
+      this.following,
+      applier,
+      this.origin,
+      (error: StoreDamagedError) => this.fail(error),
+      `${redactedUrl(replication.url)} schema "${schema}" store "${name}"`,
+    );
+    this.appender = new Appender(this.table, this.appending, this.origin, () =>
+      this.follower.wake(),
+    );
+    this.ready = this.open(maxHistory);
+    this.ready.catch(() => {}); // reaches callers through `write` and the client's reads
+  }
+
+  async write(steps: LogStep[]): Promise<LogStepOutcome[]> {
+    await this.ready;
+    if (this.failure !== null) throw this.failure;
+    let timer: NodeJS.Timeout | undefined;
+    let forget = () => {};
+    this.appending.hold();
+    try {
+      return await new Promise<LogStepOutcome[]>((resolve, reject) => {
+        const seq = this.appender.append(encodeEntry(steps), (error) => {
+          if (error !== null) reject(error);
+        });
+        // Registered in the same turn as the append, which cannot commit before this returns.
+        forget = this.follower.expect(seq, (outcomes) => outcomes.then(resolve, reject));
+        timer = setTimeout(() => {
+          reject(
+            new LogUnavailableError(
+              `the log's database (${redactedUrl(this.replication.url)}) did not take the call within ${this.replication.timeout} ms`,
+            ),
+          );
+        }, this.replication.timeout);
+      });
+    } finally {
+      clearTimeout(timer);
+      forget();
+      this.appending.release();
+    }
+  }
+
+  async sync(): Promise<void> {
+    await this.ready;
+    const head = await this.following.use("sync", (client) => this.table.head(client));
+    this.following.hold();
+    try {
+      await this.follower.reach(head);
+    } finally {
+      this.following.release();
+    }
+  }
+
+  /** Stops following and closes both connections. */
+  async close(): Promise<void> {
+    this.follower.stop(new Error("the replica is closed"));
+    await Promise.all([this.appending.close(), this.following.close()]);
+  }
+
+  private async open(maxHistory: number | null): Promise<Opened> {
+    try {
+      const row = await this.following.use("open", async (client) => {
+        await prepareSchema(client, this.replication.schema);
+        return this.table.open(client, randomUUID(), maxHistory);
+      });
+      if (row.maxHistory !== maxHistory) {
+        throw new RangeError(
+          `options.maxHistory: store "${this.replication.name}" keeps ${row.maxHistory ?? "every"} snapshot${row.maxHistory === 1 ? "" : "s"} (maxHistory: ${row.maxHistory}); every replica must say the same, not ${maxHistory}`,
+        );
+      }
+      this.following.hold();
+      try {
+        await this.follower.reach(row.head);
+      } finally {
+        this.following.release();
+      }
+      return { storeId: row.id };
+    } catch (error) {
+      this.fail(error as Error);
+      throw error;
+    }
+  }
+
+  private fail(error: Error): void {
+    if (this.failure !== null) return;
+    this.failure = error;
+    this.follower.stop(error);
+    this.failed(error);
+  }
+}

@@ -1,0 +1,222 @@
+// A replicated store through the public API, against a real Postgres: writes and cuts go
+// through the log and are applied by every replica; reads are local.
+import { randomUUID } from "node:crypto";
+import pg from "pg";
+import { LogUnavailableError, Store, SwarmStateError } from "swarmstate";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { startPostgres, type TestPostgres } from "../fixtures/postgres.js";
+
+let server: TestPostgres;
+const open: Store[] = [];
+
+beforeAll(async () => {
+  server = await startPostgres();
+}, 60_000);
+
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((store) => store.close()));
+});
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+/** A replica of store `name` (a fresh store unless given). */
+function replica(name: string, options: { shards?: number; maxHistory?: number } = {}): Store {
+  const store = new Store({ ...options, replication: { url: server.url, name } });
+  open.push(store);
+  return store;
+}
+
+async function logRows(name: string): Promise<number> {
+  const client = new pg.Client({ connectionString: server.url });
+  await client.connect();
+  try {
+    const { rows } = await client.query(
+      "SELECT count(*)::int AS n FROM swarmstate.log WHERE store = $1",
+      [name],
+    );
+    return rows[0].n;
+  } finally {
+    await client.end();
+  }
+}
+
+describe("one replica", () => {
+  it("writes through the log and reads its own writes", async () => {
+    const name = randomUUID();
+    const store = replica(name, { shards: 2 });
+    expect(store.replication).toEqual({ name, schema: "swarmstate" });
+    await store.set("agents", "a1", { step: 1 });
+    expect(await store.get("agents", "a1")).toEqual({ step: 1 });
+    await store.setMany([
+      ["agents", "a2", 2],
+      ["tools", "t1", "x"],
+    ]);
+    expect(await store.delete("agents", "a1")).toBe(true);
+    expect(await store.delete("agents", "a1")).toBe(false);
+    expect(await store.namespaces()).toEqual(["agents", "tools"]);
+    expect(await store.size()).toBe(2);
+    // One entry per call here (each was awaited): set, setMany, delete, delete.
+    expect(await logRows(name)).toBe(4);
+  });
+
+  it("keeps a client's order for calls it did not await, and sends a tick's calls as one entry", async () => {
+    const name = randomUUID();
+    const store = replica(name);
+    const calls = [
+      store.set("n", "k", 1),
+      store.set("n", "k", 2),
+      store.delete("n", "gone"),
+      store.get("n", "k"),
+    ];
+    expect(await Promise.all(calls)).toEqual([undefined, undefined, false, 2]);
+    expect(await logRows(name)).toBe(1);
+  });
+
+  it("opens with the log's contents: a new replica replays it", async () => {
+    const name = randomUUID();
+    const first = replica(name, { shards: 1 });
+    await first.set("a", "k", "v");
+    const snap = await first.snapshot();
+    await first.set("a", "k", "w");
+    await first.close();
+    const again = replica(name, { shards: 3 });
+    expect(await again.get("a", "k")).toEqual("w");
+    const [listed] = await again.snapshots();
+    expect(listed?.id).toBe(snap.id);
+    expect(listed?.timestamp).toBe(snap.timestamp);
+    expect(await listed?.get("a", "k")).toBe("v");
+  });
+});
+
+describe("two replicas", () => {
+  it("apply each other's writes and cuts: the same contents, snapshots and changesets", async () => {
+    const name = randomUUID();
+    const a = replica(name, { shards: 1 });
+    const b = replica(name, { shards: 3 });
+    await a.set("agents", "a1", { step: 1 });
+    await b.set("agents", "b1", { step: 1 });
+    const fromA = await a.snapshot();
+    await b.set("agents", "a1", { step: 2 });
+    await b.delete("agents", "b1");
+    const fromB = await b.snapshot();
+    await a.sync();
+    await b.sync();
+    for (const store of [a, b]) {
+      expect(await store.get("agents", "a1")).toEqual({ step: 2 });
+      expect(await store.has("agents", "b1")).toBe(false);
+    }
+    const [listA, listB] = [await a.snapshots(), await b.snapshots()];
+    expect(listA.map((s) => [s.id, s.parent, s.timestamp, s.sizeBytes])).toEqual(
+      listB.map((s) => [s.id, s.parent, s.timestamp, s.sizeBytes]),
+    );
+    expect(listA.map((s) => s.id)).toEqual([fromA.id, fromB.id]);
+    const [baseA, targetA] = listA as [(typeof listA)[0], (typeof listA)[0]];
+    const [baseB, targetB] = listB as [(typeof listB)[0], (typeof listB)[0]];
+    expect(await targetA.diff(baseA)).toEqual(await targetB.diff(baseB));
+    expect(await targetA.changes(baseA)).toEqual(await targetB.changes(baseB));
+
+    // A restore on one is a restore on both.
+    await a.restore(baseA);
+    await b.sync();
+    expect(await b.get("agents", "a1")).toEqual({ step: 1 });
+    expect(await b.get("agents", "b1")).toEqual({ step: 1 });
+  });
+
+  it("refuse a snapshot released on either, the same way", async () => {
+    const name = randomUUID();
+    const a = replica(name);
+    const b = replica(name);
+    const snap = await a.snapshot();
+    await snap.release();
+    await b.sync();
+    expect(await b.snapshots()).toEqual([]);
+    await expect(a.restore(snap)).rejects.toThrow(/snapshot 1 was released/);
+  });
+
+  it("share maxHistory: a replica that says otherwise is refused, naming both", async () => {
+    const name = randomUUID();
+    const a = replica(name, { maxHistory: 2 });
+    await a.snapshot();
+    const b = replica(name, { maxHistory: 3 });
+    await expect(b.get("a", "k")).rejects.toThrow(
+      /options.maxHistory: store ".*" keeps 2 snapshots \(maxHistory: 2\); every replica must say the same, not 3/,
+    );
+  });
+});
+
+describe("options", () => {
+  it.each([
+    [{ url: 5, name: "s" }, TypeError, "options.replication.url: expected a string, got number"],
+    [
+      { url: "mysql://u:secret@h/db", name: "s" },
+      TypeError,
+      "options.replication.url: expected a postgres:// or postgresql:// URL, got mysql://u:***@h/db",
+    ],
+    [
+      { url: "postgres://h/db", name: "" },
+      RangeError,
+      'options.replication.name: expected 1 to 63 of A-Z, a-z, 0-9, "_", "." and "-", got ""',
+    ],
+    [{ url: "postgres://h/db", name: "a b" }, RangeError, "options.replication.name"],
+    [
+      { url: "postgres://h/db", name: "s", schema: 'x"; drop' },
+      RangeError,
+      "options.replication.schema",
+    ],
+    [{ url: "postgres://h/db", name: "s", timeout: 0 }, RangeError, "options.replication.timeout"],
+    [
+      { url: "postgres://h/db", name: "s", timeout: "1s" },
+      TypeError,
+      "options.replication.timeout",
+    ],
+    [
+      { url: "postgres://h/db", name: "s", port: 1 },
+      TypeError,
+      "options.replication.port: unknown field",
+    ],
+    ["postgres://h/db", TypeError, "options.replication: expected an object, got string"],
+  ])("refuses %j at the constructor", (replication, type, message) => {
+    expect(() => new Store({ replication } as never)).toThrow(type);
+    expect(() => new Store({ replication } as never)).toThrow(message);
+  });
+
+  it("refuses path together with replication", () => {
+    expect(
+      () => new Store({ path: "/tmp/x", replication: { url: "postgres://h/db", name: "s" } }),
+    ).toThrow(/options.replication: not with options.path/);
+  });
+
+  it("names the server without its password when it refuses the password", async () => {
+    const url = new URL(server.url);
+    url.password = "wrong-secret";
+    const store = new Store({ replication: { url: url.toString(), name: "s" } });
+    open.push(store);
+    const refused = await store.get("a", "k").catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(SwarmStateError);
+    expect((refused as Error).message).toContain("the password was refused");
+    expect((refused as Error).message).toContain(
+      `postgres://postgres:***@127.0.0.1:${server.port}/postgres`,
+    );
+    expect((refused as Error).message).not.toContain("wrong-secret");
+  });
+
+  it("names a database that does not exist", async () => {
+    const url = new URL(server.url);
+    url.pathname = "/nowhere";
+    const store = new Store({ replication: { url: url.toString(), name: "s" } });
+    open.push(store);
+    await expect(store.set("a", "k", 1)).rejects.toThrow(
+      /\/nowhere\) refused: the database does not exist/,
+    );
+  });
+
+  it("rejects with LogUnavailableError when nothing answers at the URL", async () => {
+    const store = new Store({
+      replication: { url: "postgres://u:p@127.0.0.1:1/db", name: "s", timeout: 2000 },
+    });
+    open.push(store);
+    await expect(store.set("a", "k", 1)).rejects.toBeInstanceOf(LogUnavailableError);
+  });
+});
