@@ -282,6 +282,16 @@ export class StoreClient implements SnapshotBackend {
     await Promise.all([released, forgotten]);
   }
 
+  /**
+   * Resolves once every write this client can see is applied: for a store of one process, once
+   * its calls made so far are answered (a replicated store's client does more, see
+   * logged-client.ts).
+   */
+  async sync(): Promise<void> {
+    this.ensureUsable();
+    await this.drained();
+  }
+
   /** Settles once every call made so far has been answered (or failed). */
   async drained(): Promise<void> {
     if (this.flushQueued) this.flush();

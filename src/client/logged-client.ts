@@ -88,7 +88,7 @@ export class LoggedClient extends StoreClient {
   }
 
   /** Resolves once this replica has applied every entry committed before the call. */
-  async sync(): Promise<void> {
+  override async sync(): Promise<void> {
     this.ensureUsable();
     await this.written;
     await this.log.sync();

@@ -5,14 +5,18 @@
  * asked only for store-wide operations (snapshot, restore, clear, apply) and the snapshot list.
  *
  * Calls made in one tick travel as one message per shard; each client's calls keep their order.
+ * A replicated store's remote clients send their writes and cuts to its log through the store's
+ * thread (client/logged-client.ts) and read from the shards directly.
  * Snapshots taken through any client of a store are `Snapshot` objects usable with every other
  * client of it.
  */
 import type { MessagePort } from "node:worker_threads";
 import { type Remote, wrap } from "comlink";
 import { StoreClosedError } from "../core/errors.js";
+import type { LogService } from "../core/protocol/log-step.js";
 import { makeReachable, makeUnreachable } from "./backends.js";
 import { type CutService, StoreClient } from "./data-path.js";
+import { LoggedClient } from "./logged-client.js";
 import { StoreHandle } from "./store-handle.js";
 import {
   asEndpoint,
@@ -71,7 +75,18 @@ export class RemoteStore extends StoreHandle {
       forget: (id) => call(service.forget(id)),
       snapshots: () => call(service.snapshots()),
     };
-    super(new StoreClient(description.storeId, description.channels, cuts));
+    const { storeId, channels } = description;
+    super(
+      description.replicated
+        ? new LoggedClient(
+            storeId,
+            channels,
+            cuts,
+            logThrough(service, call),
+            Promise.resolve({ storeId }),
+          )
+        : new StoreClient(storeId, channels, cuts),
+    );
     this.shards = description.shards;
     this.maxHistory = description.maxHistory;
     const client = this.client;
@@ -88,6 +103,17 @@ export class RemoteStore extends StoreHandle {
     await this.client.close();
     this.port.close();
   }
+}
+
+/** A replicated store's log, reached through the store's thread. */
+function logThrough(
+  service: Remote<StoreService>,
+  call: <T>(made: Promise<T>) => Promise<T>,
+): LogService {
+  return {
+    write: (steps) => call(service.write(steps)),
+    sync: () => call(service.sync()),
+  };
 }
 
 /** Rejects with `StoreClosedError` if the port closes before `promise` settles. */

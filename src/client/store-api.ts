@@ -96,6 +96,13 @@ export interface StoreApi {
    */
   apply(changeset: Uint8Array): Promise<void>;
   /**
+   * Resolves once this handle sees every write acknowledged before the call. On a replicated
+   * store (`StoreOptions.replication`): once this replica has applied every entry committed to
+   * the store's log before the call, by any process. On any other store, once the calls made
+   * on this handle so far are answered (every write is already visible to every handle).
+   */
+  sync(): Promise<void>;
+  /**
    * Lets every call this handle already made finish, then closes it: a `Store` stops its
    * workers (so a program that closes its store exits on its own), a `RemoteStore` disconnects
    * (the store stays open). Idempotent; every later call on the handle rejects with

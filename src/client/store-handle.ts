@@ -95,5 +95,9 @@ export abstract class StoreHandle implements StoreApi {
     return this.client.apply(readChangeset(changeset, "apply"), changeset);
   }
 
+  async sync(): Promise<void> {
+    return this.client.sync();
+  }
+
   abstract close(): Promise<void>;
 }

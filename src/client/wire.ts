@@ -17,6 +17,7 @@ import {
   SwarmStateError,
   serializeError,
 } from "../core/errors.js";
+import type { LogService } from "../core/protocol/log-step.js";
 import type { ClientChannels, CutService } from "./data-path.js";
 import { Snapshot } from "./snapshot.js";
 import { fromWire, type SnapshotOnTheWire, toWire } from "./snapshot-wire.js";
@@ -24,6 +25,8 @@ import { fromWire, type SnapshotOnTheWire, toWire } from "./snapshot-wire.js";
 /** What `exposeStore` gives a client when it connects. */
 export interface StoreDescription {
   storeId: string;
+  /** A replicated store: the client writes through `StoreService.write` (logged-client.ts). */
+  replicated: boolean;
   shards: number;
   maxHistory: number | null;
   /** Its channels to the shards (MessagePorts, for another thread). */
@@ -33,10 +36,12 @@ export interface StoreDescription {
 /**
  * The store's side of a connection, as comlink exposes it: connecting, and the store-wide
  * operations a client asks the coordinator for (`CutService`). Calls and values never go this
- * way: the client sends them straight to the shards.
+ * way: the client sends them straight to the shards; a replicated store's client sends its
+ * writes and cuts to the log this way instead (`LogService`).
  */
-export interface StoreService extends CutService {
-  connect(): StoreDescription;
+export interface StoreService extends CutService, LogService {
+  /** Describes the store once it has opened (a replica, once it has caught up). */
+  connect(): Promise<StoreDescription>;
 }
 
 let registered = false;

@@ -32,6 +32,7 @@ import {
 import type { ChangesToApply, CutAction, CutCommit } from "../core/protocol/batch-format.js";
 import { COMMIT_WORD_BYTES } from "../core/protocol/commit-word.js";
 import { type ClientId, type CutRequester, decideCut } from "../core/protocol/cut.js";
+import type { LogService } from "../core/protocol/log-step.js";
 import { decideRecovery } from "../durable/recovery.js";
 import type { StoreDirectory } from "../durable/store-dir.js";
 import { Replica } from "../replication/replica.js";
@@ -48,10 +49,16 @@ export interface Durable {
 }
 
 export class Coordinator implements CutService {
-  /** Identifies this store to snapshots, wherever (in whichever thread) they are used. */
-  readonly storeId: string;
   /** The store thread's own client: the `Store`'s calls. */
   readonly own: StoreClient;
+  /**
+   * Identifies this store to snapshots, wherever (in whichever thread) they are used: its own
+   * client's (see `identity`).
+   */
+  get storeId(): string {
+    return this.own.storeId;
+  }
+
   /** A replicated store's replica (its log), or `null`. */
   private readonly replica: Replica | null = null;
   /** The client the replica's follower applies the log through. */
@@ -77,20 +84,20 @@ export class Coordinator implements CutService {
     private readonly durable: Durable | null = null,
     replication: Replication | null = null,
   ) {
-    this.storeId = durable?.directory.store ?? randomUUID();
+    const storeId = durable?.directory.store ?? randomUUID();
     this.hosts = Array.from({ length: hostCount }, (_, index) =>
       createHost(index, (cause) => this.lose(index, cause)),
     );
     if (replication === null) {
-      this.own = new StoreClient(this.storeId, this.connect(true), this);
+      this.own = new StoreClient(storeId, this.connect(true), this);
     } else {
-      this.follower = new StoreClient(this.storeId, this.connect(true), this);
+      this.follower = new StoreClient(storeId, this.connect(true), this);
       this.replica = new Replica(replication, maxHistory, this.follower, (error) => {
         this.own.fail(error); // its calls waiting for the replica hear why
         this.failWith(error);
       });
       const { replica } = this;
-      this.own = new LoggedClient(this.storeId, this.connect(true), this, replica, replica.ready);
+      this.own = new LoggedClient(storeId, this.connect(true), this, replica, replica.ready);
     }
     this.opened = durable === null ? Promise.resolve() : this.open(durable);
     if (durable !== null) this.afterClose(flushAtExit(this.hosts));
@@ -180,12 +187,15 @@ export class Coordinator implements CutService {
     return this.serialized(async () => this.registry.list());
   }
 
-  /**
-   * Resolves once a replicated store has applied every entry committed to its log before the
-   * call; any other store, once its own client's calls made so far are answered.
-   */
-  sync(): Promise<void> {
-    return this.own instanceof LoggedClient ? this.own.sync() : this.own.drained();
+  /** A replicated store's log (its replica), for clients in other threads, or `null`. */
+  get log(): LogService | null {
+    return this.replica;
+  }
+
+  /** The store's id, once known: a replicated store learns it from its log as it opens. */
+  async identity(): Promise<string> {
+    await this.replica?.ready;
+    return this.own.storeId;
   }
 
   /**

@@ -5,6 +5,9 @@
  * apply), which the coordinator places as cuts, the releases it reports, and its requests for
  * the list of snapshots.
  *
+ * A replicated store's clients send their writes and cuts here too, for its log
+ * (client/logged-client.ts).
+ *
  * Trust: only `RemoteStore` speaks this protocol. It checks every argument and encodes every
  * value with the store's codec before sending (a changeset read, checked and split by shard),
  * so the shards take encoded values as they come.
@@ -17,6 +20,7 @@ import {
   type StoreDescription,
   type StoreService,
 } from "../client/wire.js";
+import type { LogService } from "../core/protocol/log-step.js";
 import type { Coordinator } from "./coordinator.js";
 import { coordinatorOf, type Store } from "./store.js";
 
@@ -54,10 +58,6 @@ import { coordinatorOf, type Store } from "./store.js";
  * ```
  */
 export function exposeStore(store: Store): MessagePort {
-  if (store.replication !== null) {
-    // A RemoteStore reaches the shards directly; its writes must go through the log instead.
-    throw new TypeError("exposeStore: a replicated store cannot be served to other threads yet");
-  }
   return serve(coordinatorOf(store), store.shards, store.maxHistory);
 }
 
@@ -74,10 +74,12 @@ export function serve(
   registerTransferHandlers();
   const { port1, port2 } = new MessageChannel();
   const service: StoreService = {
-    connect: (): StoreDescription => {
+    connect: async (): Promise<StoreDescription> => {
+      const storeId = await coordinator.identity();
       const { id, ports, commits } = coordinator.connect(false);
       const description: StoreDescription = {
-        storeId: coordinator.storeId,
+        storeId,
+        replicated: coordinator.log !== null,
         shards,
         maxHistory,
         // Channels for another thread are MessagePorts (see ShardHost.connect).
@@ -91,6 +93,8 @@ export function serve(
     apply: (requester, parts) => coordinator.apply(requester, parts),
     forget: (id) => coordinator.forget(id),
     snapshots: () => coordinator.snapshots(),
+    write: (steps) => logOf(coordinator).write(steps),
+    sync: () => logOf(coordinator).sync(),
   };
   expose(service, asEndpoint(port1));
   // A served port alone must not keep the store's thread alive; clients keep theirs alive.
@@ -99,4 +103,11 @@ export function serve(
   port1.once("close", cancel); // the client went away first: forget this port
 
   return port2;
+}
+
+/** A replicated store's log; a client of another store never asks for it. */
+function logOf(coordinator: Coordinator): LogService {
+  const { log } = coordinator;
+  if (log === null) throw new Error("this store has no log: it is not replicated");
+  return log;
 }

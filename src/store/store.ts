@@ -90,16 +90,6 @@ export class Store extends StoreHandle {
   }
 
   /**
-   * Resolves once this replica has applied every write committed to the store's log before the
-   * call, by any replica: after it, reads see every write acknowledged anywhere by then. On a
-   * store without `replication`, once the calls made on this handle so far are answered.
-   */
-  async sync(): Promise<void> {
-    this.client.ensureUsable();
-    return this.#coordinator.sync();
-  }
-
-  /**
    * Lets every call already made finish, then stops the workers, so a program that closes its
    * store exits on its own. Idempotent; every later call rejects with `StoreClosedError`.
    */

@@ -2,8 +2,9 @@
 // through the log and are applied by every replica; reads are local.
 import { randomUUID } from "node:crypto";
 import pg from "pg";
-import { LogUnavailableError, Store, SwarmStateError } from "swarmstate";
+import { LogUnavailableError, Snapshot, Store, SwarmStateError } from "swarmstate";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { startAgent } from "../fixtures/agent.js";
 import { startPostgres, type TestPostgres } from "../fixtures/postgres.js";
 
 let server: TestPostgres;
@@ -143,6 +144,41 @@ describe("two replicas", () => {
     await expect(b.get("a", "k")).rejects.toThrow(
       /options.maxHistory: store ".*" keeps 2 snapshots \(maxHistory: 2\); every replica must say the same, not 3/,
     );
+  });
+});
+
+describe("a RemoteStore of a replica", () => {
+  interface Agent {
+    writeBurst(namespace: string, count: number): Promise<void>;
+    snapshot(): Promise<Snapshot>;
+    restore(snapshot: Snapshot): Promise<void>;
+    snapshotIds(): Promise<number[]>;
+  }
+  const agentScript = new URL("../fixtures/remote-agent.mjs", import.meta.url);
+
+  it("writes through the log from its thread, and reads and snapshots like the Store", async () => {
+    const name = randomUUID();
+    const a = replica(name, { shards: 2 });
+    const b = replica(name, { shards: 1 });
+    const { agent, worker } = startAgent<Agent>(a, agentScript);
+    try {
+      await agent.writeBurst("agent", 100);
+      expect(await logRows(name)).toBe(1); // one tick, one entry
+      await b.sync();
+      expect(await b.get("agent", "k42")).toEqual({ i: 42 });
+      const fromAgent = await agent.snapshot();
+      expect(fromAgent).toBeInstanceOf(Snapshot);
+      await b.sync();
+      expect((await b.snapshots()).map((s) => s.id)).toEqual([fromAgent.id]);
+      await b.set("agent", "k42", "changed on b");
+      await a.sync();
+      await agent.restore(fromAgent);
+      await b.sync();
+      expect(await b.get("agent", "k42")).toEqual({ i: 42 });
+      expect(await agent.snapshotIds()).toEqual([fromAgent.id]);
+    } finally {
+      await worker.terminate();
+    }
   });
 });
 
