@@ -86,6 +86,8 @@ export class LogConnection {
   /** Ends the session; later uses reject. */
   async close(): Promise<void> {
     this.closed = true;
+    // Awaited by `close()`: the socket holds the process until the server saw the goodbye.
+    this.socket()?.ref();
     const client = this.client;
     this.client = null;
     await client?.end().catch(() => {});
