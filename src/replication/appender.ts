@@ -6,64 +6,109 @@
  *
  * Invariants:
  * - Entries are appended in arrival order: one append at a time, each taking a prefix of the
- *   queue.
- * - Each entry has one identity `(origin, seq)`, given on arrival, unique in the log
- *   (log-table.ts).
- * - A failed append fails its entries' callers. Whether they are in the log is the database's
- *   to say (the connection may have dropped after its commit): the followers apply what is
- *   there, so every replica agrees either way.
+ *   queue; after a failure nothing is sent before the failed append's fate is known.
+ * - Each entry has one identity `(origin, seq)`, given on arrival and kept across retries, and
+ *   is in the log at most once (log-table.ts).
+ * - An append whose outcome is unknown (the connection broke, the database did not answer in
+ *   time) is settled on the next session: it fences off the earlier ones (`fence`), then asks
+ *   which of the entries sent are in the log (`found`). Those are done; the others are sent
+ *   again, unless their caller has given up (its deadline passed): those are dropped, and from
+ *   the fence on they can never be in the log. So a write that rejected is in the log only if
+ *   the database committed it before the fence, and then on every replica.
+ * - A statement the database refuses for what it is (not for being unreachable) fails its
+ *   entries' callers with the database's error.
  */
+import type { ClientBase } from "pg";
+import { LogUnavailableError } from "../core/errors.js";
 import type { LogConnection } from "./connection.js";
-import type { LogTable, Outgoing } from "./log-table.js";
+import { FencedError, type LogTable, type Outgoing } from "./log-table.js";
 
 /** Most bytes of entries in one append: a statement stays well inside what a server takes. */
 const MAX_APPEND_BYTES = 8 * 1024 * 1024;
+/** Waits between tries while the database is unreachable: from the first to the last. */
+const RETRY_MS = [50, 100, 200, 500, 1000] as const;
 
 interface Queued extends Outgoing {
   /** Called once the entry is committed, or with the error that ended its tries. */
   done: (error: Error | null) => void;
+  /** Sent in an append whose outcome is not known yet. */
+  sent: boolean;
+  /** Its caller gave up: dropped if it is not in the log once that is known. */
+  abandoned: boolean;
+}
+
+/** What a caller can do with an entry it queued. */
+export interface Appending {
+  readonly seq: number;
+  /** The caller gives up waiting (see the module comment). */
+  abandon(): void;
 }
 
 export class Appender {
   private readonly queue: Queued[] = [];
   private nextSeq = 1;
   private running = false;
+  /** This session's epoch (0: no session yet); a new session fences and takes the next. */
+  private epoch = 0;
+  /** An append failed without an answer: its entries' fate is settled before anything else. */
+  private uncertain = false;
 
   constructor(
     private readonly table: LogTable,
     private readonly connection: LogConnection,
     readonly origin: string,
-    /** Called after each committed append with the new head: the follower reads at once. */
-    private readonly appended: (head: number) => void,
+    /** Called after each committed append: the follower reads at once. */
+    private readonly appended: () => void,
   ) {}
 
+  /** Starts a session: called by the connection on each new one, before anything is sent. */
+  async startSession(client: ClientBase): Promise<void> {
+    this.epoch = await this.table.fence(client, this.origin);
+  }
+
   /**
-   * Queues `entry`; returns its seq. `done` is called once it is committed (with `null`) or its
-   * append failed (with the error).
+   * Queues `entry`. `done` is called once it is committed (with `null`) or cannot be (with the
+   * error); after `abandon()`, perhaps never.
    */
-  append(entry: Uint8Array, done: (error: Error | null) => void): number {
-    const seq = this.nextSeq++;
-    this.queue.push({ seq, entry, done });
+  append(entry: Uint8Array, done: (error: Error | null) => void): Appending {
+    const queued: Queued = { seq: this.nextSeq++, entry, done, sent: false, abandoned: false };
+    this.queue.push(queued);
+    this.kick();
+    return {
+      seq: queued.seq,
+      abandon: () => {
+        queued.abandoned = true;
+      },
+    };
+  }
+
+  private kick(): void {
     if (!this.running) void this.run();
-    return seq;
   }
 
   private async run(): Promise<void> {
     this.running = true;
+    let failures = 0;
     try {
       for (;;) {
-        const group = this.takeGroup();
-        if (group.length === 0) return;
         try {
-          const head = await this.connection.use("append", (client) =>
-            this.table.append(client, this.origin, group),
-          );
-          this.queue.splice(0, group.length);
-          for (const entry of group) entry.done(null);
-          this.appended(head);
+          if (this.uncertain) await this.settle();
+          this.dropAbandoned();
+          const group = this.takeGroup();
+          if (group.length === 0) return;
+          await this.send(group);
+          failures = 0;
         } catch (error) {
-          this.queue.splice(0, group.length);
-          for (const entry of group) entry.done(error as Error);
+          if (!(error instanceof LogUnavailableError || error instanceof FencedError)) {
+            // Not the database being away (a refusal while settling): every caller hears it.
+            for (const entry of this.queue.splice(0)) entry.done(error as Error);
+            return;
+          }
+          // Unreachable: try again after a pause, unless no caller waits any more.
+          this.dropAbandoned();
+          if (this.queue.every((entry) => entry.abandoned)) return;
+          const pause = RETRY_MS[Math.min(failures++, RETRY_MS.length - 1)];
+          await new Promise((resolve) => setTimeout(resolve, pause).unref());
         }
       }
     } finally {
@@ -71,11 +116,62 @@ export class Appender {
     }
   }
 
+  /** Appends `group`; on no answer, leaves it for `settle`. */
+  private async send(group: Queued[]): Promise<void> {
+    for (const entry of group) entry.sent = true;
+    try {
+      await this.connection.use("append", (client) =>
+        this.table.append(client, this.origin, this.epoch, group),
+      );
+    } catch (error) {
+      if (error instanceof LogUnavailableError || error instanceof FencedError) {
+        this.uncertain = true;
+        this.connection.reset(); // settled on a new session, which fences this one off
+        throw error;
+      }
+      // Refused for what it is: its callers hear why; the entries behind it go on.
+      this.queue.splice(0, group.length);
+      for (const entry of group) entry.done(error as Error);
+      return;
+    }
+    this.queue.splice(0, group.length);
+    for (const entry of group) entry.done(null);
+    this.appended();
+  }
+
+  /**
+   * After an append without an answer: on a new session (which fenced the old one off), the
+   * entries sent are done if they are in the log, and unsent again if they are not.
+   */
+  private async settle(): Promise<void> {
+    const sent = this.queue.filter((entry) => entry.sent);
+    const found = await this.connection.use("append", (client) =>
+      this.table.found(
+        client,
+        this.origin,
+        sent.map((entry) => entry.seq),
+      ),
+    );
+    this.uncertain = false;
+    for (const entry of sent) entry.sent = false;
+    const done = this.queue.filter((entry) => found.has(entry.seq));
+    this.queue.splice(0, this.queue.length, ...this.queue.filter((entry) => !found.has(entry.seq)));
+    for (const entry of done) entry.done(null);
+    if (done.length > 0) this.appended();
+  }
+
+  /** Drops the entries at the head whose callers gave up and that cannot be in the log. */
+  private dropAbandoned(): void {
+    if (this.uncertain) return; // not known yet whether they are in the log
+    while (this.queue[0]?.abandoned) this.queue.shift();
+  }
+
   /** The entries at the head of the queue that one append takes. */
   private takeGroup(): Queued[] {
     const group: Queued[] = [];
     let bytes = 0;
     for (const entry of this.queue) {
+      if (entry.abandoned) break; // dropped before the next append, so nothing behind waits
       if (group.length > 0 && bytes + entry.entry.byteLength > MAX_APPEND_BYTES) break;
       group.push(entry);
       bytes += entry.entry.byteLength;

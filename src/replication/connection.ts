@@ -57,7 +57,7 @@ export class LogConnection {
     try {
       const deadline = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
-          this.drop();
+          this.reset();
           reject(
             new LogUnavailableError(
               `${what}: the log's database (${this.server}) did not answer within ${this.replication.timeout} ms`,
@@ -134,8 +134,11 @@ export class LogConnection {
     if (this.client === client) this.client = null;
   }
 
-  /** Destroys the session at once (a statement past its deadline may never be answered). */
-  private drop(): void {
+  /**
+   * Destroys the session at once (a statement past its deadline may never be answered); the
+   * next use starts a new one.
+   */
+  reset(): void {
     const client = this.client;
     this.client = null;
     client?.connection.stream.destroy();

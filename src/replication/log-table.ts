@@ -11,9 +11,13 @@
  * finds one has found damage. The price is one append at a time per store, which the appender
  * makes up for by appending many batches per statement (appender.ts).
  *
- * **Exactly once.** Every entry carries its identity `(origin, seq)`, unique per store. A retry
- * of an append whose outcome is unknown either inserts or fails on that constraint, so nothing
- * is in the log twice; the appender then asks `contains` which it was.
+ * **Exactly once.** Every entry carries its identity `(origin, seq)`, unique per store, so
+ * nothing is in the log twice. An append whose answer was lost may still commit later: its
+ * statement can sit in a frozen server or a dead connection's buffers. So each session of a
+ * replica's appender first takes a new `epoch` (`fence`), and an append commits only while its
+ * session's epoch is the replica's: it locks the replica's row and checks it, and `fence` takes
+ * the same lock. Once a session has fenced, every append of the earlier ones has committed or
+ * never will, and `found` tells which: the appender resends exactly the others.
  *
  * **Wake-ups.** The append statement notifies the schema's channel with the store's name and
  * its new head, once per statement. It is a wake-up only: the follower reads the log itself.
@@ -36,6 +40,11 @@ export interface StoreRow {
   head: number;
 }
 
+/** An append refused because a later session of its replica fenced it off. */
+export class FencedError extends Error {
+  override readonly name = "FencedError";
+}
+
 /** An entry to append: its seq under this replica's origin, and its bytes. */
 export interface Outgoing {
   seq: number;
@@ -50,7 +59,8 @@ export class LogTable {
     row: string;
     append: string;
     read: string;
-    contains: string;
+    fence: string;
+    found: string;
   };
 
   constructor(
@@ -64,9 +74,13 @@ export class LogTable {
                ON CONFLICT (name) DO NOTHING`,
       row: `SELECT id::text, max_history, head FROM ${s}.stores WHERE name = $1`,
       append: `
-        WITH h AS (
+        WITH fence AS (
+          UPDATE ${s}.replicas SET epoch = epoch
+          WHERE store = $1 AND origin = $2 AND epoch = $6 RETURNING 1
+        ), h AS (
           UPDATE ${s}.stores SET head = head + cardinality($3::bigint[])
-          WHERE name = $1 RETURNING head - cardinality($3::bigint[]) AS base
+          WHERE name = $1 AND EXISTS (SELECT FROM fence)
+          RETURNING head - cardinality($3::bigint[]) AS base
         ), ins AS (
           INSERT INTO ${s}.log (store, pos, origin, seq, entry)
           SELECT $1, h.base + e.n, $2, e.seq, e.entry
@@ -76,7 +90,10 @@ export class LogTable {
         SELECT pg_notify($5, $1 || ' ' || max(pos)) AS notified, max(pos) AS head FROM ins`,
       read: `SELECT pos, origin::text, seq, entry FROM ${s}.log
              WHERE store = $1 AND pos > $2 ORDER BY pos LIMIT $3`,
-      contains: `SELECT 1 FROM ${s}.log WHERE store = $1 AND origin = $2 AND seq = $3`,
+      fence: `INSERT INTO ${s}.replicas (store, origin, epoch) VALUES ($1, $2, 1)
+              ON CONFLICT (store, origin) DO UPDATE SET epoch = ${s}.replicas.epoch + 1
+              RETURNING epoch`,
+      found: `SELECT seq FROM ${s}.log WHERE store = $1 AND origin = $2 AND seq = ANY($3::bigint[])`,
     };
   }
 
@@ -102,8 +119,16 @@ export class LogTable {
     return Number(rows[0]?.head ?? 0);
   }
 
-  /** Appends `entries` (in this order) under `origin`; resolves to the last one's position. */
-  async append(client: ClientBase, origin: string, entries: readonly Outgoing[]): Promise<number> {
+  /**
+   * Appends `entries` (in this order) under `origin`, if `epoch` is still its session's;
+   * resolves to the last one's position. A `FencedError` if a later session fenced it off.
+   */
+  async append(
+    client: ClientBase,
+    origin: string,
+    epoch: number,
+    entries: readonly Outgoing[],
+  ): Promise<number> {
     const { rows } = await client.query<{ head: string | null }>({
       name: `swarmstate-append-${this.schema}`,
       text: this.sql.append,
@@ -115,11 +140,23 @@ export class LogTable {
           Buffer.from(entry.entry.buffer, entry.entry.byteOffset, entry.entry.byteLength),
         ),
         this.channel,
+        epoch,
       ],
     });
     const head = rows[0]?.head;
-    if (head == null) throw new Error(`store "${this.name}" has no row in ${this.schema}.stores`);
+    if (head == null) {
+      throw new FencedError(`the append of epoch ${epoch} was fenced off by a later session`);
+    }
     return Number(head);
+  }
+
+  /**
+   * Starts a new session of `origin`'s appends: returns its epoch. From its commit on, no
+   * append of an earlier session can commit (see the module comment).
+   */
+  async fence(client: ClientBase, origin: string): Promise<number> {
+    const { rows } = await client.query<{ epoch: string }>(this.sql.fence, [this.name, origin]);
+    return Number(rows[0]?.epoch);
   }
 
   /** Up to `limit` entries after position `after`, in order. */
@@ -142,9 +179,9 @@ export class LogTable {
     }));
   }
 
-  /** Whether the entry `(origin, seq)` is in the log. */
-  async contains(client: ClientBase, origin: string, seq: number): Promise<boolean> {
-    const { rowCount } = await client.query(this.sql.contains, [this.name, origin, seq]);
-    return (rowCount ?? 0) > 0;
+  /** Which of `origin`'s entries `seqs` are in the log. */
+  async found(client: ClientBase, origin: string, seqs: readonly number[]): Promise<Set<number>> {
+    const { rows } = await client.query<{ seq: string }>(this.sql.found, [this.name, origin, seqs]);
+    return new Set(rows.map((row) => Number(row.seq)));
   }
 }

@@ -52,7 +52,7 @@ export class Replica implements LogService {
   ) {
     const { name, schema } = replication;
     this.table = new LogTable(schema, name);
-    this.appending = new LogConnection(replication);
+    this.appending = new LogConnection(replication, (client) => this.appender.startSession(client));
     this.following = new LogConnection(
       replication,
       async (client) => {
@@ -85,12 +85,13 @@ export class Replica implements LogService {
     this.appending.hold();
     try {
       return await new Promise<LogStepOutcome[]>((resolve, reject) => {
-        const seq = this.appender.append(encodeEntry(steps), (error) => {
+        const appending = this.appender.append(encodeEntry(steps), (error) => {
           if (error !== null) reject(error);
         });
         // Registered in the same turn as the append, which cannot commit before this returns.
-        forget = this.follower.expect(seq, (outcomes) => outcomes.then(resolve, reject));
+        forget = this.follower.expect(appending.seq, (outcomes) => outcomes.then(resolve, reject));
         timer = setTimeout(() => {
+          appending.abandon();
           reject(
             new LogUnavailableError(
               `the log's database (${redactedUrl(this.replication.url)}) did not take the call within ${this.replication.timeout} ms`,

@@ -8,6 +8,8 @@
  *                     the last entry appended
  *   <schema>.log      the entries, one per appended batch of calls: (store, pos) from 1 with no
  *                     gap, and (store, origin, seq), the batch's identity, unique (log-table.ts)
+ *   <schema>.replicas one row per replica that appended (store, origin): its session `epoch`,
+ *                     which fences off the appends of its earlier sessions (log-table.ts)
  *
  * Creating is serialized by an advisory lock, so that replicas starting together neither race
  * on `CREATE` nor see half a layout. A database holding a newer version is refused: an older
@@ -19,7 +21,7 @@
 import type { ClientBase } from "pg";
 import { SwarmStateError } from "../core/errors.js";
 
-/** Version 1: stores, log. */
+/** Version 1: stores, log, replicas. */
 export const VERSION = 1;
 
 /** The first key of this package's advisory locks (the second one says what is locked). */
@@ -52,6 +54,12 @@ function layout(schema: string): string {
       entry bytea NOT NULL,
       PRIMARY KEY (store, pos),
       UNIQUE (store, origin, seq)
+    );
+    CREATE TABLE ${s}.replicas (
+      store text NOT NULL REFERENCES ${s}.stores (name),
+      origin uuid NOT NULL,
+      epoch bigint NOT NULL,
+      PRIMARY KEY (store, origin)
     );
     INSERT INTO ${s}.version (version) VALUES (${VERSION});`;
 }

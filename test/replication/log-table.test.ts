@@ -20,6 +20,17 @@ afterAll(async () => {
   await server?.stop();
 });
 
+/** Resolves once some session of the database waits for a lock. */
+async function waitForLockWait(client: pg.Client): Promise<void> {
+  for (;;) {
+    const { rows } = await client.query(
+      "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid()",
+    );
+    if (rows.length > 0) return;
+    await client.query("SELECT pg_sleep(0.005)");
+  }
+}
+
 async function connect(): Promise<pg.Client> {
   const client = new pg.Client({ connectionString: server.url });
   clients.push(client);
@@ -68,17 +79,44 @@ describe("the log", () => {
     const table = new LogTable("once", "s");
     await table.open(client, randomUUID(), null);
     const origin = randomUUID();
+    const epoch = await table.fence(client, origin);
     const entry = new Uint8Array([1, 2, 3]);
-    expect(await table.append(client, origin, [{ seq: 1, entry }])).toBe(1);
-    await expect(table.append(client, origin, [{ seq: 1, entry }])).rejects.toMatchObject({
+    expect(await table.append(client, origin, epoch, [{ seq: 1, entry }])).toBe(1);
+    await expect(table.append(client, origin, epoch, [{ seq: 1, entry }])).rejects.toMatchObject({
       code: "23505",
     });
-    expect(await table.contains(client, origin, 1)).toBe(true);
-    expect(await table.contains(client, origin, 2)).toBe(false);
+    expect(await table.found(client, origin, [1, 2])).toEqual(new Set([1]));
     expect(await table.head(client)).toBe(1);
     expect(await table.read(client, 0, 10)).toEqual([
       { pos: 1, origin, seq: 1, entry: Buffer.from(entry) },
     ]);
+  });
+
+  it("settles an earlier session's append: one under way commits before a fence, a later one is refused", async () => {
+    const [setup, old, fresh] = await Promise.all([connect(), connect(), connect()]);
+    await prepareSchema(setup, "fence");
+    const table = new LogTable("fence", "s");
+    await table.open(setup, randomUUID(), null);
+    const origin = randomUUID();
+    const entry = new Uint8Array([7]);
+    const first = await table.fence(old, origin);
+    // The old session's append is under way in the server, held up behind a lock on the
+    // store's row; a new session's fence waits for it to end, so that it is then known.
+    await setup.query("BEGIN");
+    await setup.query('SELECT 1 FROM "fence".stores WHERE name = $1 FOR UPDATE', ["s"]);
+    const underWay = table.append(old, origin, first, [{ seq: 1, entry }]);
+    await waitForLockWait(setup);
+    const fencing = table.fence(fresh, origin);
+    await setup.query("COMMIT");
+    expect(await underWay).toBe(1);
+    const second = await fencing;
+    expect(await table.found(fresh, origin, [1, 2])).toEqual(new Set([1]));
+    // An append of the old session that reaches the server after the fence is refused.
+    await expect(table.append(old, origin, first, [{ seq: 2, entry }])).rejects.toThrow(
+      "fenced off",
+    );
+    expect(await table.found(fresh, origin, [2])).toEqual(new Set());
+    expect(await table.append(fresh, origin, second, [{ seq: 2, entry }])).toBe(2);
   });
 
   it("is read in one order, without a gap, while appenders commit after random delays", async () => {
@@ -96,6 +134,7 @@ describe("the log", () => {
     // positions are taken in one order and would be seen committed in another.
     const appended = appenders.map(async (client) => {
       const origin = randomUUID();
+      const epoch = await table.fence(client, origin);
       let seq = 0;
       for (let i = 0; i < APPENDS; i++) {
         const count = 1 + Math.floor(Math.random() * 3);
@@ -104,7 +143,7 @@ describe("the log", () => {
           return { seq, entry: new TextEncoder().encode(`${origin} ${seq}`) };
         });
         await client.query("BEGIN");
-        await table.append(client, origin, entries);
+        await table.append(client, origin, epoch, entries);
         await client.query("SELECT pg_sleep($1)", [Math.random() * 0.02]);
         await client.query("COMMIT");
       }
