@@ -1,0 +1,132 @@
+// A replicated store while its database is away: stopped, or frozen (SIGSTOP: connections are
+// taken and nothing answers). Writes reject within `timeout` (plus a margin) with
+// LogUnavailableError, reads go on from the local replica, the replica reconnects by itself,
+// and afterwards every replica holds the same contents, with every acknowledged write in them.
+import { randomUUID } from "node:crypto";
+import { LogUnavailableError, Store } from "swarmstate";
+import { afterEach, describe, expect, it } from "vitest";
+import { postgresForThisFile } from "../fixtures/postgres.js";
+
+const postgres = postgresForThisFile();
+const TIMEOUT = 1_500;
+/** What a rejection may take beyond `timeout`: timers and a busy 2-core machine. */
+const MARGIN = 1_500;
+const open: Store[] = [];
+
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((store) => store.close()));
+});
+
+function replica(name: string, shards: number): Store {
+  const store = new Store({
+    shards,
+    replication: { url: postgres().url, name, timeout: TIMEOUT },
+  });
+  open.push(store);
+  return store;
+}
+
+/** Writers that each set keys one after another, awaited, until stopped; each outcome is kept. */
+function load(store: Store, writers: number) {
+  const acknowledged: string[] = [];
+  const rejected: { key: string; error: unknown; ms: number }[] = [];
+  let running = true;
+  let outcomes = 0;
+  const waiting: { count: number; resolve: () => void }[] = [];
+  const settled = () => {
+    outcomes++;
+    for (const wait of waiting.splice(0)) {
+      if (outcomes >= wait.count) wait.resolve();
+      else waiting.push(wait);
+    }
+  };
+  const done = Promise.all(
+    Array.from({ length: writers }, async (_, writer) => {
+      for (let i = 0; running; i++) {
+        const key = `w${writer}-${i}`;
+        const start = performance.now();
+        try {
+          await store.set("load", key, i);
+          acknowledged.push(key);
+        } catch (error) {
+          rejected.push({ key, error, ms: performance.now() - start });
+        }
+        settled();
+      }
+    }),
+  );
+  return {
+    acknowledged,
+    rejected,
+    /** Resolves once `count` more calls have an outcome. */
+    more(count: number): Promise<void> {
+      return new Promise((resolve) => waiting.push({ count: outcomes + count, resolve }));
+    },
+    /** Resolves once `count` more calls are rejected. */
+    async rejections(count: number): Promise<void> {
+      const target = rejected.length + count;
+      while (rejected.length < target) await this.more(1);
+    },
+    async acknowledgments(count: number): Promise<void> {
+      const target = acknowledged.length + count;
+      while (acknowledged.length < target) await this.more(1);
+    },
+    async stop(): Promise<void> {
+      running = false;
+      await done;
+    },
+  };
+}
+
+async function contents(store: Store): Promise<[string, unknown][]> {
+  const keys = await store.keys("load");
+  const values = await store.getMany(keys.map((key) => ["load", key] as const));
+  return keys.map((key, i) => [key, values[i]]);
+}
+
+describe.each([
+  [
+    "stopped",
+    (server: ReturnType<typeof postgres>) => server.halt(),
+    (server: ReturnType<typeof postgres>) => server.resume(),
+  ],
+  [
+    "frozen",
+    async (server: ReturnType<typeof postgres>) => server.freeze(),
+    async (server: ReturnType<typeof postgres>) => server.thaw(),
+  ],
+])("the database %s mid-load", (_, away, back) => {
+  it("rejects writes in time, serves reads, and comes back with every replica the same", async () => {
+    const name = randomUUID();
+    const a = replica(name, 2);
+    const b = replica(name, 0);
+    const writes = load(a, 3);
+    await writes.acknowledgments(30);
+    await a.set("marks", "before", true);
+
+    await away(postgres());
+    try {
+      await writes.rejections(3);
+      // Reads go on from each replica while the database is away.
+      expect(await a.get("marks", "before")).toBe(true);
+      await expect(b.sync()).rejects.toBeInstanceOf(LogUnavailableError);
+    } finally {
+      await back(postgres());
+    }
+    await writes.acknowledgments(30); // it reconnected by itself
+    await writes.stop();
+
+    for (const { error, ms } of writes.rejected) {
+      expect(error).toBeInstanceOf(LogUnavailableError);
+      expect((error as LogUnavailableError).code).toBe("LOG_UNAVAILABLE");
+      expect(ms).toBeLessThan(TIMEOUT + MARGIN);
+    }
+    await a.sync();
+    await b.sync();
+    const onA = await contents(a);
+    expect(await contents(b)).toEqual(onA);
+    const held = new Set(onA.map(([key]) => key));
+    for (const key of writes.acknowledged) expect(held.has(key), key).toBe(true);
+    expect(await b.get("marks", "before")).toBe(true);
+  }, 60_000);
+});
