@@ -73,14 +73,26 @@ export class NotAStoreError extends StoreFileError {
 
 /**
  * Raised when a store's files are damaged (a record fails its checksum, a file is cut short,
- * a shard's files belong to another store): the store refuses to open rather than lose data
- * silently.
+ * a shard's files belong to another store), or a replicated store's log (an entry that does
+ * not read, a gap): the store refuses to open, or stops serving, rather than lose data or
+ * diverge silently.
  */
 export class StoreDamagedError extends StoreFileError {
   override readonly code = "ERR_SWARMSTATE_DAMAGED";
   override readonly name = "StoreDamagedError";
   constructor(path: string, problem: string, options?: ErrorOptions) {
     super(path, `${path}: the store's files are damaged: ${problem}`, options);
+  }
+
+  /**
+   * Damage in a replicated store's log (an entry that does not read, a gap): `where` names the
+   * log (its server without the password, schema and store) and stands as `path`.
+   * @internal
+   */
+  static inLog(where: string, problem: string, options?: ErrorOptions): StoreDamagedError {
+    const error = new StoreDamagedError(where, problem, options);
+    error.message = `${where}: the store's log is damaged: ${problem}`;
+    return error;
   }
 }
 

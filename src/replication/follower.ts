@@ -183,7 +183,7 @@ export class Follower {
   }
 
   private fail(position: number, problem: string, cause: Error): void {
-    const error = new StoreDamagedError(this.where, `log entry ${position}: ${problem}`, { cause });
+    const error = StoreDamagedError.inLog(this.where, `entry ${position}: ${problem}`, { cause });
     this.stop(error);
     this.damaged(error);
   }

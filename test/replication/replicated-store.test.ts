@@ -2,7 +2,13 @@
 // through the log and are applied by every replica; reads are local.
 import { randomUUID } from "node:crypto";
 import pg from "pg";
-import { LogUnavailableError, Snapshot, Store, SwarmStateError } from "swarmstate";
+import {
+  LogUnavailableError,
+  Snapshot,
+  Store,
+  StoreDamagedError,
+  SwarmStateError,
+} from "swarmstate";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startAgent } from "../fixtures/agent.js";
 import { startPostgres, type TestPostgres } from "../fixtures/postgres.js";
@@ -179,6 +185,50 @@ describe("a RemoteStore of a replica", () => {
     } finally {
       await worker.terminate();
     }
+  });
+});
+
+describe("a damaged log", () => {
+  /** Puts `entry` into the log at `gap` positions past its head, as damage would. */
+  async function damage(name: string, entry: Buffer, gap = 1): Promise<number> {
+    const client = new pg.Client({ connectionString: server.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query(
+        "UPDATE swarmstate.stores SET head = head + $2 WHERE name = $1 RETURNING head::int",
+        [name, gap],
+      );
+      const pos = rows[0].head;
+      await client.query(
+        "INSERT INTO swarmstate.log (store, pos, origin, seq, entry) VALUES ($1, $2, $3, 1, $4)",
+        [name, pos, randomUUID(), entry],
+      );
+      return pos;
+    } finally {
+      await client.end();
+    }
+  }
+
+  it.each([
+    ["an entry cut short", Buffer.from([0x92, 0x01, 0xd9, 0xc8]), 1, /entry 3: not msgpack/],
+    ["an entry of another version", Buffer.from([0x92, 0x07, 0x90]), 1, /entry 3: version 7/],
+    ["a gap", Buffer.from([0x92, 0x01, 0x90]), 2, /expected entry 3 next, found entry 4/],
+  ])("stops every replica at %s, naming its position", async (_, entry, gap, problem) => {
+    const name = randomUUID();
+    const a = replica(name);
+    await a.set("n", "k", 1);
+    await a.set("n", "k", 2);
+    await damage(name, entry, gap);
+    const refused = await a.sync().catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(StoreDamagedError);
+    expect((refused as Error).message).toMatch(problem);
+    expect((refused as Error).message).toContain(
+      `schema "swarmstate" store "${name}": the store's log is damaged`,
+    );
+    await expect(a.get("n", "k")).rejects.toBeInstanceOf(StoreDamagedError);
+    // A replica opening afterwards stops at the same entry, having applied those before it.
+    const b = replica(name);
+    await expect(b.get("n", "k")).rejects.toThrow(problem);
   });
 });
 
