@@ -2,9 +2,10 @@
 // taken and nothing answers). Writes reject within `timeout` (plus a margin) with
 // LogUnavailableError, reads go on from the local replica, the replica reconnects by itself,
 // and afterwards every replica holds the same contents, with every acknowledged write in them.
+import { fork } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { LogUnavailableError, Store } from "swarmstate";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import { postgresForThisFile } from "../fixtures/postgres.js";
 
 const postgres = postgresForThisFile();
@@ -128,5 +129,49 @@ describe.each([
     const held = new Set(onA.map(([key]) => key));
     for (const key of writes.acknowledged) expect(held.has(key), key).toBe(true);
     expect(await b.get("marks", "before")).toBe(true);
+  }, 60_000);
+});
+
+describe("a replica killed with SIGKILL mid-burst", () => {
+  const writer = new URL("../fixtures/replica-writer.mjs", import.meta.url);
+
+  it("loses nothing it acknowledged, and rejoins", async () => {
+    const name = randomUUID();
+    const { url } = postgres();
+    const child = fork(writer, [url, name, "2", "write"], { stdio: "inherit" });
+    onTestFinished(() => {
+      child.kill("SIGKILL");
+    });
+    let acknowledged = -1;
+    await new Promise<void>((resolve, reject) => {
+      child.on("message", (message: { acknowledged: number }) => {
+        acknowledged = message.acknowledged;
+        if (acknowledged >= 300) resolve();
+      });
+      child.once("exit", (code) => reject(new Error(`the writer exited with ${code}`)));
+    });
+    child.kill("SIGKILL");
+    await new Promise((resolve) => child.once("exit", resolve));
+
+    const b = replica(name, 1);
+    await b.sync();
+    const keys = new Set(await b.keys("burst"));
+    for (let i = 0; i <= acknowledged; i++) expect(keys.has(`k${i}`), `k${i}`).toBe(true);
+    // Every burst in the log is whole: one tick, one entry.
+    expect(keys.size % 10).toBe(0);
+
+    const rejoined = fork(writer, [url, name, "3", "rejoin"], { stdio: "inherit" });
+    onTestFinished(() => {
+      rejoined.kill("SIGKILL");
+    });
+    const report = await new Promise<{ keys: string[]; values: unknown[] }>((resolve, reject) => {
+      rejoined.once("message", resolve);
+      rejoined.once("exit", (code) =>
+        reject(new Error(`the rejoining replica exited with ${code}`)),
+      );
+    });
+    const onB = await b.keys("burst");
+    expect(report.keys).toEqual(onB);
+    expect(report.values).toEqual(await b.getMany(onB.map((key) => ["burst", key] as const)));
   }, 60_000);
 });
