@@ -4,9 +4,11 @@
  * follower's `LISTEN`), and gives every statement a deadline.
  *
  * **Deadlines.** A client library waits for ever on a server that stopped answering (frozen,
- * or behind a partition where packets vanish). So each use gets `timeout` ms; past it the
- * socket is destroyed, the use rejects with `LogUnavailableError`, and the next use connects
- * afresh. TCP keepalive finds a dead peer while the connection is idle.
+ * or behind a partition where packets vanish). So each use, and each connection attempt, gets
+ * a third of `timeout` (`patience`); past it the socket is destroyed, the use rejects with
+ * `LogUnavailableError`, and the next use connects afresh. A third, so that a write whose
+ * answer was lost once can be settled and retried within its own `timeout` (appender.ts). TCP
+ * keepalive finds a dead peer while the connection is idle.
  *
  * **Ending.** The socket keeps the process alive only while a use is under way or a holder
  * (`hold`) is waiting for the database, so a program whose work is done ends with or without
@@ -41,13 +43,18 @@ export class LogConnection {
     private readonly onNotification: (payload: string) => void = () => {},
   ) {}
 
+  /** How long one use or one connection attempt may take, in ms (see the module comment). */
+  get patience(): number {
+    return Math.max(1, Math.floor(this.replication.timeout / 3));
+  }
+
   /** The server, for messages: the URL without its password. */
   get server(): string {
     return redactedUrl(this.replication.url);
   }
 
   /**
-   * Runs `work` on the session, connecting first if needed, within `timeout` ms. A failure of
+   * Runs `work` on the session, connecting first if needed, within `patience` ms. A failure of
    * the database is a `LogUnavailableError`, or a `SwarmStateError` for a refusal no retry
    * mends; the cause travels with it. An error of the statement itself rejects as it is.
    */
@@ -60,10 +67,10 @@ export class LogConnection {
           this.reset();
           reject(
             new LogUnavailableError(
-              `${what}: the log's database (${this.server}) did not answer within ${this.replication.timeout} ms`,
+              `${what}: the log's database (${this.server}) did not answer within ${this.patience} ms`,
             ),
           );
-        }, this.replication.timeout);
+        }, this.patience);
       });
       return await Promise.race([this.session().then(work), deadline]);
     } catch (error) {
@@ -105,7 +112,7 @@ export class LogConnection {
   private async connect(): Promise<pg.Client> {
     const client = new pg.Client({
       connectionString: this.replication.url,
-      connectionTimeoutMillis: this.replication.timeout,
+      connectionTimeoutMillis: this.patience,
       keepAlive: true,
       keepAliveInitialDelayMillis: 5_000,
       application_name: "swarmstate",

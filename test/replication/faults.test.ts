@@ -4,9 +4,11 @@
 // and afterwards every replica holds the same contents, with every acknowledged write in them.
 import { fork } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import pg from "pg";
 import { LogUnavailableError, Store } from "swarmstate";
 import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import { postgresForThisFile } from "../fixtures/postgres.js";
+import { startProxy } from "../fixtures/tcp-proxy.js";
 
 const postgres = postgresForThisFile();
 const TIMEOUT = 1_500;
@@ -79,10 +81,26 @@ function load(store: Store, writers: number) {
   };
 }
 
-async function contents(store: Store): Promise<[string, unknown][]> {
-  const keys = await store.keys("load");
-  const values = await store.getMany(keys.map((key) => ["load", key] as const));
+async function contentsOf(store: Store, namespace: string): Promise<[string, unknown][]> {
+  const keys = await store.keys(namespace);
+  const values = await store.getMany(keys.map((key) => [namespace, key] as const));
   return keys.map((key, i) => [key, values[i]]);
+}
+
+const contents = (store: Store) => contentsOf(store, "load");
+
+async function logRows(name: string): Promise<number> {
+  const client = new pg.Client({ connectionString: postgres().url });
+  await client.connect();
+  try {
+    const { rows } = await client.query(
+      "SELECT count(*)::int AS n FROM swarmstate.log WHERE store = $1",
+      [name],
+    );
+    return rows[0].n;
+  } finally {
+    await client.end();
+  }
 }
 
 describe.each([
@@ -174,4 +192,32 @@ describe("a replica killed with SIGKILL mid-burst", () => {
     expect(report.keys).toEqual(onB);
     expect(report.values).toEqual(await b.getMany(onB.map((key) => ["burst", key] as const)));
   }, 60_000);
+});
+
+describe("an append whose answer is lost", () => {
+  it("is in the log once, and the write resolves within its timeout", async () => {
+    const name = randomUUID();
+    const proxy = await startProxy(postgres().port);
+    onTestFinished(() => proxy.close());
+    const url = new URL(postgres().url);
+    url.port = String(proxy.port);
+    const a = new Store({ shards: 1, replication: { url: url.toString(), name, timeout: 3_000 } });
+    open.push(a);
+    await a.set("n", "before", 1);
+    proxy.loseAnswers(); // the sessions open now: requests arrive, answers vanish
+    await a.setMany([
+      ["n", "k1", 1],
+      ["n", "k2", 2],
+    ]);
+    expect(await a.get("n", "k2")).toBe(2);
+    const b = replica(name, 0);
+    await b.sync();
+    expect(await contentsOf(b, "n")).toEqual([
+      ["before", 1],
+      ["k1", 1],
+      ["k2", 2],
+    ]);
+    // Two entries, each once: the first set, and the setMany settled after its lost answer.
+    expect(await logRows(name)).toBe(2);
+  }, 30_000);
 });
