@@ -26,6 +26,7 @@ import { latencySection } from "./cases/latency.js";
 import { memorySection } from "./cases/memory.js";
 import { parallelDiffSection } from "./cases/parallel-diff.js";
 import { poolRoutingSection } from "./cases/pool-routing.js";
+import { replicationSection } from "./cases/replication.js";
 import { scalingSection } from "./cases/scaling.js";
 import { snapshotSection } from "./cases/snapshot.js";
 import { throughputSection } from "./cases/throughput.js";
@@ -64,6 +65,7 @@ const SECTIONS: readonly Section[] = [
   crashSection,
   endingSection,
   langgraphSection,
+  replicationSection,
 ];
 const FULL_SIZES = [100, 1000, 10_000, 100_000, 1_000_000];
 const QUICK_SIZES = [100, 1000, 10_000];

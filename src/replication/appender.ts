@@ -21,7 +21,7 @@
 import type { ClientBase } from "pg";
 import { LogUnavailableError } from "../core/errors.js";
 import type { LogConnection } from "./connection.js";
-import { FencedError, type LogTable, type Outgoing } from "./log-table.js";
+import { FencedError, type LogRow, type LogTable, type Outgoing } from "./log-table.js";
 
 /** Most bytes of entries in one append: a statement stays well inside what a server takes. */
 const MAX_APPEND_BYTES = 8 * 1024 * 1024;
@@ -52,13 +52,19 @@ export class Appender {
   private epoch = 0;
   /** An append failed without an answer: its entries' fate is settled before anything else. */
   private uncertain = false;
+  /** An append statement is under way: its answer will wake the follower. */
+  appending = false;
 
   constructor(
     private readonly table: LogTable,
     private readonly connection: LogConnection,
     readonly origin: string,
-    /** Called after each committed append: the follower reads at once. */
-    private readonly appended: () => void,
+    /**
+     * Called after each committed append: with its entries and their positions when the
+     * statement said them (the follower then applies them without reading them back), with
+     * nothing when they were found after a lost answer (the follower reads).
+     */
+    private readonly appended: (rows: LogRow[]) => void,
   ) {}
 
   /** Starts a session: called by the connection on each new one, before anything is sent. */
@@ -119,11 +125,14 @@ export class Appender {
   /** Appends `group`; on no answer, leaves it for `settle`. */
   private async send(group: Queued[]): Promise<void> {
     for (const entry of group) entry.sent = true;
+    let head: number;
+    this.appending = true;
     try {
-      await this.connection.use("append", (client) =>
+      head = await this.connection.use("append", (client) =>
         this.table.append(client, this.origin, this.epoch, group),
       );
     } catch (error) {
+      this.appending = false;
       if (error instanceof LogUnavailableError || error instanceof FencedError) {
         this.uncertain = true;
         this.connection.reset(); // settled on a new session, which fences this one off
@@ -134,9 +143,13 @@ export class Appender {
       for (const entry of group) entry.done(error as Error);
       return;
     }
+    this.appending = false;
     this.queue.splice(0, group.length);
     for (const entry of group) entry.done(null);
-    this.appended();
+    const base = head - group.length;
+    this.appended(
+      group.map(({ seq, entry }, i) => ({ pos: base + i + 1, origin: this.origin, seq, entry })),
+    );
   }
 
   /**
@@ -157,7 +170,7 @@ export class Appender {
     const done = this.queue.filter((entry) => found.has(entry.seq));
     this.queue.splice(0, this.queue.length, ...this.queue.filter((entry) => !found.has(entry.seq)));
     for (const entry of done) entry.done(null);
-    if (done.length > 0) this.appended();
+    if (done.length > 0) this.appended([]);
   }
 
   /** Drops the entries at the head whose callers gave up and that cannot be in the log. */

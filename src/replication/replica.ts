@@ -59,7 +59,11 @@ export class Replica implements LogService {
         await client.query(`LISTEN "${this.table.channel}"`);
       },
       (payload) => {
-        if (payload.startsWith(`${name} `)) this.follower.wake();
+        // "<name> <head>": a store's new head. While an append of this replica is under way its
+        // answer wakes the follower, with its entries in hand (and reads what came before
+        // them): waking it now would put a read in that answer's way.
+        const [store, head] = payload.split(" ");
+        if (store === name && !this.appender.appending) this.follower.heard(Number(head));
       },
     );
     this.follower = new Follower(
@@ -70,8 +74,8 @@ export class Replica implements LogService {
       (error: StoreDamagedError) => this.fail(error),
       `${redactedUrl(replication.url)} schema "${schema}" store "${name}"`,
     );
-    this.appender = new Appender(this.table, this.appending, this.origin, () =>
-      this.follower.wake(),
+    this.appender = new Appender(this.table, this.appending, this.origin, (rows) =>
+      this.follower.offer(rows),
     );
     this.ready = this.open(maxHistory);
     this.ready.catch(() => {}); // reaches callers through `write` and the client's reads

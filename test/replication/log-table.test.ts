@@ -6,9 +6,9 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LogRow, LogTable } from "../../src/replication/log-table.js";
 import { prepareSchema, VERSION } from "../../src/replication/schema.js";
-import { startPostgres, type TestPostgres } from "../fixtures/postgres.js";
+import { startPostgres, type LocalPostgres } from "../fixtures/postgres.js";
 
-let server: TestPostgres;
+let server: LocalPostgres;
 const clients: pg.Client[] = [];
 
 beforeAll(async () => {

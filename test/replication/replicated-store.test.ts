@@ -11,9 +11,9 @@ import {
 } from "swarmstate";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startAgent } from "../fixtures/agent.js";
-import { startPostgres, type TestPostgres } from "../fixtures/postgres.js";
+import { startPostgres, type LocalPostgres } from "../fixtures/postgres.js";
 
-let server: TestPostgres;
+let server: LocalPostgres;
 const open: Store[] = [];
 
 beforeAll(async () => {
