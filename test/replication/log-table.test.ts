@@ -6,7 +6,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LogRow, LogTable } from "../../src/replication/log-table.js";
 import { prepareSchema, VERSION } from "../../src/replication/schema.js";
-import { startPostgres, type LocalPostgres } from "../fixtures/postgres.js";
+import { type LocalPostgres, startPostgres } from "../fixtures/postgres.js";
 
 let server: LocalPostgres;
 const clients: pg.Client[] = [];

@@ -11,7 +11,7 @@ import {
 } from "swarmstate";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startAgent } from "../fixtures/agent.js";
-import { startPostgres, type LocalPostgres } from "../fixtures/postgres.js";
+import { type LocalPostgres, startPostgres } from "../fixtures/postgres.js";
 
 let server: LocalPostgres;
 const open: Store[] = [];
