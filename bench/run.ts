@@ -27,6 +27,7 @@ import { memorySection } from "./cases/memory.js";
 import { parallelDiffSection } from "./cases/parallel-diff.js";
 import { poolRoutingSection } from "./cases/pool-routing.js";
 import { replicationSection } from "./cases/replication.js";
+import { replicationClientSection } from "./cases/replication-client.js";
 import { scalingSection } from "./cases/scaling.js";
 import { snapshotSection } from "./cases/snapshot.js";
 import { throughputSection } from "./cases/throughput.js";
@@ -66,6 +67,7 @@ const SECTIONS: readonly Section[] = [
   endingSection,
   langgraphSection,
   replicationSection,
+  replicationClientSection,
 ];
 const FULL_SIZES = [100, 1000, 10_000, 100_000, 1_000_000];
 const QUICK_SIZES = [100, 1000, 10_000];

@@ -34,6 +34,8 @@ export class LogConnection {
   /** Uses under way and holders waiting: while above 0 the socket keeps the process alive. */
   private holds = 0;
   private closed = false;
+  /** Settles when the last use asked for has ended: the next one waits for it. */
+  private turn: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly replication: Replication,
@@ -60,6 +62,14 @@ export class LogConnection {
    */
   async use<T>(what: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
     this.hold();
+    // One use at a time: a session answers one statement at a time, and `pg` deprecates
+    // queuing more on it. The deadline starts when this use's turn comes.
+    const previous = this.turn;
+    let finished: () => void = () => {};
+    this.turn = new Promise<void>((resolve) => {
+      finished = resolve;
+    });
+    await previous;
     let timer: NodeJS.Timeout | undefined;
     try {
       const deadline = new Promise<never>((_, reject) => {
@@ -77,6 +87,7 @@ export class LogConnection {
       throw this.explain(what, error);
     } finally {
       clearTimeout(timer);
+      finished();
       this.release();
     }
   }

@@ -52,6 +52,8 @@ export class Follower {
   private readonly timer: NodeJS.Timeout;
   /** Entries offered by this replica's appender, by position, until applied. */
   private readonly offered = new Map<number, LogRow>();
+  /** The highest position offered so far. */
+  private offeredUpTo = 0;
 
   constructor(
     private readonly table: LogTable,
@@ -66,14 +68,21 @@ export class Follower {
     this.timer = setInterval(() => this.wake(), POLL_MS).unref();
   }
 
-  /** A notification: the log's head is `head`. */
+  /**
+   * A notification: the log's head is `head`. Nothing to read if this replica has applied that
+   * far or holds the entries up to there (its own, offered).
+   */
   heard(head: number): void {
-    if (!(head <= this.position)) this.wake();
+    if (!(head <= Math.max(this.position, this.offeredUpTo))) this.wake();
   }
 
   /** Entries this replica appended, committed at the positions given: applied when next. */
   offer(rows: readonly LogRow[]): void {
-    for (const row of rows) if (row.pos > this.position) this.offered.set(row.pos, row);
+    for (const row of rows) {
+      if (row.pos <= this.position) continue;
+      this.offered.set(row.pos, row);
+      this.offeredUpTo = Math.max(this.offeredUpTo, row.pos);
+    }
     this.wake();
   }
 

@@ -4,18 +4,23 @@
 // own, which must end by itself and print exactly what the page says it prints (a doc comment's
 // example prints nothing: it states its results with `assert`). A program that closes its store
 // must also end by itself, printing the same, with its last `close()` left out, as a user who
-// forgets it would. So the docs cannot drift from the code.
+// forgets it would. So the docs cannot drift from the code. A program that reads
+// `DATABASE_URL` (a replicated store's) gets a database of its own on a Postgres this file starts.
 import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import pg from "pg";
 import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { postgresForThisFile } from "../fixtures/postgres.js";
 import { repo } from "../repo-files.js";
 import { type CodeBlock, codeBlocksOf, docCommentExamples, LANGUAGES, pages } from "./pages.js";
 
 const run = promisify(execFile);
+const postgres = postgresForThisFile();
+let databases = 0;
 
 const blocks = [...pages.flatMap((page) => codeBlocksOf(page)), ...docCommentExamples()];
 const programs = blocks.filter((block) => block.language === "ts");
@@ -80,9 +85,29 @@ function freshDirectory(): string {
 const builtOf = (block: CodeBlock): string => sourceOf.get(block)?.replace(/\.ts$/, ".js") ?? "";
 
 /** Runs a built example in `cwd`; resolves to what it printed. */
-async function runExample(file: string, cwd = freshDirectory()): Promise<string> {
-  const { stdout } = await run(process.execPath, [file], { cwd, timeout: RUN_LIMIT_MS });
+async function runExample(
+  file: string,
+  cwd = freshDirectory(),
+  env = process.env,
+): Promise<string> {
+  const { stdout } = await run(process.execPath, [file], { cwd, env, timeout: RUN_LIMIT_MS });
   return stdout;
+}
+
+/** The environment a block runs in: with `DATABASE_URL` naming a fresh database if it reads it. */
+async function environmentOf(block: CodeBlock): Promise<NodeJS.ProcessEnv> {
+  if (!block.code.includes("DATABASE_URL")) return process.env;
+  const name = `example_${++databases}`;
+  const admin = new pg.Client({ connectionString: postgres().url });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(postgres().url);
+  url.pathname = `/${name}`;
+  return { ...process.env, DATABASE_URL: url.toString() };
 }
 
 const CLOSE_LINE = /^await \w+\.close\(\);.*\n/gm;
@@ -112,8 +137,11 @@ describe.concurrent("the code on the pages", () => {
     it(`${where} runs, ends by itself and prints what the page says`, async () => {
       const file = builtOf(block);
       const cwd = freshDirectory();
-      expect(await runExample(file, cwd)).toBe(block.prints);
-      if (block.printsAgain !== null) expect(await runExample(file, cwd)).toBe(block.printsAgain);
+      const env = await environmentOf(block);
+      expect(await runExample(file, cwd, env)).toBe(block.prints);
+      if (block.printsAgain !== null) {
+        expect(await runExample(file, cwd, env)).toBe(block.printsAgain);
+      }
     });
     if (withoutLastClose(block.code) === null) continue;
     it(`${where} ends by itself with its last close() left out, printing the same`, async () => {
@@ -122,7 +150,9 @@ describe.concurrent("the code on the pages", () => {
       const unclosed = withoutLastClose(readFileSync(closed, "utf8"));
       expect(unclosed).not.toBeNull();
       writeFileSync(file, unclosed ?? "");
-      expect(await runExample(file)).toBe(block.prints);
+      expect(await runExample(file, freshDirectory(), await environmentOf(block))).toBe(
+        block.prints,
+      );
     });
   }
 });

@@ -10,6 +10,7 @@ import {
   SwarmStateError,
 } from "swarmstate";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { codeBlocksOf } from "../docs/pages.js";
 import { startAgent } from "../fixtures/agent.js";
 import { type LocalPostgres, startPostgres } from "../fixtures/postgres.js";
 
@@ -229,6 +230,46 @@ describe("a damaged log", () => {
     // A replica opening afterwards stops at the same entry, having applied those before it.
     const b = replica(name);
     await expect(b.get("n", "k")).rejects.toThrow(problem);
+  });
+});
+
+describe("a least-privileged role", () => {
+  it("runs a replica with the grants docs/replication.md gives it", async () => {
+    const name = randomUUID();
+    // An owner creates the schema's tables once.
+    const owner = replica(name);
+    await owner.set("n", "by owner", 1);
+    const grants = codeBlocksOf("docs/replication.md").find((block) =>
+      block.code.includes("GRANT USAGE"),
+    );
+    expect(grants).toBeDefined();
+    const admin = new pg.Client({ connectionString: server.url });
+    await admin.connect();
+    try {
+      await admin.query("DROP ROLE IF EXISTS app");
+      await admin.query("CREATE ROLE app LOGIN PASSWORD 'app-secret'");
+      await admin.query(grants?.code ?? "");
+    } finally {
+      await admin.end();
+    }
+    const url = new URL(server.url);
+    url.username = "app";
+    url.password = "app-secret";
+    const app = new Store({ shards: 1, replication: { url: url.toString(), name } });
+    open.push(app);
+    expect(await app.get("n", "by owner")).toBe(1);
+    await app.set("n", "by app", 2);
+    const snapshot = await app.snapshot();
+    await app.delete("n", "by owner");
+    await app.restore(snapshot);
+    await owner.sync();
+    expect(await owner.get("n", "by app")).toBe(2);
+    expect(await owner.get("n", "by owner")).toBe(1);
+    // And a new store's row, made by the role itself.
+    const another = new Store({ replication: { url: url.toString(), name: randomUUID() } });
+    open.push(another);
+    await another.set("n", "k", 3);
+    expect(await another.get("n", "k")).toBe(3);
   });
 });
 
