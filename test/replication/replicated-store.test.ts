@@ -1,6 +1,8 @@
 // A replicated store through the public API, against a real Postgres: writes and cuts go
 // through the log and are applied by every replica; reads are local.
+import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { promisify } from "node:util";
 import pg from "pg";
 import {
   LogUnavailableError,
@@ -14,6 +16,7 @@ import { codeBlocksOf } from "../docs/pages.js";
 import { startAgent } from "../fixtures/agent.js";
 import { type LocalPostgres, startPostgres } from "../fixtures/postgres.js";
 
+const run = promisify(execFile);
 let server: LocalPostgres;
 const open: Store[] = [];
 
@@ -95,6 +98,26 @@ describe("one replica", () => {
     expect(listed?.id).toBe(snap.id);
     expect(listed?.timestamp).toBe(snap.timestamp);
     expect(await listed?.get("a", "k")).toBe("v");
+  });
+});
+
+describe("a program that forgets close()", () => {
+  it("ends by itself once its calls are answered, and what it wrote is in the log", async () => {
+    const name = randomUUID();
+    const program = `
+      import { Store } from ${JSON.stringify(new URL("../../dist/index.js", import.meta.url).href)};
+      const store = new Store({ shards: 2, replication: { url: process.env.URL, name: process.env.NAME } });
+      await store.set("n", "k", "written");
+      const snapshot = await store.snapshot();
+      console.log(await store.get("n", "k"), snapshot.id);
+    `;
+    const { stdout } = await run(process.execPath, ["--input-type=module", "-e", program], {
+      env: { ...process.env, URL: server.url, NAME: name },
+      timeout: 20_000,
+    });
+    expect(stdout).toBe("written 1\n");
+    const again = replica(name);
+    expect(await again.get("n", "k")).toBe("written");
   });
 });
 

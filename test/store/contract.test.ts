@@ -7,13 +7,15 @@ const postgres = postgresForThisFile();
 
 // The same contract for a store of one process and a replicated one (its writes through a log
 // in Postgres: test/replication holds what only replicas do).
+// A replica runs the contract with shards in its own thread and in workers (its log is what
+// differs), a store of one process with every kind of shard count.
 describe.each([
-  ["in one process", undefined],
-  ["replicated", () => postgres().url],
-])("%s", (_, replicatedAt) => {
+  ["in one process", undefined, [0, 1, 3]],
+  ["replicated", () => postgres().url, [0, 3]],
+] as const)("%s", (_, replicatedAt, shardCounts) => {
   const { newStore } = storesClosedAfterEach(replicatedAt);
 
-  describe.each([0, 1, 3])("the contract with shards: %i", (shards) => {
+  describe.each(shardCounts)("the contract with shards: %i", (shards) => {
     it("runs the design's own example", async () => {
       const store = newStore(shards);
       await store.set("workflow", "onboarding", { step: 3 });

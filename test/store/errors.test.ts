@@ -1,5 +1,6 @@
 import {
   BadChangesetError,
+  LogUnavailableError,
   NotAStoreError,
   ShardFailedError,
   Snapshot,
@@ -28,6 +29,7 @@ const ERROR_CLASSES: Record<string, string> = {
   NotAStoreError: "ERR_SWARMSTATE_NOT_A_STORE",
   StoreDamagedError: "ERR_SWARMSTATE_DAMAGED",
   StoreIOError: "ERR_SWARMSTATE_IO",
+  LogUnavailableError: "LOG_UNAVAILABLE",
 };
 
 /** Abstract bases: exported to be caught, never thrown themselves. */
@@ -45,9 +47,10 @@ describe("errors", () => {
       new NotAStoreError("/data/s", "/data/s: not a swarmstate store"),
       new StoreDamagedError("/data/s", "a record fails its checksum"),
       new StoreIOError("/data/s", "/data/s: cannot create the store's directory: EROFS"),
+      new LogUnavailableError("set: the log's database did not answer within 3333 ms"),
     ];
     for (const error of errors) expect(error).toBeInstanceOf(SwarmStateError);
-    for (const error of errors.slice(5)) {
+    for (const error of errors.slice(5, 9)) {
       expect(error).toBeInstanceOf(StoreFileError);
       expect(error).toMatchObject({ path: "/data/s" });
     }
