@@ -10,7 +10,8 @@
  *   sees every call made before it, awaited or not, as on a store of one process. Reads with no
  *   write before them go at once.
  * - Before the replica has opened and applied the log as far as it reached at opening, every
- *   read waits (a replica never answers from a state older than the one it opened on).
+ *   read waits (a replica never answers from a state older than the one it opened on), at most
+ *   the store's `timeout` (`LogService.opened`).
  */
 import type { Changeset } from "../core/changeset/changeset-format.js";
 import type { Value } from "../core/codec/value.js";
@@ -32,7 +33,9 @@ export class LoggedClient extends StoreClient {
   /** The steps called this tick, sent together at its end. */
   private steps: Pending[] = [];
   /** Settles (either way) once this client's last entry is applied: later reads wait for it. */
-  private written: Promise<unknown>;
+  private written: Promise<unknown> = Promise.resolve();
+  /** The replica has opened, and this client has its store's id. */
+  private open = false;
   /** Settles `written` for the entry of this tick. */
   private entrySettled: () => void = () => {};
 
@@ -41,14 +44,8 @@ export class LoggedClient extends StoreClient {
     channels: ClientChannels,
     cuts: CutService,
     private readonly log: LogService,
-    /** Resolves to the store's id once the replica can serve reads (see the module comment). */
-    ready: Promise<{ storeId: string }>,
   ) {
     super(storeId, channels, cuts);
-    this.written = ready.then(
-      (opened) => adoptStoreId(this, opened.storeId),
-      () => {}, // the replica failed this client: calls hear it from `ensureUsable`
-    );
   }
 
   override async set(namespace: string, key: string, value: Uint8Array): Promise<void> {
@@ -90,65 +87,80 @@ export class LoggedClient extends StoreClient {
   /** Resolves once this replica has applied every entry committed before the call. */
   override async sync(): Promise<void> {
     this.ensureUsable();
-    await this.written;
+    await this.readable();
     await this.log.sync();
   }
 
   override async get(namespace: string, key: string): Promise<Value | undefined> {
-    await this.written;
+    await this.readable();
     return super.get(namespace, key);
   }
 
   override async getMany(
     pairs: readonly (readonly [string, string])[],
   ): Promise<(Value | undefined)[]> {
-    await this.written;
+    await this.readable();
     return super.getMany(pairs);
   }
 
   override async has(namespace: string, key: string): Promise<boolean> {
-    await this.written;
+    await this.readable();
     return super.has(namespace, key);
   }
 
   override async keys(namespace: string): Promise<string[]> {
-    await this.written;
+    await this.readable();
     return super.keys(namespace);
   }
 
   override async namespaces(): Promise<string[]> {
-    await this.written;
+    await this.readable();
     return super.namespaces();
   }
 
   override async size(): Promise<number> {
-    await this.written;
+    await this.readable();
     return super.size();
   }
 
   override async snapshots(): Promise<SnapshotInfo[]> {
-    await this.written;
+    await this.readable();
     return super.snapshots();
   }
 
   override async snapshotGet(id: number, namespace: string, key: string) {
-    await this.written;
+    await this.readable();
     return super.snapshotGet(id, namespace, key);
   }
 
   override async snapshotKeys(id: number): Promise<Pair[]> {
-    await this.written;
+    await this.readable();
     return super.snapshotKeys(id);
   }
 
   override async diff(id: number, baseId: number): Promise<Diff> {
-    await this.written;
+    await this.readable();
     return super.diff(id, baseId);
   }
 
   override async changes(id: number, baseId: number): Promise<Uint8Array> {
-    await this.written;
+    await this.readable();
     return super.changes(id, baseId);
+  }
+
+  /** Waits until this client's reads may go to the shards (see the module comment). */
+  private async readable(): Promise<void> {
+    if (!this.open) await this.opened();
+    await this.written;
+  }
+
+  /** Waits for the replica to open, then takes its store's id (snapshots name it). */
+  private async opened(): Promise<void> {
+    const { storeId } = await this.log.opened();
+    if (!this.open) {
+      adoptStoreId(this, storeId);
+      this.open = true;
+    }
   }
 
   override async drained(): Promise<void> {
@@ -187,7 +199,10 @@ export class LoggedClient extends StoreClient {
     this.log
       .write(pending.map(({ step }) => step))
       .then(
-        (outcomes) => settle(pending, outcomes),
+        async (outcomes) => {
+          if (!this.open) await this.opened(); // a snapshot made of an outcome names the store
+          settle(pending, outcomes);
+        },
         (error: Error) => {
           for (const call of pending) call.reject(error);
         },

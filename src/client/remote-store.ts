@@ -78,13 +78,7 @@ export class RemoteStore extends StoreHandle {
     const { storeId, channels } = description;
     super(
       description.replicated
-        ? new LoggedClient(
-            storeId,
-            channels,
-            cuts,
-            logThrough(service, call),
-            Promise.resolve({ storeId }),
-          )
+        ? new LoggedClient(storeId, channels, cuts, logThrough(service, call, storeId))
         : new StoreClient(storeId, channels, cuts),
     );
     this.shards = description.shards;
@@ -109,10 +103,13 @@ export class RemoteStore extends StoreHandle {
 function logThrough(
   service: Remote<StoreService>,
   call: <T>(made: Promise<T>) => Promise<T>,
+  storeId: string,
 ): LogService {
   return {
     write: (steps) => call(service.write(steps)),
     sync: () => call(service.sync()),
+    // The store's thread described the store once its replica had opened.
+    opened: async () => ({ storeId }),
   };
 }
 

@@ -20,13 +20,11 @@
  */
 import type { ClientBase } from "pg";
 import { LogUnavailableError } from "../core/errors.js";
-import type { LogConnection } from "./connection.js";
+import { type LogConnection, pause } from "./connection.js";
 import { FencedError, type LogRow, type LogTable, type Outgoing } from "./log-table.js";
 
 /** Most bytes of entries in one append: a statement stays well inside what a server takes. */
 const MAX_APPEND_BYTES = 8 * 1024 * 1024;
-/** Waits between tries while the database is unreachable: from the first to the last. */
-const RETRY_MS = [50, 100, 200, 500, 1000] as const;
 
 interface Queued extends Outgoing {
   /** Called once the entry is committed, or with the error that ended its tries. */
@@ -113,8 +111,7 @@ export class Appender {
           // Unreachable: try again after a pause, unless no caller waits any more.
           this.dropAbandoned();
           if (this.queue.every((entry) => entry.abandoned)) return;
-          const pause = RETRY_MS[Math.min(failures++, RETRY_MS.length - 1)];
-          await new Promise((resolve) => setTimeout(resolve, pause).unref());
+          await pause(failures++);
         }
       }
     } finally {

@@ -28,6 +28,18 @@ const REFUSALS: Readonly<Record<string, string>> = {
   "42501": "the role lacks a privilege it needs",
 };
 
+/** Waits between tries while the database is unreachable: from the first to the last. */
+const RETRY_MS = [50, 100, 200, 500, 1000] as const;
+
+/**
+ * Waits before the next try after `failures` failed ones. The timer holds nothing open: a
+ * caller waiting for the try holds the process with its own deadline.
+ */
+export function pause(failures: number): Promise<void> {
+  const ms = RETRY_MS[Math.min(failures, RETRY_MS.length - 1)];
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
 export class LogConnection {
   private client: pg.Client | null = null;
   private connecting: Promise<pg.Client> | null = null;

@@ -9,19 +9,21 @@
  * the entry is then in the log on every replica or on none, as the database decided.
  *
  * Opening: the schema's tables (schema.ts), the store's row (its id and maxHistory, the first
- * replica's), then the follower applies the log from its start (no images yet); `ready`
- * settles once it has reached the head found at opening, and nothing reads the local shards
- * before.
+ * replica's), then the follower applies the log from its start (no images yet); the replica is
+ * open once it has reached the head found at opening, and nothing reads the local shards
+ * before. While the database is unreachable it keeps trying, and every call waiting for it
+ * rejects with `LogUnavailableError` at its deadline (`opened`); a refusal no retry mends (a
+ * wrong password, another maxHistory) fails the replica for good.
  */
 import { randomUUID } from "node:crypto";
 import type { StoreClient } from "../client/data-path.js";
 import { LogUnavailableError, type StoreDamagedError } from "../core/errors.js";
 import type { LogService, LogStep, LogStepOutcome } from "../core/protocol/log-step.js";
 import { Appender } from "./appender.js";
-import { LogConnection } from "./connection.js";
+import { LogConnection, pause } from "./connection.js";
 import { Follower } from "./follower.js";
 import { encodeEntry } from "./log-entry.js";
-import { LogTable } from "./log-table.js";
+import { LogTable, type StoreRow } from "./log-table.js";
 import { type Replication, redactedUrl } from "./replication-options.js";
 import { prepareSchema } from "./schema.js";
 
@@ -33,7 +35,9 @@ export interface Opened {
 
 export class Replica implements LogService {
   /** Settles once the replica has opened and applied the log up to its head at opening. */
-  readonly ready: Promise<Opened>;
+  private readonly ready: Promise<Opened>;
+  private isOpen = false;
+  private closed = false;
   private readonly origin = randomUUID();
   private readonly table: LogTable;
   private readonly appending: LogConnection;
@@ -78,11 +82,28 @@ export class Replica implements LogService {
       this.follower.offer(rows),
     );
     this.ready = this.open(maxHistory);
-    this.ready.catch(() => {}); // reaches callers through `write` and the client's reads
+    this.ready.catch(() => {}); // reaches callers through `opened`
+  }
+
+  /**
+   * Resolves once the replica is open (see the module comment); rejects with
+   * `LogUnavailableError` if it is not within `timeout`, or with what failed it.
+   */
+  opened(timeout = this.replication.timeout): Promise<Opened> {
+    if (this.isOpen || this.failure !== null) return this.ready;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(this.unavailable("open", this.replication.timeout)),
+        Math.max(0, timeout),
+      );
+    });
+    return Promise.race([this.ready, late]).finally(() => clearTimeout(timer));
   }
 
   async write(steps: LogStep[]): Promise<LogStepOutcome[]> {
-    await this.ready;
+    const deadline = performance.now() + this.replication.timeout;
+    await this.opened();
     if (this.failure !== null) throw this.failure;
     let timer: NodeJS.Timeout | undefined;
     let forget = () => {};
@@ -94,14 +115,13 @@ export class Replica implements LogService {
         });
         // Registered in the same turn as the append, which cannot commit before this returns.
         forget = this.follower.expect(appending.seq, (outcomes) => outcomes.then(resolve, reject));
-        timer = setTimeout(() => {
-          appending.abandon();
-          reject(
-            new LogUnavailableError(
-              `the log's database (${redactedUrl(this.replication.url)}) did not take the call within ${this.replication.timeout} ms`,
-            ),
-          );
-        }, this.replication.timeout);
+        timer = setTimeout(
+          () => {
+            appending.abandon();
+            reject(this.unavailable("write", this.replication.timeout));
+          },
+          Math.max(0, deadline - performance.now()),
+        );
       });
     } finally {
       clearTimeout(timer);
@@ -111,7 +131,7 @@ export class Replica implements LogService {
   }
 
   async sync(): Promise<void> {
-    await this.ready;
+    await this.opened();
     const head = await this.following.use("sync", (client) => this.table.head(client));
     this.following.hold();
     try {
@@ -121,18 +141,16 @@ export class Replica implements LogService {
     }
   }
 
-  /** Stops following and closes both connections. */
+  /** Stops following (and opening) and closes both connections. */
   async close(): Promise<void> {
+    this.closed = true;
     this.follower.stop(new Error("the replica is closed"));
     await Promise.all([this.appending.close(), this.following.close()]);
   }
 
   private async open(maxHistory: number | null): Promise<Opened> {
     try {
-      const row = await this.following.use("open", async (client) => {
-        await prepareSchema(client, this.replication.schema);
-        return this.table.open(client, randomUUID(), maxHistory);
-      });
+      const row = await this.storeRow(maxHistory);
       if (row.maxHistory !== maxHistory) {
         throw new RangeError(
           `options.maxHistory: store "${this.replication.name}" keeps ${row.maxHistory ?? "every"} snapshot${row.maxHistory === 1 ? "" : "s"} (maxHistory: ${row.maxHistory}); every replica must say the same, not ${maxHistory}`,
@@ -144,11 +162,33 @@ export class Replica implements LogService {
       } finally {
         this.following.release();
       }
+      this.isOpen = true;
       return { storeId: row.id };
     } catch (error) {
       this.fail(error as Error);
       throw error;
     }
+  }
+
+  /** The schema's tables and the store's row, tried again while the database is unreachable. */
+  private async storeRow(maxHistory: number | null): Promise<StoreRow> {
+    for (let failures = 0; ; failures++) {
+      try {
+        return await this.following.use("open", async (client) => {
+          await prepareSchema(client, this.replication.schema);
+          return this.table.open(client, randomUUID(), maxHistory);
+        });
+      } catch (error) {
+        if (!(error instanceof LogUnavailableError) || this.closed) throw error;
+        await pause(failures);
+      }
+    }
+  }
+
+  private unavailable(what: string, ms: number): LogUnavailableError {
+    return new LogUnavailableError(
+      `${what}: the log's database (${redactedUrl(this.replication.url)}) did not answer within ${ms} ms`,
+    );
   }
 
   private fail(error: Error): void {

@@ -97,7 +97,7 @@ export class Coordinator implements CutService {
         this.failWith(error);
       });
       const { replica } = this;
-      this.own = new LoggedClient(storeId, this.connect(true), this, replica, replica.ready);
+      this.own = new LoggedClient(storeId, this.connect(true), this, replica);
     }
     this.opened = durable === null ? Promise.resolve() : this.open(durable);
     if (durable !== null) this.afterClose(flushAtExit(this.hosts));
@@ -192,10 +192,12 @@ export class Coordinator implements CutService {
     return this.replica;
   }
 
-  /** The store's id, once known: a replicated store learns it from its log as it opens. */
+  /**
+   * The store's id, once known: a replicated store learns it from its log as it opens (this
+   * rejects with `LogUnavailableError` if that takes longer than its `timeout`).
+   */
   async identity(): Promise<string> {
-    await this.replica?.ready;
-    return this.own.storeId;
+    return this.replica === null ? this.own.storeId : (await this.replica.opened()).storeId;
   }
 
   /**

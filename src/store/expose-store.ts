@@ -95,6 +95,7 @@ export function serve(
     snapshots: () => coordinator.snapshots(),
     write: (steps) => logOf(coordinator).write(steps),
     sync: () => logOf(coordinator).sync(),
+    opened: () => logOf(coordinator).opened(),
   };
   expose(service, asEndpoint(port1));
   // A served port alone must not keep the store's thread alive; clients keep theirs alive.

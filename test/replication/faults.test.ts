@@ -221,3 +221,34 @@ describe("an append whose answer is lost", () => {
     expect(await logRows(name)).toBe(2);
   }, 30_000);
 });
+
+describe("a replica opened while its database is down", () => {
+  it("rejects calls within timeout, keeps trying, and opens once the database is back", async () => {
+    const name = randomUUID();
+    const a = replica(name, 1);
+    await a.set("n", "k", "before");
+    await postgres().halt();
+    let b: Store;
+    try {
+      b = replica(name, 2);
+      const start = performance.now();
+      await expect(b.get("n", "k")).rejects.toBeInstanceOf(LogUnavailableError);
+      await expect(b.set("n", "k", "never")).rejects.toBeInstanceOf(LogUnavailableError);
+      expect(performance.now() - start).toBeLessThan(2 * (TIMEOUT + MARGIN));
+    } finally {
+      await postgres().resume();
+    }
+    // It kept trying by itself: each read waits at most `timeout` for it to open.
+    let read: unknown = null;
+    for (let tries = 0; read === null && tries < 10; tries++) {
+      read = await b.get("n", "k").catch((error: unknown) => {
+        if (error instanceof LogUnavailableError) return null;
+        throw error;
+      });
+    }
+    expect(read).toBe("before");
+    await b.set("n", "k", "after");
+    await a.sync();
+    expect(await a.get("n", "k")).toBe("after");
+  }, 60_000);
+});

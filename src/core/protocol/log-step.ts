@@ -30,4 +30,10 @@ export interface LogService {
   write(steps: LogStep[]): Promise<LogStepOutcome[]>;
   /** Resolves once this replica has applied every entry committed before the call. */
   sync(): Promise<void>;
+  /**
+   * Resolves to the store's id once this replica serves reads (it has opened and applied the
+   * log as far as it reached then); rejects with `LogUnavailableError` if that takes longer
+   * than the store's `timeout`, or with the error that stopped it opening.
+   */
+  opened(): Promise<{ storeId: string }>;
 }
