@@ -4,10 +4,9 @@
 // and afterwards every replica holds the same contents, with every acknowledged write in them.
 import { fork } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import pg from "pg";
 import { LogUnavailableError, Store } from "swarmstate";
 import { afterEach, describe, expect, it, onTestFinished } from "vitest";
-import { postgresForThisFile } from "../fixtures/postgres.js";
+import { logRows, postgresForThisFile } from "../fixtures/postgres.js";
 import { startProxy } from "../fixtures/tcp-proxy.js";
 
 const postgres = postgresForThisFile();
@@ -88,20 +87,6 @@ async function contentsOf(store: Store, namespace: string): Promise<[string, unk
 }
 
 const contents = (store: Store) => contentsOf(store, "load");
-
-async function logRows(name: string): Promise<number> {
-  const client = new pg.Client({ connectionString: postgres().url });
-  await client.connect();
-  try {
-    const { rows } = await client.query(
-      "SELECT count(*)::int AS n FROM swarmstate.log WHERE store = $1",
-      [name],
-    );
-    return rows[0].n;
-  } finally {
-    await client.end();
-  }
-}
 
 describe.each([
   [
@@ -218,7 +203,7 @@ describe("an append whose answer is lost", () => {
       ["k2", 2],
     ]);
     // Two entries, each once: the first set, and the setMany settled after its lost answer.
-    expect(await logRows(name)).toBe(2);
+    expect(await logRows(postgres().url, name)).toBe(2);
   }, 30_000);
 });
 

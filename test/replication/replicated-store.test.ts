@@ -14,7 +14,7 @@ import {
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { codeBlocksOf } from "../docs/pages.js";
 import { startAgent } from "../fixtures/agent.js";
-import { type LocalPostgres, startPostgres } from "../fixtures/postgres.js";
+import { type LocalPostgres, logRows, startPostgres } from "../fixtures/postgres.js";
 
 const run = promisify(execFile);
 let server: LocalPostgres;
@@ -39,20 +39,6 @@ function replica(name: string, options: { shards?: number; maxHistory?: number }
   return store;
 }
 
-async function logRows(name: string): Promise<number> {
-  const client = new pg.Client({ connectionString: server.url });
-  await client.connect();
-  try {
-    const { rows } = await client.query(
-      "SELECT count(*)::int AS n FROM swarmstate.log WHERE store = $1",
-      [name],
-    );
-    return rows[0].n;
-  } finally {
-    await client.end();
-  }
-}
-
 describe("one replica", () => {
   it("writes through the log and reads its own writes", async () => {
     const name = randomUUID();
@@ -69,7 +55,7 @@ describe("one replica", () => {
     expect(await store.namespaces()).toEqual(["agents", "tools"]);
     expect(await store.size()).toBe(2);
     // One entry per call here (each was awaited): set, setMany, delete, delete.
-    expect(await logRows(name)).toBe(4);
+    expect(await logRows(server.url, name)).toBe(4);
   });
 
   it("keeps a client's order for calls it did not await, and sends a tick's calls as one entry", async () => {
@@ -82,7 +68,7 @@ describe("one replica", () => {
       store.get("n", "k"),
     ];
     expect(await Promise.all(calls)).toEqual([undefined, undefined, false, 2]);
-    expect(await logRows(name)).toBe(1);
+    expect(await logRows(server.url, name)).toBe(1);
   });
 
   it("opens with the log's contents: a new replica replays it", async () => {
@@ -193,7 +179,7 @@ describe("a RemoteStore of a replica", () => {
     const { agent, worker } = startAgent<Agent>(a, agentScript);
     try {
       await agent.writeBurst("agent", 100);
-      expect(await logRows(name)).toBe(1); // one tick, one entry
+      expect(await logRows(server.url, name)).toBe(1); // one tick, one entry
       await b.sync();
       expect(await b.get("agent", "k42")).toEqual({ i: 42 });
       const fromAgent = await agent.snapshot();
