@@ -22,6 +22,7 @@ export {
   SwarmStateError,
 } from "./core/errors.js";
 export type { Diff } from "./core/protocol/pairs.js";
+export type { ReplicationOptions } from "./replication/replication-options.js";
 export { exposeStore } from "./store/expose-store.js";
 export { Store } from "./store/store.js";
 export { DEFAULT_SHARDS, type StoreOptions } from "./store/store-options.js";

@@ -5,11 +5,18 @@
  */
 import { typeName } from "../core/codec/type-name.js";
 
-/** Options of a replicated store (documented where `StoreOptions` declares them). */
+/** Where a replicated store's log lives (`StoreOptions.replication`). */
 export interface ReplicationOptions {
+  /** A PostgreSQL connection URL: `postgres://` or `postgresql://`. */
   url: string;
+  /** The store's name in that database: 1 to 63 of `A-Z a-z 0-9 _ . -`. */
   name: string;
+  /** The schema holding the tables, created on first use; default `"swarmstate"`. */
   schema?: string;
+  /**
+   * Milliseconds a call waits for the database before it rejects with `LogUnavailableError`;
+   * default 10000.
+   */
   timeout?: number;
 }
 

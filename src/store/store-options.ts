@@ -37,12 +37,6 @@ export interface StoreOptions {
    * go through the log and resolve once committed and applied by this replica; reads are
    * served by the local replica (see docs/replication.md).
    *
-   * - `url`: a `postgres://` or `postgresql://` connection URL.
-   * - `name`: the store's name in that database: 1 to 63 of `A-Z a-z 0-9 _ . -`.
-   * - `schema`: the schema holding the tables, created on first use; default `"swarmstate"`.
-   * - `timeout`: ms a call waits for the database before it rejects with
-   *   `LogUnavailableError`; default 10000.
-   *
    * Not with `path`. `maxHistory` is the store's: every replica must give the same.
    */
   replication?: ReplicationOptions;

@@ -48,7 +48,12 @@ export class Store extends StoreHandle {
   /** How a durable store acknowledges writes (see `StoreOptions.durability`), or `null`. */
   readonly durability: "sync" | "async" | null;
   /** A replicated store's name and schema in its database (never its URL), or `null`. */
-  readonly replication: { readonly name: string; readonly schema: string } | null;
+  readonly replication: {
+    /** The store's name in its database. */
+    readonly name: string;
+    /** The schema holding its tables. */
+    readonly schema: string;
+  } | null;
   readonly #coordinator: Coordinator;
 
   /**
