@@ -52,7 +52,10 @@ export interface Outgoing {
 }
 
 export class LogTable {
-  /** The LISTEN channel: one per schema, the store's name in the payload. */
+  /**
+   * The LISTEN channel: the schema's own name (a channel is an identifier, at most 63 bytes, as
+   * the schema's is), the store's name in the payload.
+   */
   readonly channel: string;
   private readonly sql: {
     create: string;
@@ -68,7 +71,7 @@ export class LogTable {
     readonly name: string,
   ) {
     const s = quoted(schema);
-    this.channel = `${schema}_log`;
+    this.channel = schema;
     this.sql = {
       create: `INSERT INTO ${s}.stores (name, id, max_history) VALUES ($1, $2, $3)
                ON CONFLICT (name) DO NOTHING`,

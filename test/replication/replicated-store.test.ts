@@ -318,6 +318,15 @@ describe("options", () => {
     expect(() => new Store({ replication } as never)).toThrow(message);
   });
 
+  it("takes a schema of 63 characters, the longest, as its own", async () => {
+    const schema = `s${"x".repeat(62)}`;
+    const store = new Store({ replication: { url: server.url, name: "long", schema } });
+    open.push(store);
+    await store.set("n", "k", 1);
+    expect(await store.get("n", "k")).toBe(1);
+    expect(store.replication).toEqual({ name: "long", schema });
+  });
+
   it("refuses path together with replication", () => {
     expect(
       () => new Store({ path: "/tmp/x", replication: { url: "postgres://h/db", name: "s" } }),
