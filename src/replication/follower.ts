@@ -127,16 +127,19 @@ export class Follower {
     try {
       do {
         this.again = false;
+        const known = this.takeOffered();
+        if (known.length > 0) {
+          // Its own entries, next in the log: applied from memory. Whatever follows them wakes
+          // it again (a notification), unless a waiter already wants more.
+          await this.apply(known);
+          if (!this.awaitedBeyond()) continue;
+        }
         for (;;) {
-          const known = this.takeOffered();
-          const rows =
-            known.length > 0
-              ? known
-              : await this.connection.use("follow", (client) =>
-                  this.table.read(client, this.position, READ_BATCH),
-                );
+          const rows = await this.connection.use("follow", (client) =>
+            this.table.read(client, this.position, READ_BATCH),
+          );
           if (rows.length > 0) await this.apply(rows);
-          if ((known.length === 0 && rows.length < READ_BATCH) || this.failure !== null) break;
+          if (rows.length < READ_BATCH || this.failure !== null) break;
         }
       } while (this.again && this.failure === null);
     } catch {
@@ -145,6 +148,11 @@ export class Follower {
     } finally {
       this.reading = false;
     }
+  }
+
+  /** Whether a caller waits for an entry beyond the position (`reach`). */
+  private awaitedBeyond(): boolean {
+    return this.reached.some((waiter) => waiter.position > this.position);
   }
 
   /** The offered entries that follow the position without a gap, in order. */
