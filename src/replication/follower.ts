@@ -21,7 +21,12 @@
 import type { StoreClient } from "../client/data-path.js";
 import type { Changeset } from "../core/changeset/changeset-format.js";
 import { readChangeset } from "../core/changeset/changeset-reader.js";
-import { BadChangesetError, StoreDamagedError, serializeError } from "../core/errors.js";
+import {
+  BadChangesetError,
+  LogUnavailableError,
+  StoreDamagedError,
+  serializeError,
+} from "../core/errors.js";
 import type { LogStep, LogStepOutcome } from "../core/protocol/log-step.js";
 import type { LogConnection } from "./connection.js";
 import { decodeEntry, EntryShapeError } from "./log-entry.js";
@@ -60,8 +65,11 @@ export class Follower {
     private readonly connection: LogConnection,
     private readonly applier: StoreClient,
     private readonly origin: string,
-    /** Where damage is reported: the replica stops serving. */
-    private readonly damaged: (error: StoreDamagedError) => void,
+    /**
+     * Where damage, or any failure other than the database being unreachable, is reported:
+     * the replica stops serving.
+     */
+    private readonly failed: (error: Error) => void,
     /** Names the log in a damage report (the server, schema and store, no password). */
     private readonly where: string,
   ) {
@@ -142,9 +150,10 @@ export class Follower {
           if (rows.length < READ_BATCH || this.failure !== null) break;
         }
       } while (this.again && this.failure === null);
-    } catch {
-      // The database is unreachable: the timer tries again, and waiters wait for it (their
-      // callers' deadlines bound them).
+    } catch (error) {
+      // The database unreachable: the timer tries again, and waiters wait for it (their
+      // callers' deadlines bound them). Anything else stops the replica, saying why.
+      if (!(error instanceof LogUnavailableError)) this.stopWith(error as Error);
     } finally {
       this.reading = false;
     }
@@ -231,10 +240,15 @@ export class Follower {
     }
   }
 
-  private fail(position: number, problem: string, cause: Error): void {
-    const error = StoreDamagedError.inLog(this.where, `entry ${position}: ${problem}`, { cause });
+  /** Stops reading for good and reports `error` (see `failed`). */
+  private stopWith(error: Error): void {
+    if (this.failure !== null) return;
     this.stop(error);
-    this.damaged(error);
+    this.failed(error);
+  }
+
+  private fail(position: number, problem: string, cause: Error): void {
+    this.stopWith(StoreDamagedError.inLog(this.where, `entry ${position}: ${problem}`, { cause }));
   }
 }
 

@@ -17,7 +17,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { StoreClient } from "../client/data-path.js";
-import { LogUnavailableError, type StoreDamagedError } from "../core/errors.js";
+import { LogUnavailableError } from "../core/errors.js";
 import type { LogService, LogStep, LogStepOutcome } from "../core/protocol/log-step.js";
 import { Appender } from "./appender.js";
 import { LogConnection, pause } from "./connection.js";
@@ -75,7 +75,7 @@ export class Replica implements LogService {
       this.following,
       applier,
       this.origin,
-      (error: StoreDamagedError) => this.fail(error),
+      (error) => this.fail(error),
       `${redactedUrl(replication.url)} schema "${schema}" store "${name}"`,
     );
     this.appender = new Appender(this.table, this.appending, this.origin, (rows) =>
@@ -131,12 +131,22 @@ export class Replica implements LogService {
   }
 
   async sync(): Promise<void> {
-    await this.opened();
+    const deadline = performance.now() + this.replication.timeout;
+    await this.opened(deadline - performance.now());
     const head = await this.following.use("sync", (client) => this.table.head(client));
+    // Reaching it needs the database too (the follower reads): within the same `timeout`.
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(this.unavailable("sync", this.replication.timeout)),
+        Math.max(0, deadline - performance.now()),
+      );
+    });
     this.following.hold();
     try {
-      await this.follower.reach(head);
+      await Promise.race([this.follower.reach(head), late]);
     } finally {
+      clearTimeout(timer);
       this.following.release();
     }
   }
