@@ -200,7 +200,9 @@ export class LoggedClient extends StoreClient {
       .write(pending.map(({ step }) => step))
       .then(
         async (outcomes) => {
-          if (!this.open) await this.opened(); // a snapshot made of an outcome names the store
+          // A snapshot made of an outcome names the store: its id first (the replica is open,
+          // having applied this entry, so this does not wait).
+          if (!this.open) await this.opened().catch(() => {});
           settle(pending, outcomes);
         },
         (error: Error) => {

@@ -11,11 +11,14 @@
  *   that entry, and the replica fails with `StoreDamagedError` naming the position.
  * - An entry this replica appended (its origin) gives its steps' outcomes to the caller waiting
  *   for it (`expect`), whichever way the follower learned of it.
- * - It reads when woken: by a notification of a head beyond its position, by a timer (a missed
- *   notification, a lost connection), and it reads until the log has nothing more.
+ * - It reads when woken: by a notification of a head beyond what it holds, by a caller waiting
+ *   for a position (`reach`), by a timer (a missed notification, a lost connection); then it
+ *   reads until the log has nothing more.
  * - Its own appender's entries, whose positions the append statement returned, are offered to
  *   it (`offer`) and applied from memory when they are next, without reading them back: the
  *   write that waits for them is saved a round trip. They are the log's rows all the same.
+ *   Having applied them it reads nothing more unless woken again: what others appended after
+ *   them comes with its own notification.
  */
 
 import type { StoreClient } from "../client/data-path.js";
@@ -35,7 +38,7 @@ import type { LogRow, LogTable } from "./log-table.js";
 /** Entries read per statement. */
 const READ_BATCH = 500;
 /** How often a follower reads without being woken: the bound on a missed notification. */
-export const POLL_MS = 1_000;
+const POLL_MS = 1_000;
 
 /** A step ready to apply: a changeset already read, so that reading it cannot fail midway. */
 type Ready =
