@@ -95,6 +95,11 @@ describe.each([
     (server: ReturnType<typeof postgres>) => server.resume(),
   ],
   [
+    "crashed (immediate shutdown)",
+    (server: ReturnType<typeof postgres>) => server.crash(),
+    (server: ReturnType<typeof postgres>) => server.resume(),
+  ],
+  [
     "frozen",
     async (server: ReturnType<typeof postgres>) => server.freeze(),
     async (server: ReturnType<typeof postgres>) => server.thaw(),
