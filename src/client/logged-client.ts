@@ -21,7 +21,7 @@ import type { Diff, Pair } from "../core/protocol/pairs.js";
 import { adoptStoreId } from "./backends.js";
 import type { CutService } from "./data-path.js";
 import { type ClientChannels, StoreClient } from "./data-path.js";
-import type { SnapshotInfo } from "./snapshot.js";
+import { type SnapshotInfo, timestampNow } from "./snapshot.js";
 
 interface Pending {
   step: LogStep;
@@ -68,8 +68,7 @@ export class LoggedClient extends StoreClient {
   }
 
   override async snapshot(): Promise<SnapshotInfo> {
-    const timestamp = (performance.timeOrigin + performance.now()) / 1000;
-    return (await this.logged({ op: "snapshot", timestamp })) as SnapshotInfo;
+    return (await this.logged({ op: "snapshot", timestamp: timestampNow() })) as SnapshotInfo;
   }
 
   override async restore(id: number): Promise<void> {

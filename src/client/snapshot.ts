@@ -19,6 +19,11 @@ export interface SnapshotInfo {
   sizeBytes: number;
 }
 
+/** A snapshot's timestamp for one taken now: seconds since the Unix epoch, fractional. */
+export function timestampNow(): number {
+  return (performance.timeOrigin + performance.now()) / 1000;
+}
+
 const backends = new WeakMap<Snapshot, SnapshotBackend>();
 let construct: (backend: SnapshotBackend, info: SnapshotInfo) => Snapshot;
 /** True only while {@link construct} runs: the constructor is private in TypeScript only. */

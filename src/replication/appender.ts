@@ -77,17 +77,13 @@ export class Appender {
   append(entry: Uint8Array, done: (error: Error | null) => void): Appending {
     const queued: Queued = { seq: this.nextSeq++, entry, done, sent: false, abandoned: false };
     this.queue.push(queued);
-    this.kick();
+    if (!this.running) void this.run();
     return {
       seq: queued.seq,
       abandon: () => {
         queued.abandoned = true;
       },
     };
-  }
-
-  private kick(): void {
-    if (!this.running) void this.run();
   }
 
   private async run(): Promise<void> {
@@ -129,7 +125,6 @@ export class Appender {
         this.table.append(client, this.origin, this.epoch, group),
       );
     } catch (error) {
-      this.appending = false;
       if (error instanceof LogUnavailableError || error instanceof FencedError) {
         this.uncertain = true;
         this.connection.reset(); // settled on a new session, which fences this one off
@@ -139,8 +134,9 @@ export class Appender {
       this.queue.splice(0, group.length);
       for (const entry of group) entry.done(error as Error);
       return;
+    } finally {
+      this.appending = false;
     }
-    this.appending = false;
     this.queue.splice(0, group.length);
     for (const entry of group) entry.done(null);
     const base = head - group.length;

@@ -16,6 +16,7 @@
  *
  * Messages name the server by `redactedUrl`: never the password.
  */
+import { Socket } from "node:net";
 import pg from "pg";
 import { LogUnavailableError, SwarmStateError } from "../core/errors.js";
 import { type Replication, redactedUrl } from "./replication-options.js";
@@ -38,6 +39,23 @@ const RETRY_MS = [50, 100, 200, 500, 1000] as const;
 export function pause(failures: number): Promise<void> {
   const ms = RETRY_MS[Math.min(failures, RETRY_MS.length - 1)];
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/**
+ * `work`, or the error `late()` gives if `work` has not settled within `ms` (then `late` runs
+ * once, and may undo what waits: destroy a session, drop an entry). The timer is cleared as soon
+ * as either settles.
+ */
+export async function withDeadline<T>(work: Promise<T>, ms: number, late: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expiry = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(late()), Math.max(0, ms));
+  });
+  try {
+    return await Promise.race([work, expiry]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export class LogConnection {
@@ -82,23 +100,16 @@ export class LogConnection {
       finished = resolve;
     });
     await previous;
-    let timer: NodeJS.Timeout | undefined;
     try {
-      const deadline = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          this.reset();
-          reject(
-            new LogUnavailableError(
-              `${what}: the log's database (${this.server}) did not answer within ${this.patience} ms`,
-            ),
-          );
-        }, this.patience);
+      return await withDeadline(this.session().then(work), this.patience, () => {
+        this.reset();
+        return new LogUnavailableError(
+          `${what}: the log's database (${this.server}) did not answer within ${this.patience} ms`,
+        );
       });
-      return await Promise.race([this.session().then(work), deadline]);
     } catch (error) {
       throw this.explain(what, error);
     } finally {
-      clearTimeout(timer);
       finished();
       this.release();
     }
@@ -174,11 +185,10 @@ export class LogConnection {
     client?.connection.stream.destroy();
   }
 
-  private socket(): { ref(): void; unref(): void } | undefined {
-    const stream = this.client?.connection.stream as Partial<{ ref(): void; unref(): void }>;
-    return typeof stream?.ref === "function"
-      ? (stream as { ref(): void; unref(): void })
-      : undefined;
+  /** The session's socket (a TLS one is a `Socket` too). */
+  private socket(): Socket | undefined {
+    const stream = this.client?.connection.stream;
+    return stream instanceof Socket ? stream : undefined;
   }
 
   private explain(what: string, error: unknown): Error {

@@ -19,8 +19,8 @@ import { randomUUID } from "node:crypto";
 import type { StoreClient } from "../client/data-path.js";
 import { LogUnavailableError } from "../core/errors.js";
 import type { LogService, LogStep, LogStepOutcome } from "../core/protocol/log-step.js";
-import { Appender } from "./appender.js";
-import { LogConnection, pause } from "./connection.js";
+import { Appender, type Appending } from "./appender.js";
+import { LogConnection, pause, withDeadline } from "./connection.js";
 import { Follower } from "./follower.js";
 import { encodeEntry } from "./log-entry.js";
 import { LogTable, type StoreRow } from "./log-table.js";
@@ -91,40 +91,29 @@ export class Replica implements LogService {
    */
   opened(timeout = this.replication.timeout): Promise<Opened> {
     if (this.isOpen || this.failure !== null) return this.ready;
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(this.unavailable("open", this.replication.timeout)),
-        Math.max(0, timeout),
-      );
-    });
-    return Promise.race([this.ready, late]).finally(() => clearTimeout(timer));
+    return withDeadline(this.ready, timeout, () => this.unavailable("open"));
   }
 
   async write(steps: LogStep[]): Promise<LogStepOutcome[]> {
     const deadline = performance.now() + this.replication.timeout;
     await this.opened();
     if (this.failure !== null) throw this.failure;
-    let timer: NodeJS.Timeout | undefined;
     let forget = () => {};
     this.appending.hold();
     try {
-      return await new Promise<LogStepOutcome[]>((resolve, reject) => {
-        const appending = this.appender.append(encodeEntry(steps), (error) => {
+      let appending: Appending | undefined;
+      const applied = new Promise<LogStepOutcome[]>((resolve, reject) => {
+        appending = this.appender.append(encodeEntry(steps), (error) => {
           if (error !== null) reject(error);
         });
         // Registered in the same turn as the append, which cannot commit before this returns.
         forget = this.follower.expect(appending.seq, (outcomes) => outcomes.then(resolve, reject));
-        timer = setTimeout(
-          () => {
-            appending.abandon();
-            reject(this.unavailable("write", this.replication.timeout));
-          },
-          Math.max(0, deadline - performance.now()),
-        );
+      });
+      return await withDeadline(applied, deadline - performance.now(), () => {
+        appending?.abandon();
+        return this.unavailable("write");
       });
     } finally {
-      clearTimeout(timer);
       forget();
       this.appending.release();
     }
@@ -135,18 +124,12 @@ export class Replica implements LogService {
     await this.opened(deadline - performance.now());
     const head = await this.following.use("sync", (client) => this.table.head(client));
     // Reaching it needs the database too (the follower reads): within the same `timeout`.
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(this.unavailable("sync", this.replication.timeout)),
-        Math.max(0, deadline - performance.now()),
-      );
-    });
     this.following.hold();
     try {
-      await Promise.race([this.follower.reach(head), late]);
+      await withDeadline(this.follower.reach(head), deadline - performance.now(), () =>
+        this.unavailable("sync"),
+      );
     } finally {
-      clearTimeout(timer);
       this.following.release();
     }
   }
@@ -195,9 +178,10 @@ export class Replica implements LogService {
     }
   }
 
-  private unavailable(what: string, ms: number): LogUnavailableError {
+  /** A call that waited its `timeout` for the database. */
+  private unavailable(what: string): LogUnavailableError {
     return new LogUnavailableError(
-      `${what}: the log's database (${redactedUrl(this.replication.url)}) did not answer within ${ms} ms`,
+      `${what}: the log's database (${redactedUrl(this.replication.url)}) did not answer within ${this.replication.timeout} ms`,
     );
   }
 

@@ -21,7 +21,7 @@
 import { randomInt, randomUUID } from "node:crypto";
 import { type ClientChannels, type CutService, StoreClient } from "../client/data-path.js";
 import { LoggedClient } from "../client/logged-client.js";
-import type { SnapshotInfo } from "../client/snapshot.js";
+import { type SnapshotInfo, timestampNow } from "../client/snapshot.js";
 import {
   rebuildError,
   ShardFailedError,
@@ -129,7 +129,7 @@ export class Coordinator implements CutService {
   snapshot(requester: CutRequester, at?: number): Promise<SnapshotInfo> {
     return this.serialized(async () => {
       const { id, parent } = this.registry.next();
-      const timestamp = at ?? (performance.timeOrigin + performance.now()) / 1000;
+      const timestamp = at ?? timestampNow();
       // `maxHistory` releases the oldest at the same cut, so that no call after it sees them.
       const release = this.registry.beyond(this.maxHistory);
       const action = { kind: "snapshot", id, parent, timestamp, release } as const;
