@@ -3,21 +3,17 @@
 // commit in random order.
 import { randomUUID } from "node:crypto";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { type LogRow, LogTable } from "../../src/replication/log-table.js";
 import { prepareSchema, VERSION } from "../../src/replication/schema.js";
-import { type LocalPostgres, startPostgres } from "../fixtures/postgres.js";
+import { postgresForThisFile } from "../fixtures/postgres.js";
 
-let server: LocalPostgres;
+const server = postgresForThisFile();
 const clients: pg.Client[] = [];
 
-beforeAll(async () => {
-  server = await startPostgres();
-}, 60_000);
-
+// Runs before the server's own afterAll stops it (after-hooks run last registered first).
 afterAll(async () => {
   await Promise.allSettled(clients.map((client) => client.end()));
-  await server?.stop();
 });
 
 /** Resolves once some session of the database waits for a lock. */
@@ -32,7 +28,7 @@ async function waitForLockWait(client: pg.Client): Promise<void> {
 }
 
 async function connect(): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: server.url });
+  const client = new pg.Client({ connectionString: server().url });
   clients.push(client);
   await client.connect();
   return client;

@@ -11,30 +11,22 @@ import {
   StoreDamagedError,
   SwarmStateError,
 } from "swarmstate";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { codeBlocksOf } from "../docs/pages.js";
 import { startAgent } from "../fixtures/agent.js";
-import { type LocalPostgres, logRows, startPostgres } from "../fixtures/postgres.js";
+import { logRows, postgresForThisFile } from "../fixtures/postgres.js";
 
 const run = promisify(execFile);
-let server: LocalPostgres;
+const server = postgresForThisFile();
 const open: Store[] = [];
-
-beforeAll(async () => {
-  server = await startPostgres();
-}, 60_000);
 
 afterEach(async () => {
   await Promise.all(open.splice(0).map((store) => store.close()));
 });
 
-afterAll(async () => {
-  await server?.stop();
-});
-
 /** A replica of store `name` (a fresh store unless given). */
 function replica(name: string, options: { shards?: number; maxHistory?: number } = {}): Store {
-  const store = new Store({ ...options, replication: { url: server.url, name } });
+  const store = new Store({ ...options, replication: { url: server().url, name } });
   open.push(store);
   return store;
 }
@@ -55,7 +47,7 @@ describe("one replica", () => {
     expect(await store.namespaces()).toEqual(["agents", "tools"]);
     expect(await store.size()).toBe(2);
     // One entry per call here (each was awaited): set, setMany, delete, delete.
-    expect(await logRows(server.url, name)).toBe(4);
+    expect(await logRows(server().url, name)).toBe(4);
   });
 
   it("keeps a client's order for calls it did not await, and sends a tick's calls as one entry", async () => {
@@ -68,7 +60,7 @@ describe("one replica", () => {
       store.get("n", "k"),
     ];
     expect(await Promise.all(calls)).toEqual([undefined, undefined, false, 2]);
-    expect(await logRows(server.url, name)).toBe(1);
+    expect(await logRows(server().url, name)).toBe(1);
   });
 
   it("opens with the log's contents: a new replica replays it", async () => {
@@ -98,7 +90,7 @@ describe("a program that forgets close()", () => {
       console.log(await store.get("n", "k"), snapshot.id);
     `;
     const { stdout } = await run(process.execPath, ["--input-type=module", "-e", program], {
-      env: { ...process.env, URL: server.url, NAME: name },
+      env: { ...process.env, URL: server().url, NAME: name },
       timeout: 20_000,
     });
     expect(stdout).toBe("written 1\n");
@@ -179,7 +171,7 @@ describe("a RemoteStore of a replica", () => {
     const { agent, worker } = startAgent<Agent>(a, agentScript);
     try {
       await agent.writeBurst("agent", 100);
-      expect(await logRows(server.url, name)).toBe(1); // one tick, one entry
+      expect(await logRows(server().url, name)).toBe(1); // one tick, one entry
       await b.sync();
       expect(await b.get("agent", "k42")).toEqual({ i: 42 });
       const fromAgent = await agent.snapshot();
@@ -201,7 +193,7 @@ describe("a RemoteStore of a replica", () => {
 describe("a damaged log", () => {
   /** Puts `entry` into the log at `gap` positions past its head, as damage would. */
   async function damage(name: string, entry: Buffer, gap = 1): Promise<number> {
-    const client = new pg.Client({ connectionString: server.url });
+    const client = new pg.Client({ connectionString: server().url });
     await client.connect();
     try {
       const { rows } = await client.query(
@@ -252,7 +244,7 @@ describe("a least-privileged role", () => {
       block.code.includes("GRANT USAGE"),
     );
     expect(grants).toBeDefined();
-    const admin = new pg.Client({ connectionString: server.url });
+    const admin = new pg.Client({ connectionString: server().url });
     await admin.connect();
     try {
       await admin.query("DROP ROLE IF EXISTS app");
@@ -261,7 +253,7 @@ describe("a least-privileged role", () => {
     } finally {
       await admin.end();
     }
-    const url = new URL(server.url);
+    const url = new URL(server().url);
     url.username = "app";
     url.password = "app-secret";
     const app = new Store({ shards: 1, replication: { url: url.toString(), name } });
@@ -320,7 +312,7 @@ describe("options", () => {
 
   it("takes a schema of 63 characters, the longest, as its own", async () => {
     const schema = `s${"x".repeat(62)}`;
-    const store = new Store({ replication: { url: server.url, name: "long", schema } });
+    const store = new Store({ replication: { url: server().url, name: "long", schema } });
     open.push(store);
     await store.set("n", "k", 1);
     expect(await store.get("n", "k")).toBe(1);
@@ -334,7 +326,7 @@ describe("options", () => {
   });
 
   it("names the server without its password when it refuses the password", async () => {
-    const url = new URL(server.url);
+    const url = new URL(server().url);
     url.password = "wrong-secret";
     const store = new Store({ replication: { url: url.toString(), name: "s" } });
     open.push(store);
@@ -342,13 +334,13 @@ describe("options", () => {
     expect(refused).toBeInstanceOf(SwarmStateError);
     expect((refused as Error).message).toContain("the password was refused");
     expect((refused as Error).message).toContain(
-      `postgres://postgres:***@127.0.0.1:${server.port}/postgres`,
+      `postgres://postgres:***@127.0.0.1:${server().port}/postgres`,
     );
     expect((refused as Error).message).not.toContain("wrong-secret");
   });
 
   it("names a database that does not exist", async () => {
-    const url = new URL(server.url);
+    const url = new URL(server().url);
     url.pathname = "/nowhere";
     const store = new Store({ replication: { url: url.toString(), name: "s" } });
     open.push(store);
