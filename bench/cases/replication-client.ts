@@ -7,7 +7,7 @@
  */
 import pg from "pg";
 import postgres from "postgres";
-import { type Figure, figure, ms, ratio } from "../harness/figures.js";
+import { type Figure, ms, p50Ratio } from "../harness/figures.js";
 import { alternate, time } from "../harness/measure.js";
 import { startPostgres } from "../harness/postgres.js";
 import type { Section } from "../harness/section.js";
@@ -131,34 +131,18 @@ export const replicationClientSection: Section = {
           "wake-up": ms(p50(`${name}: wake-up`)),
         });
       }
+      const versus = (name: string, measured: string) =>
+        p50Ratio(
+          NAME,
+          name,
+          ["postgres", p50(`postgres: ${measured}`)],
+          ["pg", p50(`pg: ${measured}`)],
+          null,
+        );
       const figures: Figure[] = [
-        figure(
-          NAME,
-          "awaited insert p50, postgres / pg",
-          ratio(p50("postgres: insert") / p50("pg: insert")),
-          null,
-          {
-            pg: ms(p50("pg: insert")),
-            postgres: ms(p50("postgres: insert")),
-          },
-        ),
-        figure(
-          NAME,
-          `${BURST} inserts at once, postgres / pg`,
-          ratio(p50(`postgres: ${BURST} at once`) / p50(`pg: ${BURST} at once`)),
-          null,
-          { pg: ms(p50(`pg: ${BURST} at once`)), postgres: ms(p50(`postgres: ${BURST} at once`)) },
-        ),
-        figure(
-          NAME,
-          "LISTEN wake-up p50, postgres / pg",
-          ratio(p50("postgres: wake-up") / p50("pg: wake-up")),
-          null,
-          {
-            pg: ms(p50("pg: wake-up")),
-            postgres: ms(p50("postgres: wake-up")),
-          },
-        ),
+        versus("awaited insert p50, postgres / pg", "insert"),
+        versus(`${BURST} inserts at once, postgres / pg`, `${BURST} at once`),
+        versus("LISTEN wake-up p50, postgres / pg", "wake-up"),
       ];
       return { figures, tables: [results] };
     } finally {

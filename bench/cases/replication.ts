@@ -4,16 +4,26 @@
  * embedded Postgres started for the run (`synchronous_commit` on, its default), same machine:
  * awaited `set` and `get` p50, 8 awaiting writers against one (group commit), `setMany` of 1,000
  * against one multi-row upsert, `snapshot()` at 1k and 100k entries against one bare append
- * round trip (the log's append statement alone, one entry; a plain `INSERT` is shown beside it), and the lag of a second replica behind the first under the 8 writers. The single
- * calls are measured in alternating rounds, each figure the median of the rounds' percentiles.
+ * round trip (the log's append statement alone, one entry; a plain `INSERT` is shown beside it),
+ * and the lag of a second replica behind the first under the 8 writers. The single calls are
+ * measured in alternating rounds, each figure the median of the rounds' percentiles.
  */
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { dumps, Store } from "../../dist/index.js";
 import { LogTable } from "../../dist/replication/log-table.js";
 import { prepareSchema } from "../../dist/replication/schema.js";
-import { CHUNK, chunksOf, cycle, range } from "../harness/data.js";
-import { count, type Figure, figure, format, ms, opsPerSecond, ratio } from "../harness/figures.js";
+import { CHUNK, chunksOf, cycle, type Item, range } from "../harness/data.js";
+import {
+  count,
+  type Figure,
+  figure,
+  format,
+  ms,
+  opsPerSecond,
+  p50Ratio,
+  ratio,
+} from "../harness/figures.js";
 import { alternate, median, type Timing, time } from "../harness/measure.js";
 import { startPostgres } from "../harness/postgres.js";
 import type { Section } from "../harness/section.js";
@@ -153,35 +163,26 @@ export const replicationSection: Section = {
       const [small, large] = Object.values(snapshots) as [Timing, Timing];
 
       const figures: Figure[] = [
-        figure(
+        p50Ratio(
           NAME,
           "awaited set p50 / one plain upsert (shards 2)",
-          ratio(p50("set, shards 2") / p50("plain upsert")),
+          ["set", p50("set, shards 2")],
+          ["upsert", p50("plain upsert")],
           SET_TARGET,
-          {
-            set: ms(p50("set, shards 2")),
-            upsert: ms(p50("plain upsert")),
-          },
         ),
-        figure(
+        p50Ratio(
           NAME,
           "awaited get p50 / one plain SELECT (shards 2)",
-          ratio(p50("get, shards 2") / p50("plain SELECT")),
+          ["get", p50("get, shards 2")],
+          ["SELECT", p50("plain SELECT")],
           GET_THREADED,
-          {
-            get: ms(p50("get, shards 2")),
-            SELECT: ms(p50("plain SELECT")),
-          },
         ),
-        figure(
+        p50Ratio(
           NAME,
           "awaited get p50 / one plain SELECT (shards 0)",
-          ratio(p50("get, shards 0") / p50("plain SELECT")),
+          ["get", p50("get, shards 0")],
+          ["SELECT", p50("plain SELECT")],
           GET_LOCAL,
-          {
-            get: ms(p50("get, shards 0")),
-            SELECT: ms(p50("plain SELECT")),
-          },
         ),
         figure(
           NAME,
@@ -203,19 +204,19 @@ export const replicationSection: Section = {
             upsert: ms(upsertManyTiming.p50),
           },
         ),
-        figure(NAME, "snapshot p50 at 100k / at 1k entries", ratio(large.p50 / small.p50), FLAT, {
-          "1k": ms(small.p50),
-          "100k": ms(large.p50),
-        }),
-        figure(
+        p50Ratio(
+          NAME,
+          "snapshot p50 at 100k / at 1k entries",
+          ["100k", large.p50],
+          ["1k", small.p50],
+          FLAT,
+        ),
+        p50Ratio(
           NAME,
           "snapshot p50 at 100k / one bare append",
-          ratio(large.p50 / p50("bare append")),
+          ["snapshot", large.p50],
+          ["append", p50("bare append")],
           SNAPSHOT_VS_APPEND,
-          {
-            snapshot: ms(large.p50),
-            append: ms(p50("bare append")),
-          },
         ),
         figure(NAME, `follower lag p99 under ${WRITERS} writers`, ms(lags.p99), LAG_P99_MS, {
           p50: ms(lags.p50),
@@ -230,8 +231,6 @@ export const replicationSection: Section = {
     }
   },
 };
-
-type Item = [string, string, Parameters<typeof dumps>[0]];
 
 function upsert(client: pg.Client, [namespace, key, value]: Item) {
   return client.query({

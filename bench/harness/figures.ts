@@ -56,6 +56,23 @@ export const bytes = (value: number): Quantity => ({ value, unit: "B" });
 export const opsPerSecond = (value: number): Quantity => ({ value, unit: "ops/s" });
 export const count = (value: number): Quantity => ({ value, unit: "" });
 
+/**
+ * A figure that compares two latencies: `over`'s p50 divided by `under`'s (its baseline from the
+ * same run), with both p50s shown beside it under their labels.
+ */
+export function p50Ratio(
+  section: string,
+  name: string,
+  over: [label: string, p50: number],
+  under: [label: string, p50: number],
+  target: Target | null,
+): Figure {
+  return figure(section, name, ratio(over[1] / under[1]), target, {
+    [over[0]]: ms(over[1]),
+    [under[0]]: ms(under[1]),
+  });
+}
+
 /** A quantity with a sensible number of digits for its size (times below 1 ms in µs). */
 export function format({ value, unit }: Quantity): string {
   if (unit === "ms" && Math.abs(value) < 1) return `${digits(value * 1000)} µs`;
