@@ -34,6 +34,27 @@ function checkWellFormedString(
 }
 
 /**
+ * Checks an options object at a constructor: an object (not null, not an array) with no field
+ * outside `known`. `where` names it in messages ("options", "options.replication"), and `noun`
+ * what its fields are called there ("option", "field").
+ */
+export function checkOptionFields(
+  where: string,
+  options: unknown,
+  known: readonly string[],
+  noun: string,
+): asserts options is object {
+  if (options === null || typeof options !== "object" || Array.isArray(options)) {
+    throw new TypeError(`${where}: expected an object, got ${typeName(options)}`);
+  }
+  for (const name of Object.keys(options)) {
+    if (!known.includes(name)) {
+      throw new TypeError(`${where}.${name}: unknown ${noun} (known: ${known.join(", ")})`);
+    }
+  }
+}
+
+/**
  * Checks a value against the value rules and encodes it, in one walk (see core/codec/value.ts), in
  * the caller's thread: what is checked is what is stored, and a bad value fails the call there.
  */

@@ -3,6 +3,7 @@
  * the field, never a failure later inside the database. The URL's password never appears in
  * a message: errors name the server with `redactedUrl`.
  */
+import { checkOptionFields } from "../client/arguments.js";
 import { typeName } from "../core/codec/type-name.js";
 
 /** Where a replicated store's log lives (`StoreOptions.replication`). */
@@ -40,18 +41,11 @@ const NAME = /^[A-Za-z0-9_.-]{1,63}$/;
  * quoted identifier; since it can hold no quote, it can never end the quoting.
  */
 const SCHEMA = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
-const KNOWN = new Set(["url", "name", "schema", "timeout"]);
+const KNOWN = ["url", "name", "schema", "timeout"];
 
 export function resolveReplication(options: unknown): Replication {
   const where = "options.replication";
-  if (options === null || typeof options !== "object" || Array.isArray(options)) {
-    throw new TypeError(`${where}: expected an object, got ${typeName(options)}`);
-  }
-  for (const field of Object.keys(options)) {
-    if (!KNOWN.has(field)) {
-      throw new TypeError(`${where}.${field}: unknown field (known: url, name, schema, timeout)`);
-    }
-  }
+  checkOptionFields(where, options, KNOWN, "field");
   const { url, name, schema, timeout } = options as Partial<ReplicationOptions>;
   if (typeof url !== "string") {
     throw new TypeError(`${where}.url: expected a string, got ${typeName(url)}`);

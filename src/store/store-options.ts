@@ -3,6 +3,7 @@
  * naming the option, never later inside a worker.
  */
 import { availableParallelism } from "node:os";
+import { checkOptionFields } from "../client/arguments.js";
 import { typeName } from "../core/codec/type-name.js";
 import {
   type Replication,
@@ -67,22 +68,13 @@ export interface ResolvedOptions {
   replication: Replication | null;
 }
 
-const KNOWN = new Set(["shards", "maxHistory", "path", "durability", "replication"]);
+const KNOWN = ["shards", "maxHistory", "path", "durability", "replication"];
 
 export function resolveOptions(options: unknown): ResolvedOptions {
   if (options === undefined) {
     return { shards: null, maxHistory: null, path: null, durability: null, replication: null };
   }
-  if (options === null || typeof options !== "object" || Array.isArray(options)) {
-    throw new TypeError(`options: expected an object, got ${typeName(options)}`);
-  }
-  for (const name of Object.keys(options)) {
-    if (!KNOWN.has(name)) {
-      throw new TypeError(
-        `options.${name}: unknown option (known: shards, maxHistory, path, durability, replication)`,
-      );
-    }
-  }
+  checkOptionFields("options", options, KNOWN, "option");
   const { shards, maxHistory, path, durability, replication } = options as StoreOptions;
   if (replication !== undefined && path !== undefined) {
     throw new TypeError(
