@@ -2,10 +2,11 @@
  * Forking a thread: copying the history of one checkpoint (it and its ancestors, with their
  * pending writes) into a new thread, as stored. The fork point's own pending writes are what the
  * source did after it (finished tasks, an answer to an interrupt): they are left behind unless
- * asked for, so that the new thread runs on from that checkpoint as if it had just been reached. Nothing is deserialized, and a channel version
- * shared by many checkpoints (a document that never changed) is copied once: the cost is what
- * the source thread paid to store that path, not (checkpoints x state) as when a history is
- * copied through `list` and `put`.
+ * asked for, so that the new thread runs on from that checkpoint as if it had just been
+ * reached. Nothing is deserialized, and a channel version shared by many checkpoints (a
+ * document that never changed) is copied once: the cost is what the source thread paid to
+ * store that path, not (checkpoints x state) as when a history is copied through `list` and
+ * `put`.
  */
 import type { RunnableConfig } from "@langchain/core/runnables";
 import type { StoreApi, Value } from "../index.js";

@@ -12,8 +12,8 @@ import type { SaverLayout, ThreadSpace } from "./saver-layout.js";
 import type { CheckpointRef } from "./tuples.js";
 
 /**
- * The checkpoints `config` names, with ids before the one `before` names, if given, newest first (ties, across
- * threads and namespaces, in thread then namespace order).
+ * The checkpoints `config` names, with ids before the one `before` names, if given, newest
+ * first (ties, across threads and namespaces, in thread then namespace order).
  */
 export async function listed(
   store: StoreApi,
